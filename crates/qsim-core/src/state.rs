@@ -1,0 +1,391 @@
+//! The pure-state simulator: a `2^n` vector of complex amplitudes.
+
+use std::collections::BTreeMap;
+
+use num_complex::Complex64;
+use rand::Rng;
+
+use crate::circuit::{Circuit, Operation};
+use crate::error::{Error, Result};
+use crate::gate::Gate;
+use crate::kernels;
+use crate::matrix::Matrix;
+use crate::pauli::PauliSum;
+
+/// The largest state vector this crate will allocate: 2^34 amplitudes are 256 GiB.
+pub const MAX_QUBITS: usize = 34;
+
+/// Tolerance on the squared norm of user-supplied amplitudes.
+pub const NORM_TOLERANCE: f64 = 1e-8;
+
+/// A pure state of `n` qubits. Bit `i` of a basis index is the value of qubit `i`.
+///
+/// ```
+/// use qsim_core::{circuit::Circuit, state::StateVector};
+/// let mut bell = Circuit::new(2);
+/// bell.h(0)?.cx(0, 1)?;
+/// let mut psi = StateVector::new(2)?;
+/// psi.apply_circuit(&bell, &[])?;
+/// let p = psi.probabilities();
+/// assert!((p[0] - 0.5).abs() < 1e-12 && (p[3] - 0.5).abs() < 1e-12);
+/// # Ok::<(), qsim_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateVector {
+    num_qubits: usize,
+    amps: Vec<Complex64>,
+}
+
+/// Allocates `2^n` zeros, reporting failure as an error instead of aborting.
+pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Complex64>> {
+    let bytes = (1u128 << num_qubits.min(127)) * 16;
+    if num_qubits > max_qubits {
+        return Err(Error::TooManyQubits { num_qubits, bytes, max_qubits });
+    }
+    let len = 1usize << num_qubits;
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { num_qubits, bytes })?;
+    v.resize(len, Complex64::new(0.0, 0.0));
+    Ok(v)
+}
+
+impl StateVector {
+    /// `|0...0>` on `num_qubits` qubits.
+    pub fn new(num_qubits: usize) -> Result<Self> {
+        Self::basis(num_qubits, 0)
+    }
+
+    /// The computational basis state `|index>`.
+    pub fn basis(num_qubits: usize, index: usize) -> Result<Self> {
+        let mut amps = allocate(num_qubits, MAX_QUBITS)?;
+        if index >= amps.len() {
+            return Err(Error::DimensionMismatch {
+                what: "basis index bound",
+                expected: amps.len(),
+                got: index,
+            });
+        }
+        amps[index] = Complex64::new(1.0, 0.0);
+        Ok(Self { num_qubits, amps })
+    }
+
+    /// Wraps amplitudes (length a power of two, squared norm 1 within [`NORM_TOLERANCE`]).
+    pub fn from_amplitudes(amps: Vec<Complex64>) -> Result<Self> {
+        let len = amps.len();
+        if len == 0 || !len.is_power_of_two() {
+            return Err(Error::DimensionMismatch {
+                what: "amplitude count (a power of two)",
+                expected: len.next_power_of_two().max(1),
+                got: len,
+            });
+        }
+        let num_qubits = len.trailing_zeros() as usize;
+        if num_qubits > MAX_QUBITS {
+            return Err(Error::TooManyQubits {
+                num_qubits,
+                bytes: len as u128 * 16,
+                max_qubits: MAX_QUBITS,
+            });
+        }
+        let norm_sqr: f64 = amps.iter().map(|a| a.norm_sqr()).sum();
+        if !norm_sqr.is_finite() || (norm_sqr - 1.0).abs() > NORM_TOLERANCE {
+            return Err(Error::NotNormalized { norm_sqr });
+        }
+        Ok(Self { num_qubits, amps })
+    }
+
+    /// The product state with qubit `i` in `states[i] = (alpha, beta)` (each normalised).
+    pub fn product(states: &[[Complex64; 2]]) -> Result<Self> {
+        let mut amps = allocate(states.len(), MAX_QUBITS)?;
+        amps[0] = Complex64::new(1.0, 0.0);
+        for (q, s) in states.iter().enumerate() {
+            let norm_sqr = s[0].norm_sqr() + s[1].norm_sqr();
+            if !norm_sqr.is_finite() || (norm_sqr - 1.0).abs() > NORM_TOLERANCE {
+                return Err(Error::NotNormalized { norm_sqr });
+            }
+            let half = 1usize << q;
+            for i in (0..half).rev() {
+                let a = amps[i];
+                amps[i] = a * s[0];
+                amps[i + half] = a * s[1];
+            }
+        }
+        Ok(Self { num_qubits: states.len(), amps })
+    }
+
+    /// Number of qubits.
+    pub fn num_qubits(&self) -> usize {
+        self.num_qubits
+    }
+
+    /// The amplitudes, index bit `i` = qubit `i`.
+    pub fn amplitudes(&self) -> &[Complex64] {
+        &self.amps
+    }
+
+    /// Mutable amplitudes, for algorithms outside this crate (trajectories, custom kernels).
+    /// The caller keeps the state normalised.
+    pub fn amplitudes_mut(&mut self) -> &mut [Complex64] {
+        &mut self.amps
+    }
+
+    /// Consumes the state, returning its amplitudes.
+    pub fn into_amplitudes(self) -> Vec<Complex64> {
+        self.amps
+    }
+
+    /// Squared norm (1 for a valid state).
+    pub fn norm_sqr(&self) -> f64 {
+        self.amps.iter().map(|a| a.norm_sqr()).sum()
+    }
+
+    /// Rescales to unit norm; an error if the norm is zero or not finite.
+    pub fn normalize(&mut self) -> Result<()> {
+        let norm_sqr = self.norm_sqr();
+        if !(norm_sqr.is_finite() && norm_sqr > 0.0) {
+            return Err(Error::NotNormalized { norm_sqr });
+        }
+        let inv = 1.0 / norm_sqr.sqrt();
+        self.amps.iter_mut().for_each(|a| *a *= inv);
+        Ok(())
+    }
+
+    /// `<self|other>`.
+    pub fn inner(&self, other: &StateVector) -> Result<Complex64> {
+        self.check_same_size(other)?;
+        Ok(self.amps.iter().zip(&other.amps).map(|(a, b)| a.conj() * b).sum())
+    }
+
+    /// `|<self|other>|^2`.
+    pub fn fidelity(&self, other: &StateVector) -> Result<f64> {
+        Ok(self.inner(other)?.norm_sqr())
+    }
+
+    /// `self ⊗ other` with `self` on the low qubits `0..n` and `other` on `n..n+m`.
+    pub fn tensor(&self, other: &StateVector) -> Result<StateVector> {
+        let mut amps = allocate(self.num_qubits + other.num_qubits, MAX_QUBITS)?;
+        let lo = self.amps.len();
+        for (h, b) in other.amps.iter().enumerate() {
+            for (l, a) in self.amps.iter().enumerate() {
+                amps[h * lo + l] = a * b;
+            }
+        }
+        Ok(StateVector { num_qubits: self.num_qubits + other.num_qubits, amps })
+    }
+
+    fn check_same_size(&self, other: &StateVector) -> Result<()> {
+        if self.num_qubits != other.num_qubits {
+            return Err(Error::DimensionMismatch {
+                what: "qubits of the other state",
+                expected: self.num_qubits,
+                got: other.num_qubits,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_qubits(&self, qubits: &[usize]) -> Result<()> {
+        for (i, &q) in qubits.iter().enumerate() {
+            if q >= self.num_qubits {
+                return Err(Error::QubitOutOfRange { qubit: q, num_qubits: self.num_qubits });
+            }
+            if qubits[..i].contains(&q) {
+                return Err(Error::DuplicateQubit { qubit: q });
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `gate` with `params` to `qubits`.
+    pub fn apply_gate(&mut self, gate: Gate, qubits: &[usize], params: &[f64]) -> Result<()> {
+        if qubits.len() != gate.num_qubits() {
+            return Err(Error::QubitCount {
+                gate: gate.name().into(),
+                expected: gate.num_qubits(),
+                got: qubits.len(),
+            });
+        }
+        self.check_qubits(qubits)?;
+        let m = gate.matrix(params)?;
+        self.apply_matrix_unchecked(qubits, &m);
+        Ok(())
+    }
+
+    /// Applies a unitary on `targets` (checked for unitarity).
+    pub fn apply_unitary(&mut self, targets: &[usize], matrix: &Matrix) -> Result<()> {
+        self.apply_controlled_unitary(&[], targets, matrix)
+    }
+
+    /// Applies a unitary on `targets` where every qubit of `controls` is 1.
+    pub fn apply_controlled_unitary(
+        &mut self,
+        controls: &[usize],
+        targets: &[usize],
+        matrix: &Matrix,
+    ) -> Result<()> {
+        let all: Vec<usize> = controls.iter().chain(targets).copied().collect();
+        self.check_qubits(&all)?;
+        if matrix.num_qubits() != targets.len() {
+            return Err(Error::DimensionMismatch {
+                what: "unitary qubits",
+                expected: targets.len(),
+                got: matrix.num_qubits(),
+            });
+        }
+        matrix.check_unitary(crate::circuit::UNITARY_TOLERANCE)?;
+        let mask = controls.iter().fold(0usize, |m, &c| m | (1 << c));
+        kernels::apply_controlled_kq(&mut self.amps, targets, mask, matrix.as_slice());
+        Ok(())
+    }
+
+    /// Applies a matrix on validated qubits, choosing the cheapest kernel for its structure.
+    pub(crate) fn apply_matrix_unchecked(&mut self, qubits: &[usize], m: &Matrix) {
+        apply_matrix(&mut self.amps, qubits, m);
+    }
+
+    /// Runs a unitary circuit (barriers allowed). Measurement or reset is an error here; use
+    /// [`StateVector::run`] for those.
+    pub fn apply_circuit(&mut self, circuit: &Circuit, theta: &[f64]) -> Result<()> {
+        self.check_circuit(circuit, theta)?;
+        if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
+            return Err(Error::NonUnitaryOperation { op: op.name() });
+        }
+        crate::engine::run_unitary(&mut self.amps, circuit.ops(), theta);
+        Ok(())
+    }
+
+    /// Runs any circuit, sampling mid-circuit measurements with `rng`. Returns the classical
+    /// register (`bits[c]` = last value measured into bit `c`).
+    pub fn run<R: Rng + ?Sized>(
+        &mut self,
+        circuit: &Circuit,
+        theta: &[f64],
+        rng: &mut R,
+    ) -> Result<Vec<bool>> {
+        self.check_circuit(circuit, theta)?;
+        let mut bits = vec![false; circuit.num_clbits()];
+        let ops = circuit.ops();
+        let mut start = 0;
+        for (i, op) in ops.iter().enumerate() {
+            match op {
+                Operation::Measure { qubit, clbit } => {
+                    crate::engine::run_unitary(&mut self.amps, &ops[start..i], theta);
+                    bits[*clbit] = self.measure_qubit(*qubit, rng)?;
+                    start = i + 1;
+                }
+                Operation::Reset { qubit } => {
+                    crate::engine::run_unitary(&mut self.amps, &ops[start..i], theta);
+                    self.reset_qubit(*qubit, rng)?;
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        crate::engine::run_unitary(&mut self.amps, &ops[start..], theta);
+        Ok(bits)
+    }
+
+    fn check_circuit(&self, circuit: &Circuit, theta: &[f64]) -> Result<()> {
+        if circuit.num_qubits() > self.num_qubits {
+            return Err(Error::QubitOutOfRange {
+                qubit: circuit.num_qubits() - 1,
+                num_qubits: self.num_qubits,
+            });
+        }
+        circuit.check_theta(theta)
+    }
+
+    /// Born-rule probabilities of every basis state.
+    pub fn probabilities(&self) -> Vec<f64> {
+        crate::measure::probabilities(&self.amps)
+    }
+
+    /// Marginal distribution of `qubits` (entry bit `l` = value of `qubits[l]`).
+    pub fn marginal_probabilities(&self, qubits: &[usize]) -> Result<Vec<f64>> {
+        crate::measure::marginal(&self.probabilities(), self.num_qubits, qubits)
+    }
+
+    /// `shots` Born-rule samples of all qubits (basis indices), O(2^n) once plus O(1) per shot.
+    pub fn sample<R: Rng + ?Sized>(&self, shots: usize, rng: &mut R) -> Result<Vec<usize>> {
+        Ok(crate::measure::AliasSampler::new(&self.probabilities())?.sample_many(shots, rng))
+    }
+
+    /// `shots` Born-rule samples tallied by basis index.
+    pub fn sample_counts<R: Rng + ?Sized>(
+        &self,
+        shots: usize,
+        rng: &mut R,
+    ) -> Result<BTreeMap<usize, usize>> {
+        Ok(crate::measure::AliasSampler::new(&self.probabilities())?.counts(shots, rng))
+    }
+
+    /// `<psi|O|psi>` for a Pauli-sum observable.
+    pub fn expectation(&self, observable: &PauliSum) -> Result<f64> {
+        observable.expectation(&self.amps)
+    }
+
+    /// Probability that qubit `q` reads 1.
+    pub fn probability_of_one(&self, q: usize) -> Result<f64> {
+        self.check_qubits(&[q])?;
+        Ok(self
+            .amps
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (i >> q) & 1 == 1)
+            .map(|(_, a)| a.norm_sqr())
+            .sum())
+    }
+
+    /// Measures qubit `q` in the Z basis, collapsing the state; returns the outcome.
+    pub fn measure_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<bool> {
+        let p1 = self.probability_of_one(q)?;
+        let outcome = crate::measure::uniform(rng) < p1;
+        self.project(q, outcome, if outcome { p1 } else { 1.0 - p1 });
+        Ok(outcome)
+    }
+
+    /// Resets qubit `q` to `|0>` (measure, then flip if the outcome was 1).
+    pub fn reset_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<()> {
+        if self.measure_qubit(q, rng)? {
+            kernels::apply_1q(&mut self.amps, q, &crate::engine::X_MATRIX);
+        }
+        Ok(())
+    }
+
+    /// Projects qubit `q` onto `outcome` and renormalises by the outcome probability `p`.
+    fn project(&mut self, q: usize, outcome: bool, p: f64) {
+        let scale = if p > 0.0 { 1.0 / p.sqrt() } else { 0.0 };
+        let zero = Complex64::new(0.0, 0.0);
+        kernels::for_each_pair(&mut self.amps, q, |a, b| {
+            if outcome {
+                *a = zero;
+                *b *= scale;
+            } else {
+                *a *= scale;
+                *b = zero;
+            }
+        });
+    }
+}
+
+/// Applies a matrix to validated qubits of a raw amplitude array (shared with the density matrix).
+pub(crate) fn apply_matrix(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
+    match qubits.len() {
+        1 => {
+            let s = m.as_slice();
+            if m.is_diagonal() {
+                kernels::apply_diag_1q(amps, qubits[0], s[0], s[3]);
+            } else {
+                kernels::apply_1q(amps, qubits[0], &[s[0], s[1], s[2], s[3]]);
+            }
+        }
+        _ => {
+            if m.is_diagonal() {
+                let d: Vec<Complex64> = (0..m.dim()).map(|i| m.get(i, i)).collect();
+                kernels::apply_diagonal(amps, qubits, &d);
+            } else {
+                kernels::apply_controlled_kq(amps, qubits, 0, m.as_slice());
+            }
+        }
+    }
+}
