@@ -1,0 +1,32 @@
+//! The smallest tour of `qsim-core`: build a parameterised circuit, run it, measure it, and take
+//! the adjoint gradient of an expectation value.
+//!
+//! ```sh
+//! cargo run --release --example quickstart
+//! ```
+
+use qsim_core::circuit::{Circuit, Param};
+use qsim_core::measure::bitstring;
+use qsim_core::state::StateVector;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn main() -> Result<(), qsim_core::Error> {
+    // A 3-qubit GHZ-like state with one trainable angle.
+    let mut circuit = Circuit::new(3);
+    circuit.ry(0, Param::var(0))?.cx(0, 1)?.cx(1, 2)?;
+    let theta = [std::f64::consts::FRAC_PI_2];
+
+    let mut psi = StateVector::new(3)?;
+    psi.apply_circuit(&circuit, &theta)?;
+    for (index, p) in psi.probabilities().iter().enumerate().filter(|(_, p)| **p > 1e-12) {
+        println!("P({}) = {p:.4}", bitstring(index, 3));
+    }
+
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let counts = psi.sample_counts(1000, &mut rng)?;
+    for (index, n) in counts {
+        println!("{}: {n} of 1000 shots", bitstring(index, 3));
+    }
+    Ok(())
+}
