@@ -381,6 +381,15 @@ impl Circuit {
         Ok(())
     }
 
+    /// Adds `delta` to fixed parameter `k` of operation `i` (parameter-shift evaluations).
+    pub(crate) fn shift_param(&mut self, i: usize, k: usize, delta: f64) {
+        if let Some(Operation::Gate { params, .. }) = self.ops.get_mut(i) {
+            if let Some(Param::Fixed(v)) = params.get_mut(k) {
+                *v += delta;
+            }
+        }
+    }
+
     /// A copy with every parameter reference replaced by its value in `theta`.
     pub fn bind(&self, theta: &[f64]) -> Result<Circuit> {
         self.check_theta(theta)?;

@@ -29,10 +29,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod circuit;
 mod engine;
 pub mod error;
 pub mod gate;
+pub mod gradient;
 pub mod kernels;
 pub mod matrix;
 pub mod measure;

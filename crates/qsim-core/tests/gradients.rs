@@ -1,0 +1,121 @@
+//! Adjoint gradients, parameter-shift gradients and central finite differences agree.
+
+use qsim_core::Complex64;
+use qsim_core::circuit::{Circuit, Param};
+use qsim_core::gate::Gate;
+use qsim_core::gradient::{adjoint_gradient, parameter_shift_gradient, vjp};
+use qsim_core::pauli::{PauliString, PauliSum};
+use qsim_core::state::StateVector;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A random circuit mixing every gate of the set; parametric gates refer to a small parameter
+/// vector, so parameters are shared between gates, and some references carry a scale.
+fn random_circuit(rng: &mut ChaCha8Rng, n: usize, gates: usize, num_params: usize) -> Circuit {
+    let mut c = Circuit::new(n);
+    let candidates: Vec<Gate> = Gate::ALL.iter().copied().filter(|g| g.num_qubits() <= n).collect();
+    for _ in 0..gates {
+        let g = candidates[rng.random_range(0..candidates.len())];
+        let mut qubits: Vec<usize> = (0..n).collect();
+        for i in 0..g.num_qubits() {
+            let j = rng.random_range(i..n);
+            qubits.swap(i, j);
+        }
+        qubits.truncate(g.num_qubits());
+        let params: Vec<Param> = (0..g.num_params())
+            .map(|_| match rng.random_range(0..3) {
+                0 => Param::Fixed(rng.random_range(-3.0..3.0)),
+                1 => Param::var(rng.random_range(0..num_params)),
+                _ => Param::Ref { index: rng.random_range(0..num_params), scale: -0.7 },
+            })
+            .collect();
+        c.gate(g, &qubits, &params).unwrap();
+    }
+    c
+}
+
+fn observable(n: usize) -> PauliSum {
+    let mut o = PauliSum::new();
+    o.add(0.8, PauliString::parse(&format!("Z0 Z{}", n - 1)).unwrap()).unwrap();
+    o.add(-0.3, PauliString::parse("X1").unwrap()).unwrap();
+    o.add(0.5, PauliString::parse("Y0 X2").unwrap()).unwrap();
+    o
+}
+
+fn expectation(c: &Circuit, theta: &[f64], o: &PauliSum) -> f64 {
+    let mut psi = StateVector::new(c.num_qubits()).unwrap();
+    psi.apply_circuit(c, theta).unwrap();
+    o.expectation(psi.amplitudes()).unwrap()
+}
+
+#[test]
+fn adjoint_equals_parameter_shift_equals_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    for trial in 0..12 {
+        let n = 3 + trial % 4;
+        let num_params = 6;
+        let c = random_circuit(&mut rng, n, 40, num_params);
+        let theta: Vec<f64> = (0..num_params).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let o = observable(n);
+        let (value, adjoint) = adjoint_gradient(&c, &theta, &o).unwrap();
+        let (value_ps, shift) = parameter_shift_gradient(&c, &theta, &o).unwrap();
+        assert!((value - expectation(&c, &theta, &o)).abs() < 1e-12);
+        assert!((value - value_ps).abs() < 1e-12);
+        let h = 1e-5;
+        for j in 0..num_params {
+            let (mut plus, mut minus) = (theta.clone(), theta.clone());
+            plus[j] += h;
+            minus[j] -= h;
+            let fd = (expectation(&c, &plus, &o) - expectation(&c, &minus, &o)) / (2.0 * h);
+            assert!(
+                (adjoint[j] - fd).abs() < 1e-6,
+                "trial {trial} param {j}: adjoint {} fd {fd}",
+                adjoint[j]
+            );
+            assert!(
+                (adjoint[j] - shift[j]).abs() < 1e-10,
+                "trial {trial} param {j}: adjoint {} shift {}",
+                adjoint[j],
+                shift[j]
+            );
+        }
+    }
+}
+
+#[test]
+fn vjp_of_a_probability_loss_matches_finite_differences() {
+    // L = sum_k w_k p_k with fixed weights: cotangent g_k = w_k psi_k.
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let n = 4;
+    let c = random_circuit(&mut rng, n, 30, 5);
+    let theta: Vec<f64> = (0..5).map(|_| rng.random_range(-3.0..3.0)).collect();
+    let w: Vec<f64> = (0..1 << n).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let loss = |t: &[f64]| -> f64 {
+        let mut psi = StateVector::new(n).unwrap();
+        psi.apply_circuit(&c, t).unwrap();
+        psi.probabilities().iter().zip(&w).map(|(p, w)| p * w).sum()
+    };
+    let mut psi = StateVector::new(n).unwrap();
+    psi.apply_circuit(&c, &theta).unwrap();
+    let g: Vec<Complex64> = psi.amplitudes().iter().zip(&w).map(|(a, w)| a * *w).collect();
+    let grad = vjp(&c, &theta, psi, g).unwrap();
+    for j in 0..5 {
+        let (mut plus, mut minus) = (theta.clone(), theta.clone());
+        plus[j] += 1e-5;
+        minus[j] -= 1e-5;
+        let fd = (loss(&plus) - loss(&minus)) / 2e-5;
+        assert!((grad[j] - fd).abs() < 1e-7, "param {j}: {} vs {fd}", grad[j]);
+    }
+}
+
+#[test]
+fn gradients_reject_measurement_and_short_parameter_vectors() {
+    let mut c = Circuit::with_clbits(1, 1);
+    c.ry(0, Param::var(0)).unwrap().measure(0, 0).unwrap();
+    let z = PauliSum::single(1.0, PauliString::parse("Z0").unwrap()).unwrap();
+    assert!(adjoint_gradient(&c, &[0.1], &z).is_err());
+    let mut c = Circuit::new(1);
+    c.ry(0, Param::var(3)).unwrap();
+    assert!(adjoint_gradient(&c, &[0.1], &z).is_err());
+    assert!(parameter_shift_gradient(&c, &[0.1], &z).is_err());
+}
