@@ -1,18 +1,23 @@
-//! Hot loops over amplitude arrays. Everything here works on a raw `&mut [Complex64]` of length
-//! `2^n` with little-endian qubit bits; callers have validated the qubit indices.
+//! Hot loops over amplitude arrays: the only module with `unsafe` (the AVX2 dispatch in `chunk`).
 //!
-//! Indexing trick used throughout: the amplitudes whose bit `q` is 0 and 1 form pairs `(i, i + 2^q)`;
-//! cutting the array into blocks of `2^(q+1)` and splitting each block in half gives the two
-//! members of every pair as two contiguous, equally long slices, so the inner loops are straight
-//! zips that the compiler vectorises. Multi-qubit kernels insert zero bits into a counter ("bit
+//! Everything here works on a raw `&mut [Complex64]` of length `2^n` with little-endian qubit
+//! bits; callers have validated the qubit indices.
+//!
+//! Indexing trick used throughout: the amplitudes whose bit `q` is 0 and 1 form pairs
+//! `(i, i + 2^q)`; cutting the array into blocks of `2^(q+1)` and splitting each block in half
+//! gives the two members of every pair as two contiguous, equally long slices, so inner loops are
+//! straight zips that vectorise. Multi-qubit kernels insert zero bits into a counter ("bit
 //! insertion") to enumerate the base index of each group.
 
 use num_complex::Complex64;
 use rayon::prelude::*;
 
+mod chunk;
+pub(crate) use chunk::{Kernel, run_program};
+
 /// States at least this long are processed with rayon; below it a thread hop costs more than the
 /// work (a 2^14-amplitude state is 256 KiB).
-pub const PARALLEL_THRESHOLD: usize = 1 << 14;
+pub(crate) const PARALLEL_THRESHOLD: usize = 1 << 14;
 
 /// Smallest piece of work handed to one rayon task.
 const MIN_TASK: usize = 1 << 12;
@@ -20,7 +25,7 @@ const MIN_TASK: usize = 1 << 12;
 /// Applies `f` to every `(amp with bit q = 0, amp with bit q = 1)` pair, in parallel for large
 /// states.
 #[inline]
-pub fn for_each_pair<F>(amps: &mut [Complex64], q: usize, f: F)
+pub(crate) fn for_each_pair<F>(amps: &mut [Complex64], q: usize, f: F)
 where
     F: Fn(&mut Complex64, &mut Complex64) + Sync + Send,
 {
@@ -49,8 +54,8 @@ where
     }
 }
 
-/// Applies the 2x2 matrix `m` (row-major) to qubit `q`.
-pub fn apply_1q(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
+/// Applies the 2x2 matrix `m` (row-major) to qubit `q` of the whole state, in parallel.
+pub(crate) fn apply_1q(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
     let [m00, m01, m10, m11] = *m;
     for_each_pair(amps, q, |a, b| {
         let (x, y) = (*a, *b);
@@ -59,22 +64,9 @@ pub fn apply_1q(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
     });
 }
 
-/// Applies `diag(d0, d1)` to qubit `q`.
-pub fn apply_diag_1q(amps: &mut [Complex64], q: usize, d0: Complex64, d1: Complex64) {
-    let one = Complex64::new(1.0, 0.0);
-    if d0 == one {
-        for_each_pair(amps, q, |_, b| *b *= d1);
-    } else {
-        for_each_pair(amps, q, |a, b| {
-            *a *= d0;
-            *b *= d1;
-        });
-    }
-}
-
 /// Inserts a zero bit at each of `sorted_positions` (ascending) into `i`.
 #[inline]
-pub fn insert_zero_bits(mut i: usize, sorted_positions: &[usize]) -> usize {
+pub(crate) fn insert_zero_bits(mut i: usize, sorted_positions: &[usize]) -> usize {
     for &p in sorted_positions {
         let low = i & ((1usize << p) - 1);
         i = ((i >> p) << (p + 1)) | low;
@@ -82,114 +74,138 @@ pub fn insert_zero_bits(mut i: usize, sorted_positions: &[usize]) -> usize {
     i
 }
 
-/// Applies a `2^k x 2^k` matrix `m` (row-major, bit `j` = `targets[j]`) to the amplitudes where
-/// every bit of `control_mask` is set. Works for any `k`; `k <= 5` keeps the gather in registers.
-pub fn apply_controlled_kq(
+/// Offsets of the `2^k` members of a group relative to its base index.
+fn group_offsets(targets: &[usize]) -> Vec<usize> {
+    (0..1usize << targets.len())
+        .map(|j| targets.iter().enumerate().map(|(l, &t)| ((j >> l) & 1) << t).sum())
+        .collect()
+}
+
+/// Dense `2^k x 2^k` matrix on `targets` where `cmask` is set, serially over `amps`.
+pub(crate) fn dense_kq_serial(
     amps: &mut [Complex64],
     targets: &[usize],
-    control_mask: usize,
+    cmask: usize,
     m: &[Complex64],
 ) {
-    let k = targets.len();
-    let dim = 1usize << k;
-    debug_assert_eq!(m.len(), dim * dim);
+    let dim = 1usize << targets.len();
+    let offsets = group_offsets(targets);
     let mut fixed: Vec<usize> = targets.to_vec();
-    let mut c = control_mask;
-    while c != 0 {
-        fixed.push(c.trailing_zeros() as usize);
-        c &= c - 1;
-    }
+    fixed.extend((0..usize::BITS as usize).filter(|b| (cmask >> b) & 1 == 1));
     fixed.sort_unstable();
-    let offsets: Vec<usize> =
-        (0..dim).map(|j| (0..k).map(|l| ((j >> l) & 1) << targets[l]).sum()).collect();
-    let groups = amps.len() >> fixed.len();
-    let run = |amps: &mut [Complex64], base: usize| {
-        let mut v = [Complex64::new(0.0, 0.0); 32];
-        let v = &mut v[..dim.min(32)];
-        if dim > 32 {
-            let mut big: Vec<Complex64> = offsets.iter().map(|&o| amps[base | o]).collect();
-            for (r, row) in m.chunks_exact(dim).enumerate() {
-                amps[base | offsets[r]] = row.iter().zip(&big).map(|(a, b)| a * b).sum();
-            }
-            big.clear();
-            return;
-        }
+    let mut v = vec![Complex64::new(0.0, 0.0); dim];
+    for g in 0..amps.len() >> fixed.len() {
+        let base = insert_zero_bits(g, &fixed) | cmask;
         for (slot, &o) in v.iter_mut().zip(&offsets) {
             *slot = amps[base | o];
         }
-        for (r, row) in m.chunks_exact(dim).enumerate() {
-            amps[base | offsets[r]] = row.iter().zip(v.iter()).map(|(a, b)| a * b).sum();
-        }
-    };
-    // Groups are independent; the state is split into contiguous parts along the top bits so that
-    // each part holds whole groups (all target/control bits lie below the split point).
-    let top = fixed.last().copied().unwrap_or(0) + 1;
-    let n = amps.len().trailing_zeros() as usize;
-    if amps.len() >= PARALLEL_THRESHOLD && top < n {
-        let part = 1usize << top.max(MIN_TASK.trailing_zeros() as usize).min(n);
-        let per_part = groups / (amps.len() / part);
-        amps.par_chunks_mut(part).for_each(|chunk| {
-            for g in 0..per_part {
-                run(chunk, insert_zero_bits(g, &fixed) | control_mask);
-            }
-        });
-    } else {
-        for g in 0..groups {
-            run(amps, insert_zero_bits(g, &fixed) | control_mask);
+        for (row, &o) in m.chunks_exact(dim).zip(&offsets) {
+            amps[base | o] = row.iter().zip(&v).map(|(a, b)| a * b).sum();
         }
     }
 }
 
-/// Multiplies each amplitude by `diag[j]`, `j` being the index bits on `qubits` (bit `l` of `j` is
-/// qubit `qubits[l]`).
-pub fn apply_diagonal(amps: &mut [Complex64], qubits: &[usize], diag: &[Complex64]) {
-    let extract =
-        |i: usize| -> usize { qubits.iter().enumerate().map(|(l, &q)| ((i >> q) & 1) << l).sum() };
-    if amps.len() >= PARALLEL_THRESHOLD {
-        amps.par_chunks_mut(MIN_TASK).enumerate().for_each(|(c, chunk)| {
-            let base = c * MIN_TASK;
-            for (i, a) in chunk.iter_mut().enumerate() {
-                *a *= diag[extract(base + i)];
+/// Dense matrix on `targets` where `cmask` is set, in parallel for large states: the state is cut
+/// along its top bits into parts that each hold whole groups.
+pub(crate) fn apply_controlled_kq(
+    amps: &mut [Complex64],
+    targets: &[usize],
+    cmask: usize,
+    m: &[Complex64],
+) {
+    let highest_control = (usize::BITS - cmask.leading_zeros()) as usize; // one past the top bit
+    let top = targets.iter().copied().max().unwrap_or(0).max(highest_control.saturating_sub(1));
+    let part = (2usize << top).max(MIN_TASK);
+    if amps.len() >= PARALLEL_THRESHOLD && part < amps.len() {
+        amps.par_chunks_mut(part).for_each(|chunk| dense_kq_serial(chunk, targets, cmask, m));
+    } else if amps.len() >= PARALLEL_THRESHOLD {
+        // A target or control on the top bit: split the groups instead of the array.
+        let dim = 1usize << targets.len();
+        let offsets = group_offsets(targets);
+        let mut fixed: Vec<usize> = targets.to_vec();
+        fixed.extend((0..usize::BITS as usize).filter(|b| (cmask >> b) & 1 == 1));
+        fixed.sort_unstable();
+        let groups = amps.len() >> fixed.len();
+        let results: Vec<(usize, Vec<Complex64>)> = (0..groups)
+            .into_par_iter()
+            .with_min_len(MIN_TASK >> targets.len())
+            .map(|g| {
+                let base = insert_zero_bits(g, &fixed) | cmask;
+                let v: Vec<Complex64> = offsets.iter().map(|&o| amps[base | o]).collect();
+                let out = m
+                    .chunks_exact(dim)
+                    .map(|row| row.iter().zip(&v).map(|(a, b)| a * b).sum())
+                    .collect();
+                (base, out)
+            })
+            .collect();
+        for (base, out) in results {
+            for (&o, value) in offsets.iter().zip(out) {
+                amps[base | o] = value;
             }
-        });
-    } else {
-        for (i, a) in amps.iter_mut().enumerate() {
-            *a *= diag[extract(i)];
         }
+    } else {
+        dense_kq_serial(amps, targets, cmask, m);
     }
 }
 
 /// `<bra| M |ket>` for a `2^k x 2^k` matrix `m` on `targets`, identity elsewhere.
-pub fn matrix_element(
+pub(crate) fn matrix_element(
     bra: &[Complex64],
     ket: &[Complex64],
     targets: &[usize],
     m: &[Complex64],
 ) -> Complex64 {
-    let k = targets.len();
-    let dim = 1usize << k;
+    let dim = 1usize << targets.len();
     let mut sorted = targets.to_vec();
     sorted.sort_unstable();
-    let offsets: Vec<usize> =
-        (0..dim).map(|j| (0..k).map(|l| ((j >> l) & 1) << targets[l]).sum()).collect();
-    let groups = ket.len() >> k;
+    let offsets = group_offsets(targets);
+    let groups = ket.len() >> targets.len();
     let group = |g: usize| -> Complex64 {
         let base = insert_zero_bits(g, &sorted);
         let mut acc = Complex64::new(0.0, 0.0);
-        for (r, row) in m.chunks_exact(dim).enumerate() {
-            let mut mv = Complex64::new(0.0, 0.0);
-            for (c, &mrc) in row.iter().enumerate() {
-                mv += mrc * ket[base | offsets[c]];
-            }
-            acc += bra[base | offsets[r]].conj() * mv;
+        for (row, &o) in m.chunks_exact(dim).zip(&offsets) {
+            let mv: Complex64 = row.iter().zip(&offsets).map(|(a, &oc)| a * ket[base | oc]).sum();
+            acc += bra[base | o].conj() * mv;
         }
         acc
     };
     if ket.len() >= PARALLEL_THRESHOLD {
-        (0..groups).into_par_iter().with_min_len(MIN_TASK >> k).map(group).sum()
+        (0..groups).into_par_iter().with_min_len(MIN_TASK >> targets.len()).map(group).sum()
     } else {
         (0..groups).map(group).sum()
     }
+}
+
+/// Moves qubits between bit positions: `dst[j] = src[i]` where bit `p` of `i` is bit `to[p]` of
+/// `j`. Parallel over the destination; runs of low bits that stay in place are copied whole.
+pub(crate) fn permute_bits(src: &[Complex64], dst: &mut [Complex64], to: &[usize]) {
+    let n = to.len();
+    // from[p'] = the source position whose bit lands at destination position p'.
+    let mut from = vec![0usize; n];
+    for (p, &q) in to.iter().enumerate() {
+        from[q] = p;
+    }
+    let run_bits = (0..n).take_while(|&p| to[p] == p).count().min(12);
+    let lo_bits = (n - run_bits).min(8);
+    let source_of = |bits: std::ops::Range<usize>| -> Vec<usize> {
+        let width = bits.len();
+        (0..1usize << width)
+            .map(|x| (0..width).map(|l| ((x >> l) & 1) << from[bits.start + l]).sum())
+            .collect()
+    };
+    let lo_table = source_of(run_bits..run_bits + lo_bits);
+    let hi_table = source_of(run_bits + lo_bits..n);
+    let run = 1usize << run_bits;
+    let task = (MIN_TASK * 4).max(run << lo_bits);
+    dst.par_chunks_mut(task).enumerate().for_each(|(t, out)| {
+        let first = t * task;
+        for (k, piece) in out.chunks_exact_mut(run).enumerate() {
+            let j = (first >> run_bits) + k;
+            let i = lo_table[j & ((1 << lo_bits) - 1)] | hi_table[j >> lo_bits];
+            piece.copy_from_slice(&src[i..i + run]);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -200,5 +216,18 @@ mod tests {
     fn insert_zero_bits_skips_positions() {
         assert_eq!(insert_zero_bits(0b11, &[1]), 0b101);
         assert_eq!(insert_zero_bits(0b111, &[0, 2]), 0b11010);
+    }
+
+    #[test]
+    fn permute_bits_moves_each_bit_where_told() {
+        let n = 16;
+        let to: Vec<usize> = vec![0, 1, 15, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 2];
+        let src: Vec<Complex64> = (0..1usize << n).map(|i| Complex64::new(i as f64, 0.0)).collect();
+        let mut dst = vec![Complex64::new(0.0, 0.0); src.len()];
+        permute_bits(&src, &mut dst, &to);
+        for (i, a) in src.iter().enumerate() {
+            let j: usize = (0..n).map(|p| ((i >> p) & 1) << to[p]).sum();
+            assert_eq!(dst[j], *a);
+        }
     }
 }

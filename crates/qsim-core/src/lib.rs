@@ -31,14 +31,17 @@
 
 pub mod batch;
 pub mod circuit;
+pub mod density;
 mod engine;
 pub mod error;
+mod fusion;
 pub mod gate;
 pub mod gradient;
-pub mod kernels;
+mod kernels;
 pub mod matrix;
 pub mod measure;
 pub mod pauli;
+pub mod qasm;
 pub mod state;
 
 pub use error::{Error, QasmError, Result};

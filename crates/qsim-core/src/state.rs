@@ -368,24 +368,32 @@ impl StateVector {
     }
 }
 
-/// Applies a matrix to validated qubits of a raw amplitude array (shared with the density matrix).
+/// Applies a matrix to validated qubits of a raw amplitude array (shared with the density
+/// matrix and the gradients): classified like any fused operation, so a CX is a swap of halves and
+/// an RZ a diagonal pass.
 pub(crate) fn apply_matrix(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
-    match qubits.len() {
-        1 => {
-            let s = m.as_slice();
-            if m.is_diagonal() {
-                kernels::apply_diag_1q(amps, qubits[0], s[0], s[3]);
-            } else {
-                kernels::apply_1q(amps, qubits[0], &[s[0], s[1], s[2], s[3]]);
-            }
-        }
-        _ => {
-            if m.is_diagonal() {
-                let d: Vec<Complex64> = (0..m.dim()).map(|i| m.get(i, i)).collect();
-                kernels::apply_diagonal(amps, qubits, &d);
-            } else {
-                kernels::apply_controlled_kq(amps, qubits, 0, m.as_slice());
-            }
+    let op = crate::fusion::classify(qubits, m);
+    let top = qubits.iter().copied().max().unwrap_or(0);
+    let n = amps.len().trailing_zeros() as usize;
+    if amps.len() < kernels::PARALLEL_THRESHOLD {
+        let program = crate::engine::single_op_program(&op, n);
+        kernels::run_program(amps, &program, &mut Vec::new());
+    } else if top < crate::engine::single_op_chunk_bits(n) {
+        use rayon::prelude::*;
+        let bits = crate::engine::single_op_chunk_bits(n);
+        let program = crate::engine::single_op_program(&op, bits);
+        amps.par_chunks_mut(1 << bits).for_each_init(Vec::new, |scratch, chunk| {
+            kernels::run_program(chunk, &program, scratch)
+        });
+    } else {
+        match &op {
+            crate::fusion::FusedOp::Single { qubit, m } => kernels::apply_1q(amps, *qubit, m),
+            _ => apply_matrix_reference(amps, qubits, m),
         }
     }
+}
+
+/// Applies a matrix with the general dense kernel: slow, obviously right, and parallel.
+pub(crate) fn apply_matrix_reference(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
+    kernels::apply_controlled_kq(amps, qubits, 0, m.as_slice());
 }

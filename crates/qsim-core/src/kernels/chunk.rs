@@ -1,0 +1,335 @@
+//! Serial kernels over one cache-sized chunk of amplitudes, and the program runner that applies a
+//! list of them. The engine hands each thread whole chunks, so nothing here spawns work.
+//!
+//! The runner is compiled twice: once with AVX2 and FMA enabled (chosen at run time when the CPU
+//! has them) and once portable. Kernels are `#[inline(always)]` so that each copy is compiled for
+//! its instruction set. Amplitudes are viewed as interleaved `f64` pairs (`re, im`) so that the
+//! inner loops work on `[f64; 4]` groups, two complex numbers at a time, which map onto one AVX2
+//! register.
+
+use num_complex::Complex64;
+
+/// One instruction of a chunk program. Qubit positions are physical bit positions inside the
+/// chunk.
+#[derive(Clone, Debug)]
+pub(crate) enum Kernel {
+    /// A real 2x2 matrix (row-major) on qubit `q`: four multiply-adds per pair.
+    Real1 { q: usize, m: [f64; 4] },
+    /// A complex 2x2 matrix (row-major) on qubit `q`.
+    Dense1 { q: usize, m: [Complex64; 4] },
+    /// A diagonal that factorises over the low bits `0..bits` (`lo`, indexed by `i & (2^bits-1)`)
+    /// and the bits above (`hi`, indexed by `i >> bits`); either table may be empty (= ones).
+    Diag { bits: usize, lo: Vec<Complex64>, hi: Vec<Complex64> },
+    /// A diagonal over arbitrary positions (bit `l` of the table index is `qubits[l]`).
+    DiagK { qubits: Vec<usize>, table: Vec<Complex64> },
+    /// X on `t` where every bit of `cmask` is set.
+    Flip { cmask: usize, t: usize },
+    /// Swap of bits `a` and `b` where every bit of `cmask` is set.
+    Swap { cmask: usize, a: usize, b: usize },
+    /// An affine bit map over GF(2): the amplitude at `i` moves to `lo[i & mask] ^ hi[i >> lo_bits]`.
+    Perm { lo_bits: usize, lo: Vec<u32>, hi: Vec<u32> },
+    /// A dense matrix on `targets` (row-major, bit `l` = `targets[l]`) where `cmask` is set.
+    Dense { cmask: usize, targets: Vec<usize>, m: Vec<Complex64> },
+}
+
+/// Applies `program` to `amps` in order; `scratch` is reused between calls.
+pub(crate) fn run_program(
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    scratch: &mut Vec<Complex64>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            unsafe { run_program_avx2(amps, program, scratch) };
+            return;
+        }
+    }
+    run_program_with::<false>(amps, program, scratch);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn run_program_avx2(amps: &mut [Complex64], program: &[Kernel], scratch: &mut Vec<Complex64>) {
+    run_program_with::<true>(amps, program, scratch);
+}
+
+#[inline(always)]
+fn run_program_with<const FMA: bool>(
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    scratch: &mut Vec<Complex64>,
+) {
+    for kernel in program {
+        match kernel {
+            Kernel::Real1 { q, m } => real_1q::<FMA>(amps, *q, m),
+            Kernel::Dense1 { q, m } => dense_1q::<FMA>(amps, *q, m),
+            Kernel::Diag { bits, lo, hi } => diag::<FMA>(amps, *bits, lo, hi),
+            Kernel::DiagK { qubits, table } => diag_k(amps, qubits, table),
+            Kernel::Flip { cmask, t } => flip(amps, *cmask, *t),
+            Kernel::Swap { cmask, a, b } => swap(amps, *cmask, *a, *b),
+            Kernel::Perm { lo_bits, lo, hi } => perm(amps, *lo_bits, lo, hi, scratch),
+            Kernel::Dense { cmask, targets, m } => super::dense_kq_serial(amps, targets, *cmask, m),
+        }
+    }
+}
+
+/// `a * b + c`, fused when compiled for FMA.
+#[inline(always)]
+fn fma<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// Views amplitudes as interleaved `re, im` doubles.
+#[inline(always)]
+fn as_f64(amps: &mut [Complex64]) -> &mut [f64] {
+    bytemuck::cast_slice_mut(amps)
+}
+
+/// Real 2x2 on qubit `q`. For `q >= 1` the two halves of each block are contiguous runs of equal
+/// length, and since the matrix is real, re and im lanes are treated alike: a plain vector loop.
+#[inline(always)]
+fn real_1q<const FMA: bool>(amps: &mut [Complex64], q: usize, m: &[f64; 4]) {
+    let [m00, m01, m10, m11] = *m;
+    let x = as_f64(amps);
+    if q == 0 {
+        for g in x.chunks_exact_mut(4) {
+            let (ar, ai, br, bi) = (g[0], g[1], g[2], g[3]);
+            g[0] = fma::<FMA>(m00, ar, m01 * br);
+            g[1] = fma::<FMA>(m00, ai, m01 * bi);
+            g[2] = fma::<FMA>(m10, ar, m11 * br);
+            g[3] = fma::<FMA>(m10, ai, m11 * bi);
+        }
+        return;
+    }
+    let half = 2usize << q;
+    for block in x.chunks_exact_mut(2 * half) {
+        let (lo, hi) = block.split_at_mut(half);
+        for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
+            for l in 0..4 {
+                let (u, v) = (a[l], b[l]);
+                a[l] = fma::<FMA>(m00, u, m01 * v);
+                b[l] = fma::<FMA>(m10, u, m11 * v);
+            }
+        }
+    }
+}
+
+/// `m * x` for two complex numbers packed as `[re0, im0, re1, im1]`, with `m = mr + i mi`:
+/// `mr * x + mi * [-im0, re0, -im1, re1]`.
+#[inline(always)]
+fn cmul2<const FMA: bool>(mr: f64, mi: f64, x: &[f64; 4]) -> [f64; 4] {
+    let swapped = [-x[1], x[0], -x[3], x[2]];
+    std::array::from_fn(|l| fma::<FMA>(mr, x[l], mi * swapped[l]))
+}
+
+/// Complex 2x2 on qubit `q`.
+#[inline(always)]
+fn dense_1q<const FMA: bool>(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
+    if q == 0 {
+        for pair in amps.chunks_exact_mut(2) {
+            let (a, b) = (pair[0], pair[1]);
+            pair[0] = m[0] * a + m[1] * b;
+            pair[1] = m[2] * a + m[3] * b;
+        }
+        return;
+    }
+    let x = as_f64(amps);
+    let half = 2usize << q;
+    for block in x.chunks_exact_mut(2 * half) {
+        let (lo, hi) = block.split_at_mut(half);
+        for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
+            let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
+            let v: [f64; 4] = [b[0], b[1], b[2], b[3]];
+            let (p, r) = (cmul2::<FMA>(m[0].re, m[0].im, &u), cmul2::<FMA>(m[1].re, m[1].im, &v));
+            let (s, t) = (cmul2::<FMA>(m[2].re, m[2].im, &u), cmul2::<FMA>(m[3].re, m[3].im, &v));
+            for l in 0..4 {
+                a[l] = p[l] + r[l];
+                b[l] = s[l] + t[l];
+            }
+        }
+    }
+}
+
+/// Multiplies each amplitude by `lo[i & (2^bits - 1)] * hi[i >> bits]`.
+#[inline(always)]
+fn diag<const FMA: bool>(amps: &mut [Complex64], bits: usize, lo: &[Complex64], hi: &[Complex64]) {
+    let block = 1usize << bits;
+    for (h, chunk) in amps.chunks_mut(block).enumerate() {
+        let scale = hi.get(h).copied();
+        if lo.is_empty() {
+            if let Some(s) = scale {
+                chunk.iter_mut().for_each(|a| *a *= s);
+            }
+            continue;
+        }
+        let x = as_f64(chunk);
+        let t: &[f64] = bytemuck::cast_slice(lo);
+        match scale {
+            None => {
+                for (a, d) in x.chunks_exact_mut(4).zip(t.chunks_exact(4)) {
+                    let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
+                    let swapped = [-u[1], u[0], -u[3], u[2]];
+                    let dr = [d[0], d[0], d[2], d[2]];
+                    let di = [d[1], d[1], d[3], d[3]];
+                    for l in 0..4 {
+                        a[l] = fma::<FMA>(dr[l], u[l], di[l] * swapped[l]);
+                    }
+                }
+            }
+            Some(s) => {
+                for (a, d) in chunk_pairs(x, t) {
+                    // (d * s) * a, with d * s formed per pair of amplitudes.
+                    let d0 = Complex64::new(d[0], d[1]) * s;
+                    let d1 = Complex64::new(d[2], d[3]) * s;
+                    let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
+                    let swapped = [-u[1], u[0], -u[3], u[2]];
+                    let dr = [d0.re, d0.re, d1.re, d1.re];
+                    let di = [d0.im, d0.im, d1.im, d1.im];
+                    for l in 0..4 {
+                        a[l] = fma::<FMA>(dr[l], u[l], di[l] * swapped[l]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn chunk_pairs<'a>(
+    x: &'a mut [f64],
+    t: &'a [f64],
+) -> impl Iterator<Item = (&'a mut [f64], &'a [f64])> {
+    x.chunks_exact_mut(4).zip(t.chunks_exact(4))
+}
+
+/// Diagonal over arbitrary positions: the slow general case (mixed factors).
+#[inline(always)]
+fn diag_k(amps: &mut [Complex64], qubits: &[usize], table: &[Complex64]) {
+    for (i, a) in amps.iter_mut().enumerate() {
+        let j: usize = qubits.iter().enumerate().map(|(l, &q)| ((i >> q) & 1) << l).sum();
+        *a *= table[j];
+    }
+}
+
+/// Controlled X: swaps the halves of each `2^(t+1)` block where the controls are set. Controls
+/// above `t` are constant over a block and checked once; controls below are checked per pair.
+#[inline(always)]
+fn flip(amps: &mut [Complex64], cmask: usize, t: usize) {
+    let half = 1usize << t;
+    let (above, below) = (cmask & !((half << 1) - 1), cmask & (half - 1));
+    for (k, block) in amps.chunks_exact_mut(2 * half).enumerate() {
+        let base = k * 2 * half;
+        if base & above != above {
+            continue;
+        }
+        let (lo, hi) = block.split_at_mut(half);
+        if below == 0 {
+            lo.swap_with_slice(hi);
+        } else {
+            for j in 0..half {
+                if j & below == below {
+                    std::mem::swap(&mut lo[j], &mut hi[j]);
+                }
+            }
+        }
+    }
+}
+
+/// Controlled swap of bits `a` and `b`: exchanges the amplitudes of `...1...0...` and
+/// `...0...1...` wherever the controls are set.
+#[inline(always)]
+fn swap(amps: &mut [Complex64], cmask: usize, a: usize, b: usize) {
+    let (lo, hi) = (a.min(b), a.max(b));
+    let groups = amps.len() >> 2;
+    for g in 0..groups {
+        let base = super::insert_zero_bits(g, &[lo, hi]);
+        if base & cmask != cmask {
+            continue;
+        }
+        amps.swap(base | (1 << lo), base | (1 << hi));
+    }
+}
+
+/// Affine bit permutation: scatter into `scratch`, then copy back.
+#[inline(always)]
+fn perm(
+    amps: &mut [Complex64],
+    lo_bits: usize,
+    lo: &[u32],
+    hi: &[u32],
+    scratch: &mut Vec<Complex64>,
+) {
+    scratch.resize(amps.len(), Complex64::new(0.0, 0.0));
+    let block = 1usize << lo_bits;
+    for (h, chunk) in amps.chunks_exact(block).enumerate() {
+        let base = hi[h];
+        for (l, a) in chunk.iter().enumerate() {
+            scratch[(base ^ lo[l]) as usize] = *a;
+        }
+    }
+    amps.copy_from_slice(scratch);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::Matrix;
+    use crate::state::apply_matrix_reference;
+
+    fn state(n: usize) -> Vec<Complex64> {
+        (0..1usize << n)
+            .map(|i| Complex64::new((i as f64 * 0.37).sin(), (i as f64 * 0.11).cos()))
+            .collect()
+    }
+
+    fn close(a: &[Complex64], b: &[Complex64]) -> bool {
+        a.iter().zip(b).all(|(x, y)| (x - y).norm() < 1e-12)
+    }
+
+    #[test]
+    fn kernels_agree_with_the_reference_matrix_application() {
+        let n = 6;
+        let c = |re: f64, im: f64| Complex64::new(re, im);
+        let m1 = [c(0.6, 0.1), c(-0.3, 0.7), c(0.2, -0.5), c(0.9, 0.4)];
+        let r1 = [0.6, -0.8, 0.8, 0.6];
+        for q in 0..n {
+            for (kernel, matrix) in [
+                (Kernel::Dense1 { q, m: m1 }, Matrix::new(1, m1.to_vec()).unwrap()),
+                (
+                    Kernel::Real1 { q, m: r1 },
+                    Matrix::new(1, r1.iter().map(|&x| c(x, 0.0)).collect()).unwrap(),
+                ),
+                (
+                    Kernel::Flip { cmask: 0, t: q },
+                    Matrix::new(1, vec![c(0., 0.), c(1., 0.), c(1., 0.), c(0., 0.)]).unwrap(),
+                ),
+            ] {
+                let mut fast = state(n);
+                run_program(&mut fast, &[kernel], &mut Vec::new());
+                let mut slow = state(n);
+                apply_matrix_reference(&mut slow, &[q], &matrix);
+                assert!(close(&fast, &slow), "q={q}");
+            }
+        }
+    }
+
+    #[test]
+    fn diag_with_both_tables_multiplies_both_factors() {
+        let n = 5;
+        let lo: Vec<Complex64> =
+            (0..8).map(|i| Complex64::from_polar(1.0, i as f64 * 0.3)).collect();
+        let hi: Vec<Complex64> =
+            (0..4).map(|i| Complex64::from_polar(1.0, -(i as f64) * 0.7)).collect();
+        let mut fast = state(n);
+        run_program(
+            &mut fast,
+            &[Kernel::Diag { bits: 3, lo: lo.clone(), hi: hi.clone() }],
+            &mut Vec::new(),
+        );
+        let expected: Vec<Complex64> =
+            state(n).iter().enumerate().map(|(i, a)| a * lo[i & 7] * hi[i >> 3]).collect();
+        assert!(close(&fast, &expected));
+    }
+}
