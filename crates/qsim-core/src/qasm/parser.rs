@@ -470,7 +470,7 @@ impl Parser<'_> {
             return Ok((Callee::Builtin(gate), gate.num_params(), gate.num_qubits()));
         }
         let hint = if Gate::from_name(name).is_some() {
-            " (it is in \"qelib1.inc\": add `include \"qelib1.inc\";` before using it)"
+            " (gates other than `U` and `CX` need `include \"qelib1.inc\";` first)"
         } else {
             ""
         };
