@@ -1,0 +1,273 @@
+//! Runs an OpenQASM 2.0 file on the `qsim-core` state-vector simulator and prints the final
+//! state, the best wall time, and optionally measurement counts.
+//!
+//! ```sh
+//! cargo run --release --example run_qasm -- testdata/qasm-reference/case1_000.qasm --output json
+//! cargo run --release --example run_qasm -- circuit.qasm --shots 1000 --repeat 5 --seed 7
+//! cargo run --release --example run_qasm -- --help
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use qsim_core::Complex64;
+use qsim_core::circuit::Circuit;
+use qsim_core::measure::bitstring;
+use qsim_core::qasm;
+use qsim_core::state::StateVector;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use serde::ser::SerializeSeq;
+
+/// How many amplitudes and count entries the text output lists.
+const TEXT_ROWS: usize = 32;
+
+const ABOUT: &str = "Run an OpenQASM 2.0 file on the qsim-core state-vector simulator.";
+
+const LONG_ABOUT: &str = "\
+Run an OpenQASM 2.0 file on the qsim-core state-vector simulator.
+
+The file is parsed first (not timed), then simulated --repeat times, each time on a freshly
+allocated |0...0> state; best_seconds is the best wall time of one simulation (allocating the
+state plus running the circuit).
+
+Conventions: bit i of an amplitude's index is qubit i, with several qreg registers concatenated
+in declaration order (as in Qiskit). Bitstrings put qubit 0 (or classical bit 0) rightmost, as
+Qiskit prints counts.
+
+Circuits without measure or reset: `amplitudes` is the final state, and --shots N draws N
+Born-rule samples of all qubits from it (counts are keyed by the bitstring of every qubit).
+
+Circuits with measure or reset: each run draws the mid-circuit outcomes from a random number
+generator seeded by --seed, so `amplitudes` is the post-measurement state of that one seeded
+run. --shots N runs the whole circuit N times (one generator seeded by --seed, drawn from shot
+after shot, so the first shot is the reported run) and counts the final classical register
+(all creg registers concatenated, clbit 0 rightmost; bits never measured read 0).
+
+Output: --output text (the default) prints a readable summary. --output json prints exactly one
+JSON object: {\"num_qubits\": n, \"amplitudes\": [[re, im], ...], \"best_seconds\": t}, plus
+\"counts\": {\"bitstring\": count, ...} with --shots.
+
+Errors (an unreadable file, an OpenQASM error with its line and column, a register too large to
+simulate) are printed to stderr, and the exit status is 1.";
+
+const EXAMPLES: &str = "\
+Examples:
+  cargo run --release --example run_qasm -- testdata/qasm-reference/case1_000.qasm --output json
+  cargo run --release --example run_qasm -- circuit.qasm --shots 1000 --repeat 5 --seed 7";
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// A readable summary: timing, the largest amplitudes, the most frequent outcomes.
+    Text,
+    /// One JSON object with every amplitude (and counts with --shots).
+    Json,
+}
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(name = "run_qasm", about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+struct Args {
+    /// The OpenQASM 2.0 file to run.
+    file: PathBuf,
+    /// Number of shots: Born-rule samples of the final state, or whole reruns of circuits with
+    /// measure or reset (see --help).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    shots: Option<u64>,
+    /// Number of timed simulations; the best time is reported.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    repeat: u64,
+    /// Seed of the random number generator (ChaCha8) used for shots and mid-circuit measurement.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// What one invocation found.
+struct Outcome {
+    circuit: Circuit,
+    state: StateVector,
+    best_seconds: f64,
+    counts: Option<BTreeMap<String, u64>>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args).and_then(|outcome| print(&args, &outcome)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<Outcome, String> {
+    let file = args.file.display();
+    let source =
+        std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let circuit = qasm::parse(&source).map_err(|e| format!("{file}: {e}"))?;
+    let simulation_error = |e: qsim_core::Error| format!("cannot simulate {file}: {e}");
+    let n = circuit.num_qubits();
+
+    // One timed simulation: a fresh state, and for measured circuits a fresh generator, so that
+    // every repeat computes the same state.
+    let simulate = || -> Result<(StateVector, f64), String> {
+        let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+        let start = Instant::now();
+        let mut psi = StateVector::new(n).map_err(simulation_error)?;
+        if circuit.is_unitary() {
+            psi.apply_circuit(&circuit, &[]).map_err(simulation_error)?;
+        } else {
+            psi.run(&circuit, &[], &mut rng).map_err(simulation_error)?;
+        }
+        Ok((psi, start.elapsed().as_secs_f64()))
+    };
+    let (mut state, mut best_seconds) = simulate()?;
+    for _ in 1..args.repeat {
+        let (psi, seconds) = simulate()?;
+        (state, best_seconds) = (psi, best_seconds.min(seconds));
+    }
+
+    let counts = match args.shots {
+        None => None,
+        Some(shots) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+            let mut counts = BTreeMap::new();
+            if circuit.is_unitary() {
+                let shots = usize::try_from(shots).map_err(|e| e.to_string())?;
+                for (index, count) in
+                    state.sample_counts(shots, &mut rng).map_err(simulation_error)?
+                {
+                    counts.insert(bitstring(index, n), count as u64);
+                }
+            } else {
+                for _ in 0..shots {
+                    let mut psi = StateVector::new(n).map_err(simulation_error)?;
+                    let bits = psi.run(&circuit, &[], &mut rng).map_err(simulation_error)?;
+                    *counts.entry(register_bitstring(&bits)).or_insert(0) += 1;
+                }
+            }
+            Some(counts)
+        }
+    };
+    Ok(Outcome { circuit, state, best_seconds, counts })
+}
+
+/// The classical register with clbit 0 rightmost, for any register width (`bitstring` takes a
+/// `usize` index, which would limit registers to 64 bits).
+fn register_bitstring(bits: &[bool]) -> String {
+    bits.iter().rev().map(|&b| if b { '1' } else { '0' }).collect()
+}
+
+/// Serialises amplitudes as `[[re, im], ...]` without copying them into a second vector.
+struct Amplitudes<'a>(&'a [Complex64]);
+
+impl Serialize for Amplitudes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&[a.re, a.im])?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    num_qubits: usize,
+    amplitudes: Amplitudes<'a>,
+    best_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<&'a BTreeMap<String, u64>>,
+}
+
+fn print(args: &Args, outcome: &Outcome) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let write_error = |e: std::io::Error| format!("cannot write the output: {e}");
+    match args.output {
+        Output::Json => {
+            let report = Report {
+                num_qubits: outcome.state.num_qubits(),
+                amplitudes: Amplitudes(outcome.state.amplitudes()),
+                best_seconds: outcome.best_seconds,
+                counts: outcome.counts.as_ref(),
+            };
+            serde_json::to_writer(&mut out, &report)
+                .map_err(|e| format!("cannot write the output: {e}"))?;
+            writeln!(out).map_err(write_error)?;
+        }
+        Output::Text => print_text(&mut out, args, outcome).map_err(write_error)?,
+    }
+    out.flush().map_err(write_error)
+}
+
+fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::Result<()> {
+    let c = &outcome.circuit;
+    let n = c.num_qubits();
+    writeln!(out, "file: {}", args.file.display())?;
+    writeln!(
+        out,
+        "{n} qubits, {} classical bits, {} gates{}",
+        c.num_clbits(),
+        c.gate_count(),
+        if c.is_unitary() { "" } else { " (with measurement or reset)" }
+    )?;
+    writeln!(out, "best of {} run(s): {:.6} s", args.repeat, outcome.best_seconds)?;
+
+    let amps = outcome.state.amplitudes();
+    let mut nonzero: Vec<usize> = (0..amps.len()).filter(|&i| amps[i].norm_sqr() > 1e-24).collect();
+    nonzero.sort_by(|&a, &b| amps[b].norm_sqr().total_cmp(&amps[a].norm_sqr()).then(a.cmp(&b)));
+    let what = if c.is_unitary() {
+        "final state".to_string()
+    } else {
+        format!("state after one run with seed {}", args.seed)
+    };
+    writeln!(
+        out,
+        "{what}: {} non-zero amplitude(s), largest first{}:",
+        nonzero.len(),
+        if nonzero.len() > TEXT_ROWS { format!(" (first {TEXT_ROWS})") } else { String::new() }
+    )?;
+    for &i in nonzero.iter().take(TEXT_ROWS) {
+        let a = amps[i];
+        writeln!(
+            out,
+            "  |{}>  {:+.6} {:+.6}i  p = {:.6}",
+            bitstring(i, n),
+            a.re,
+            a.im,
+            a.norm_sqr()
+        )?;
+    }
+
+    if let (Some(counts), Some(shots)) = (&outcome.counts, args.shots) {
+        let mut rows: Vec<(&String, &u64)> = counts.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let of = if c.is_unitary() { "all qubits" } else { "the classical register" };
+        writeln!(
+            out,
+            "counts of {of} over {shots} shot(s) (seed {}), {} distinct{}:",
+            args.seed,
+            rows.len(),
+            if rows.len() > TEXT_ROWS {
+                format!(", most frequent {TEXT_ROWS}")
+            } else {
+                String::new()
+            }
+        )?;
+        for (bits, count) in rows.into_iter().take(TEXT_ROWS) {
+            writeln!(out, "  {bits:>width$}: {count}", width = n.max(1))?;
+        }
+    }
+    Ok(())
+}
