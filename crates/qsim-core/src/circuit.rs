@@ -4,8 +4,12 @@
 use num_complex::Complex64;
 use serde::{Deserialize, Serialize};
 
+use std::sync::{Arc, OnceLock};
+
+use crate::engine::Plan;
 use crate::error::{Error, Result};
 use crate::gate::Gate;
+use crate::gradient::AdjointPlan;
 use crate::matrix::Matrix;
 
 /// Tolerance for accepting a user matrix as unitary.
@@ -149,12 +153,38 @@ impl Operation {
 /// assert_eq!(c.num_params(), 1);
 /// # Ok::<(), qsim_core::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Circuit {
     num_qubits: usize,
     num_clbits: usize,
     ops: Vec<Operation>,
     num_params: usize,
+    /// The simulator's execution plan, built on first use and dropped on any change.
+    #[serde(skip)]
+    plan: OnceLock<Arc<Plan>>,
+    /// The adjoint method's backward plan, built on first use and dropped on any change.
+    #[serde(skip)]
+    adjoint: OnceLock<Arc<AdjointPlan>>,
+}
+
+impl PartialEq for Circuit {
+    fn eq(&self, other: &Self) -> bool {
+        self.num_qubits == other.num_qubits
+            && self.num_clbits == other.num_clbits
+            && self.num_params == other.num_params
+            && self.ops == other.ops
+    }
+}
+
+impl std::fmt::Debug for Circuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Circuit")
+            .field("num_qubits", &self.num_qubits)
+            .field("num_clbits", &self.num_clbits)
+            .field("num_params", &self.num_params)
+            .field("ops", &self.ops)
+            .finish()
+    }
 }
 
 impl Circuit {
@@ -271,7 +301,24 @@ impl Circuit {
             }
         }
         self.ops.push(op);
+        self.invalidate();
         Ok(self)
+    }
+
+    /// The execution plan for a state of exactly `num_qubits` qubits, built once and reused.
+    pub(crate) fn plan(&self) -> &Plan {
+        self.plan.get_or_init(|| Arc::new(Plan::new(&self.ops, self.num_qubits)))
+    }
+
+    /// The backward plan of the adjoint method for exactly `num_qubits` qubits, built once.
+    pub(crate) fn adjoint_plan(&self) -> &AdjointPlan {
+        self.adjoint.get_or_init(|| Arc::new(AdjointPlan::new(&self.ops, self.num_qubits)))
+    }
+
+    /// Drops the cached plans after a change to the operations.
+    fn invalidate(&mut self) {
+        self.plan = OnceLock::new();
+        self.adjoint = OnceLock::new();
     }
 
     /// Appends `gate` on `qubits` with `params`.
@@ -383,6 +430,7 @@ impl Circuit {
 
     /// Adds `delta` to fixed parameter `k` of operation `i` (parameter-shift evaluations).
     pub(crate) fn shift_param(&mut self, i: usize, k: usize, delta: f64) {
+        self.invalidate();
         if let Some(Operation::Gate { params, .. }) = self.ops.get_mut(i) {
             if let Some(Param::Fixed(v)) = params.get_mut(k) {
                 *v += delta;
@@ -395,6 +443,7 @@ impl Circuit {
         self.check_theta(theta)?;
         let mut bound = self.clone();
         bound.num_params = 0;
+        bound.invalidate();
         for op in &mut bound.ops {
             if let Operation::Gate { params, .. } = op {
                 for p in params.iter_mut() {

@@ -19,7 +19,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::circuit::Operation;
-use crate::fusion::{self, Class, FusedOp};
+use crate::fusion::{Class, FusedOp, FusionPlan, Recipe};
 use crate::kernels::{self, Kernel};
 
 /// Pauli X as a row-major 2x2.
@@ -43,48 +43,105 @@ const DIAG_LO_BITS: usize = 10;
 /// Shorter runs of CNOT-like gates are applied one by one rather than as one scatter.
 const PERM_MERGE_MIN: usize = 3;
 
-/// Applies the unitary operations `ops` (barriers skipped) with parameters `theta`.
-/// Callers have validated qubits and `theta`; non-unitary operations must not be present.
+/// Applies the unitary operations `ops` (barriers skipped) with parameters `theta`, planning from
+/// scratch. Callers have validated qubits and `theta`; non-unitary operations must not be present.
 pub(crate) fn run_unitary(amps: &mut Vec<Complex64>, ops: &[Operation], theta: &[f64]) {
     let n = amps.len().trailing_zeros() as usize;
-    let fused = fusion::fuse(ops, theta, n);
-    run_fused(amps, &fused);
+    Plan::new(ops, n).run(amps, ops, theta);
 }
 
-/// Applies already fused operations.
-pub(crate) fn run_fused(amps: &mut Vec<Complex64>, fused: &[FusedOp]) {
-    if fused.is_empty() {
-        return;
-    }
-    let n = amps.len().trailing_zeros() as usize;
-    if n <= SERIAL_MAX_QUBITS {
-        let all: Vec<usize> = (0..fused.len()).collect();
-        let layout = Layout::identity(n);
-        let program = build_program(fused, &schedule(fused, &all), &layout, n);
-        kernels::run_program(amps, &program, &mut Vec::new());
-        return;
-    }
-    let chunk_bits = CHUNK_BITS.min(n - 3);
-    let mut layout = Layout::identity(n);
-    let mut spare: Vec<Complex64> = Vec::new();
-    for stage in plan(fused, n, chunk_bits) {
-        let target = layout.bring_low(stage.qubits, chunk_bits);
-        if target != layout {
-            if !relayout(amps, &mut spare, &layout, &target) {
-                // No memory for the second buffer: finish without cache blocking.
-                run_stagewise_unblocked(amps, fused, &stage.ops, &layout);
-                continue;
+/// How to run a list of unitary operations on `n` qubits, for any parameter vector: the fusion
+/// recipes, the cache-blocking stages and the order inside each stage. Planning costs far more
+/// than binding, so circuits keep their plan (see `Circuit::plan`).
+#[derive(Debug)]
+pub(crate) struct Plan {
+    n: usize,
+    fusion: FusionPlan,
+    execution: Execution,
+}
+
+#[derive(Debug)]
+enum Execution {
+    /// The whole state is one chunk: one program, on the calling thread.
+    Serial { program: Program },
+    /// Cache-blocked stages over chunks of `2^chunk_bits` amplitudes.
+    Blocked { chunk_bits: usize, stages: Vec<PlannedStage> },
+}
+
+#[derive(Debug)]
+struct PlannedStage {
+    /// The scheduled recipes.
+    order: Vec<usize>,
+    /// Their program, compiled for the stage's layout (its qubits all below `chunk_bits`).
+    program: Program,
+}
+
+impl Plan {
+    /// Plans `ops` for a state of `n` qubits.
+    pub(crate) fn new(ops: &[Operation], n: usize) -> Self {
+        let fusion = FusionPlan::new(ops, n);
+        let recipes = fusion.recipes();
+        let classes: Vec<Class> = recipes.iter().map(|r| r.class()).collect();
+        let qubits: Vec<Vec<usize>> = recipes.iter().map(|r| r.qubits()).collect();
+        let execution = if n <= SERIAL_MAX_QUBITS {
+            let all: Vec<usize> = (0..recipes.len()).collect();
+            let order = schedule(&classes, &qubits, &all);
+            Execution::Serial {
+                program: Program::compile(recipes, &order, &Layout::identity(n), n),
             }
-            layout = target;
-        }
-        let program = build_program(fused, &schedule(fused, &stage.ops), &layout, chunk_bits);
-        amps.par_chunks_mut(1 << chunk_bits).for_each_init(Vec::new, |scratch, chunk| {
-            kernels::run_program(chunk, &program, scratch)
-        });
+        } else {
+            let chunk_bits = CHUNK_BITS.min(n - 3);
+            let mut layout = Layout::identity(n);
+            let stages = plan_stages(&qubits, chunk_bits)
+                .into_iter()
+                .map(|stage| {
+                    layout = layout.bring_low(stage.qubits, chunk_bits);
+                    let order = schedule(&classes, &qubits, &stage.ops);
+                    let program = Program::compile(recipes, &order, &layout, chunk_bits);
+                    PlannedStage { order, program }
+                })
+                .collect();
+            Execution::Blocked { chunk_bits, stages }
+        };
+        Self { n, fusion, execution }
     }
-    let identity = Layout::identity(n);
-    if layout != identity && !relayout(amps, &mut spare, &layout, &identity) {
-        unreachable!("the spare buffer exists once any relayout succeeded");
+
+    /// Runs the plan with angles `theta` on `amps` (which must have `2^n` entries).
+    pub(crate) fn run(&self, amps: &mut Vec<Complex64>, ops: &[Operation], theta: &[f64]) {
+        debug_assert_eq!(amps.len(), 1 << self.n);
+        let fused = self.fusion.bind(ops, theta);
+        if fused.is_empty() {
+            return;
+        }
+        match &self.execution {
+            Execution::Serial { program } => {
+                kernels::run_program(amps, &program.materialize(&fused), &mut Vec::new());
+            }
+            Execution::Blocked { chunk_bits, stages } => {
+                let identity = Layout::identity(self.n);
+                let mut layout = identity.clone();
+                let mut spare: Vec<Complex64> = Vec::new();
+                for stage in stages {
+                    let target = &stage.program.layout;
+                    if *target != layout {
+                        if !relayout(amps, &mut spare, &layout, target) {
+                            // No memory for the second buffer: finish without cache blocking.
+                            run_unblocked(amps, &fused, &stage.order, &layout);
+                            continue;
+                        }
+                        layout = target.clone();
+                    }
+                    let program = stage.program.materialize(&fused);
+                    amps.par_chunks_mut(1 << chunk_bits)
+                        .for_each_init(Vec::new, |scratch, chunk| {
+                            kernels::run_program(chunk, &program, scratch)
+                        });
+                }
+                if layout != identity && !relayout(amps, &mut spare, &layout, &identity) {
+                    unreachable!("the spare buffer exists once any relayout succeeded");
+                }
+            }
+        }
     }
 }
 
@@ -96,21 +153,22 @@ pub(crate) fn single_op_chunk_bits(n: usize) -> usize {
 /// The chunk program of a single operation whose qubits all lie below `bits`.
 pub(crate) fn single_op_program(op: &FusedOp, bits: usize) -> Vec<Kernel> {
     let layout = Layout::identity(op.qubits().into_iter().max().map_or(0, |q| q + 1).max(bits));
-    build_program(std::slice::from_ref(op), &[0], &layout, bits)
+    let recipes = [Recipe::Fixed(op.clone())];
+    Program::compile(&recipes, &[0], &layout, bits).materialize(std::slice::from_ref(op))
 }
 
-/// Fallback when the second buffer cannot be allocated: each operation as a full-state pass.
-fn run_stagewise_unblocked(
-    amps: &mut [Complex64],
-    fused: &[FusedOp],
-    ops: &[usize],
-    layout: &Layout,
-) {
-    for &i in ops {
-        let program = build_program(fused, &[i], layout, amps.len().trailing_zeros() as usize);
-        // Each program holds one kernel on arbitrary positions: run it on the whole state.
-        kernels::run_program(amps, &program, &mut Vec::new());
+/// Fallback when the second buffer cannot be allocated: the stage's operations as full-state
+/// passes in the current layout (the stage's compiled program assumes the other layout).
+fn run_unblocked(amps: &mut [Complex64], fused: &[FusedOp], order: &[usize], layout: &Layout) {
+    let n = amps.len().trailing_zeros() as usize;
+    let mut program = Vec::with_capacity(order.len());
+    for &r in order {
+        match &fused[r] {
+            FusedOp::Diagonal { .. } => diagonal_kernels(fused, &[r], layout, n, &mut program),
+            op => program.push(kernel_of(op, layout)),
+        }
     }
+    kernels::run_program(amps, &program, &mut Vec::new());
 }
 
 /// Where each logical qubit currently sits among the bit positions.
@@ -183,9 +241,9 @@ fn mask(qubits: &[usize]) -> u64 {
 }
 
 /// Greedy stages of at most `capacity` qubits each, in dependency order.
-fn plan(fused: &[FusedOp], _n: usize, capacity: usize) -> Vec<Stage> {
-    let masks: Vec<u64> = fused.iter().map(|op| mask(&op.qubits())).collect();
-    let mut remaining: Vec<usize> = (0..fused.len()).collect();
+fn plan_stages(qubits: &[Vec<usize>], capacity: usize) -> Vec<Stage> {
+    let masks: Vec<u64> = qubits.iter().map(|q| mask(q)).collect();
+    let mut remaining: Vec<usize> = (0..qubits.len()).collect();
     let mut stages = Vec::new();
     while !remaining.is_empty() {
         let (mut used, mut blocked) = (0u64, 0u64);
@@ -210,13 +268,13 @@ fn plan(fused: &[FusedOp], _n: usize, capacity: usize) -> Vec<Stage> {
 /// Orders the operations `ops` (a dependency-closed subsequence) so that operations of one class
 /// run back to back: whenever a class has ready operations, all of them (and any they unlock of
 /// the same class) go first, preferring diagonal, then permutations, then single-qubit gates.
-fn schedule(fused: &[FusedOp], ops: &[usize]) -> Vec<usize> {
+fn schedule(classes: &[Class], qubits: &[Vec<usize>], ops: &[usize]) -> Vec<usize> {
     let m = ops.len();
     let mut indegree = vec![0usize; m];
     let mut successors: Vec<Vec<usize>> = vec![Vec::new(); m];
     let mut last: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for (pos, &i) in ops.iter().enumerate() {
-        for q in fused[i].qubits() {
+        for &q in &qubits[i] {
             if let Some(p) = last.insert(q, pos) {
                 if !successors[p].contains(&pos) {
                     successors[p].push(pos);
@@ -225,7 +283,7 @@ fn schedule(fused: &[FusedOp], ops: &[usize]) -> Vec<usize> {
             }
         }
     }
-    let class_of = |pos: usize| fused[ops[pos]].class() as usize;
+    let class_of = |pos: usize| classes[ops[pos]] as usize;
     let mut ready: [BinaryHeap<Reverse<usize>>; 4] = Default::default();
     for pos in 0..m {
         if indegree[pos] == 0 {
@@ -247,56 +305,109 @@ fn schedule(fused: &[FusedOp], ops: &[usize]) -> Vec<usize> {
     out
 }
 
-/// Turns scheduled operations into a chunk program on physical positions below `bits`.
-fn build_program(fused: &[FusedOp], order: &[usize], layout: &Layout, bits: usize) -> Vec<Kernel> {
-    let pos = |q: usize| layout.position[q];
-    let cmask = |qs: &[usize]| qs.iter().fold(0usize, |m, &q| m | (1 << pos(q)));
-    let mut program = Vec::new();
-    let mut i = 0;
-    while i < order.len() {
-        let class = fused[order[i]].class();
-        let mut j = i + 1;
-        while j < order.len() && fused[order[j]].class() == class {
-            j += 1;
-        }
-        let run = &order[i..j];
-        match class {
-            Class::Diagonal => diagonal_kernels(fused, run, &pos, bits, &mut program),
-            Class::LinearPermutation if run.len() >= PERM_MERGE_MIN => {
-                program.push(permutation_kernel(fused, run, &pos, bits))
+/// One step of a compiled chunk program.
+#[derive(Debug)]
+enum Step {
+    /// A kernel known at planning time (permutations, fixed gates).
+    Fixed(Kernel),
+    /// A recipe whose kernel depends on the angles.
+    Bound { recipe: usize },
+    /// A run of diagonal recipes merged into table kernels once the angles are known.
+    Diagonal { recipes: Vec<usize> },
+}
+
+/// A chunk program: steps on physical positions below `bits`, in the layout it was compiled for.
+#[derive(Debug)]
+struct Program {
+    steps: Vec<Step>,
+    layout: Layout,
+    bits: usize,
+}
+
+impl Program {
+    /// Groups the scheduled recipes into steps: merged diagonal runs, merged CNOT chains, single
+    /// kernels. Everything that does not depend on the angles is built here, once.
+    fn compile(recipes: &[Recipe], order: &[usize], layout: &Layout, bits: usize) -> Self {
+        let mut steps = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let class = recipes[order[i]].class();
+            let mut j = i + 1;
+            while j < order.len() && recipes[order[j]].class() == class {
+                j += 1;
             }
-            _ => {
-                for &k in run {
-                    program.push(match &fused[k] {
-                        FusedOp::Single { qubit, m } => {
-                            if m.iter().all(|z| z.im == 0.0) {
-                                Kernel::Real1 { q: pos(*qubit), m: m.map(|z| z.re) }
-                            } else {
-                                Kernel::Dense1 { q: pos(*qubit), m: *m }
-                            }
-                        }
-                        FusedOp::Flip { controls, target } => {
-                            Kernel::Flip { cmask: cmask(controls), t: pos(*target) }
-                        }
-                        FusedOp::Swap { controls, a, b } => {
-                            Kernel::Swap { cmask: cmask(controls), a: pos(*a), b: pos(*b) }
-                        }
-                        FusedOp::Dense { controls, targets, m } => Kernel::Dense {
-                            cmask: cmask(controls),
-                            targets: targets.iter().map(|&q| pos(q)).collect(),
-                            m: m.as_slice().to_vec(),
-                        },
-                        FusedOp::Diagonal { qubits, table } => Kernel::DiagK {
-                            qubits: qubits.iter().map(|&q| pos(q)).collect(),
-                            table: table.clone(),
-                        },
-                    });
+            let run = &order[i..j];
+            let fixed = |r: usize| match &recipes[r] {
+                Recipe::Fixed(op) => Some(op),
+                _ => None,
+            };
+            match class {
+                Class::Diagonal => steps.push(Step::Diagonal { recipes: run.to_vec() }),
+                Class::LinearPermutation if run.len() >= PERM_MERGE_MIN => {
+                    let ops: Vec<&FusedOp> = run
+                        .iter()
+                        .map(|&r| fixed(r).expect("permutations have no angles"))
+                        .collect();
+                    steps.push(Step::Fixed(permutation_kernel(&ops, layout, bits)));
+                }
+                _ => {
+                    for &r in run {
+                        steps.push(match fixed(r) {
+                            Some(op) => Step::Fixed(kernel_of(op, layout)),
+                            None => Step::Bound { recipe: r },
+                        });
+                    }
+                }
+            }
+            i = j;
+        }
+        Self { steps, layout: layout.clone(), bits }
+    }
+
+    /// The kernels for bound operations `fused` (indexed like the recipes).
+    fn materialize(&self, fused: &[FusedOp]) -> Vec<Kernel> {
+        let mut kernels = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            match step {
+                Step::Fixed(k) => kernels.push(k.clone()),
+                Step::Bound { recipe } => kernels.push(kernel_of(&fused[*recipe], &self.layout)),
+                Step::Diagonal { recipes } => {
+                    diagonal_kernels(fused, recipes, &self.layout, self.bits, &mut kernels)
                 }
             }
         }
-        i = j;
+        kernels
     }
-    program
+}
+
+/// The kernel of one operation, on physical positions.
+fn kernel_of(op: &FusedOp, layout: &Layout) -> Kernel {
+    let pos = |q: usize| layout.position[q];
+    let cmask = |qs: &[usize]| qs.iter().fold(0usize, |m, &q| m | (1 << pos(q)));
+    match op {
+        FusedOp::Single { qubit, m } => {
+            if m.iter().all(|z| z.im == 0.0) {
+                Kernel::Real1 { q: pos(*qubit), m: m.map(|z| z.re) }
+            } else {
+                Kernel::Dense1 { q: pos(*qubit), m: *m }
+            }
+        }
+        FusedOp::Flip { controls, target } => {
+            Kernel::Flip { cmask: cmask(controls), t: pos(*target) }
+        }
+        FusedOp::Swap { controls, a, b } => {
+            Kernel::Swap { cmask: cmask(controls), a: pos(*a), b: pos(*b) }
+        }
+        FusedOp::Dense { controls, targets, m } => Kernel::Dense {
+            cmask: cmask(controls),
+            targets: targets.iter().map(|&q| pos(q)).collect(),
+            m: m.as_slice().into(),
+        },
+        FusedOp::Diagonal { qubits, table } => Kernel::DiagK {
+            qubits: qubits.iter().map(|&q| pos(q)).collect(),
+            table: table.as_slice().into(),
+        },
+    }
 }
 
 /// Merges a run of diagonal operations: factors on the low `DIAG_LO_BITS` positions go into one
@@ -304,10 +415,11 @@ fn build_program(fused: &[FusedOp], order: &[usize], layout: &Layout, bits: usiz
 fn diagonal_kernels(
     fused: &[FusedOp],
     run: &[usize],
-    pos: &dyn Fn(usize) -> usize,
+    layout: &Layout,
     bits: usize,
     program: &mut Vec<Kernel>,
 ) {
+    let pos = |q: usize| layout.position[q];
     let split = DIAG_LO_BITS.min(bits);
     let one = Complex64::new(1.0, 0.0);
     // Per-position single-qubit factors, multiplied out; multi-qubit factors kept as they are.
@@ -325,7 +437,7 @@ fn diagonal_kernels(
         } else if p.iter().all(|&x| x >= split) {
             hi_multi.push((p.iter().map(|x| x - split).collect(), table));
         } else {
-            program.push(Kernel::DiagK { qubits: p, table: table.clone() });
+            program.push(Kernel::DiagK { qubits: p, table: table.as_slice().into() });
         }
     }
     let table = |factors: &[[Complex64; 2]],
@@ -334,11 +446,15 @@ fn diagonal_kernels(
         if factors.iter().all(|f| *f == [one, one]) && multi.is_empty() {
             return Vec::new();
         }
-        // Kronecker product by doubling: one multiplication per entry.
-        let mut t = vec![one];
+        // Kronecker product by doubling, in place: one multiplication per entry.
+        let mut t = Vec::with_capacity(1 << factors.len());
+        t.push(one);
         for f in factors {
-            let lower: Vec<Complex64> = t.iter().map(|x| x * f[0]).collect();
-            t = lower.into_iter().chain(t.iter().map(|x| x * f[1])).collect();
+            let len = t.len();
+            t.extend_from_within(..);
+            let (lower, upper) = t.split_at_mut(len);
+            lower.iter_mut().for_each(|x| *x *= f[0]);
+            upper.iter_mut().for_each(|x| *x *= f[1]);
         }
         for (qubits, values) in multi {
             for (i, x) in t.iter_mut().enumerate() {
@@ -348,6 +464,14 @@ fn diagonal_kernels(
         }
         t
     };
+    // One or two single-qubit factors are cheaper as their own pair passes than as a table.
+    let singles: Vec<usize> = (0..bits).filter(|&p| single[p] != [one, one]).collect();
+    if lo_multi.is_empty() && hi_multi.is_empty() && singles.len() <= 2 {
+        for p in singles {
+            program.push(Kernel::Diag1 { q: p, d: single[p] });
+        }
+        return;
+    }
     let lo = table(&single[..split], &lo_multi);
     let hi = table(&single[split..], &hi_multi);
     if !lo.is_empty() || !hi.is_empty() {
@@ -356,12 +480,8 @@ fn diagonal_kernels(
 }
 
 /// Composes a run of X / CX / SWAP into one affine map of the index bits over GF(2).
-fn permutation_kernel(
-    fused: &[FusedOp],
-    run: &[usize],
-    pos: &dyn Fn(usize) -> usize,
-    bits: usize,
-) -> Kernel {
+fn permutation_kernel(run: &[&FusedOp], layout: &Layout, bits: usize) -> Kernel {
+    let pos = |q: usize| layout.position[q];
     // f(i) = A i ^ b with A's columns `cols`; each gate g updates f to g(f).
     let mut cols: Vec<u32> = (0..bits).map(|k| 1u32 << k).collect();
     let mut constant = 0u32;
@@ -377,8 +497,7 @@ fn permutation_kernel(
         }
         _ => {}
     };
-    for &k in run {
-        let op = &fused[k];
+    for &op in run {
         for c in cols.iter_mut() {
             apply(c, op);
         }
@@ -399,7 +518,11 @@ fn permutation_kernel(
             })
             .collect()
     };
-    Kernel::Perm { lo_bits, lo: span(0..lo_bits, 0), hi: span(lo_bits..bits, constant) }
+    Kernel::Perm {
+        lo_bits,
+        lo: span(0..lo_bits, 0).into(),
+        hi: span(lo_bits..bits, constant).into(),
+    }
 }
 
 #[cfg(test)]
@@ -425,8 +548,9 @@ mod tests {
     fn staircase_stages_cover_many_layers() {
         let c = staircase(24, 15);
         let theta: Vec<f64> = (0..c.num_params()).map(|i| i as f64 * 0.01).collect();
-        let fused = fusion::fuse(c.ops(), &theta, 24);
-        let stages = plan(&fused, 24, CHUNK_BITS);
+        let fused = crate::fusion::fuse(c.ops(), &theta, 24);
+        let qubits: Vec<Vec<usize>> = fused.iter().map(FusedOp::qubits).collect();
+        let stages = plan_stages(&qubits, CHUNK_BITS);
         assert!(stages.iter().all(|s| s.qubits.count_ones() as usize <= CHUNK_BITS));
         assert_eq!(stages.iter().map(|s| s.ops.len()).sum::<usize>(), fused.len());
         // Unblocked, each layer costs about 26 passes over the state (24 rotations, one merged

@@ -8,6 +8,7 @@
 use num_complex::Complex64;
 
 use crate::circuit::Operation;
+use crate::gate::Shape;
 use crate::matrix::Matrix;
 
 const ZERO: Complex64 = Complex64::new(0.0, 0.0);
@@ -53,6 +54,27 @@ impl FusedOp {
         }
     }
 
+    /// The full matrix over [`FusedOp::qubits`] (for the slow general path).
+    pub(crate) fn matrix(&self) -> (Vec<usize>, Matrix) {
+        let qubits = self.qubits();
+        let k = qubits.len();
+        let m = match self {
+            FusedOp::Diagonal { table, .. } => Matrix::diagonal(table).expect("power-of-two table"),
+            FusedOp::Single { m, .. } => Matrix::from_vec_unchecked(1, m.to_vec()),
+            FusedOp::Flip { controls, .. } => {
+                let x = Matrix::from_vec_unchecked(1, vec![ZERO, ONE, ONE, ZERO]);
+                crate::gate::controlled(controls.len(), &x, ONE)
+            }
+            FusedOp::Swap { controls, .. } => {
+                let swap = crate::gate::Gate::Swap.matrix_unchecked(&[]);
+                crate::gate::controlled(controls.len(), &swap, ONE)
+            }
+            FusedOp::Dense { controls, m, .. } => crate::gate::controlled(controls.len(), m, ONE),
+        };
+        debug_assert_eq!(m.num_qubits(), k);
+        (qubits, m)
+    }
+
     pub(crate) fn class(&self) -> Class {
         match self {
             FusedOp::Diagonal { .. } => Class::Diagonal,
@@ -65,52 +87,193 @@ impl FusedOp {
     }
 }
 
-/// A single-qubit run in progress: `tail * mid * head`, with `head` and `tail` diagonal.
-#[derive(Clone, Copy)]
-struct Run {
-    head: [Complex64; 2],
-    mid: Option<[Complex64; 4]>,
-    tail: [Complex64; 2],
+/// One factor of a single-qubit run: computed per call, or fixed at planning time.
+#[derive(Clone, Debug)]
+pub(crate) enum Factor {
+    /// A gate whose angles refer to the parameter vector: index into the circuit's operations.
+    Bound(usize),
+    /// A matrix known at planning time.
+    Fixed([Complex64; 4]),
 }
 
-impl Run {
-    const IDENTITY: Run = Run { head: [ONE, ONE], mid: None, tail: [ONE, ONE] };
+/// How to build one fused operation for any parameter vector.
+#[derive(Clone, Debug)]
+pub(crate) enum Recipe {
+    /// The product (in application order) of single-qubit factors on `qubit`.
+    Run { qubit: usize, factors: Vec<Factor>, class: Class },
+    /// A multi-qubit gate whose matrix depends on the parameters: index into the operations.
+    Multi { source: usize, qubits: Vec<usize>, class: Class },
+    /// An operation fixed at planning time.
+    Fixed(FusedOp),
+}
 
-    fn push(&mut self, g: [Complex64; 4]) {
-        if g[1] == ZERO && g[2] == ZERO {
-            let d = if self.mid.is_none() { &mut self.head } else { &mut self.tail };
-            d[0] *= g[0];
-            d[1] *= g[3];
-        } else {
-            let m = match self.mid {
-                None => g,
-                Some(m) => {
-                    // g * diag(tail) * m
-                    let gt = [
-                        g[0] * self.tail[0],
-                        g[1] * self.tail[1],
-                        g[2] * self.tail[0],
-                        g[3] * self.tail[1],
-                    ];
-                    mul2(&gt, &m)
-                }
-            };
-            self.mid = Some(m);
-            self.tail = [ONE, ONE];
+impl Recipe {
+    /// The scheduling class, valid for every parameter vector.
+    pub(crate) fn class(&self) -> Class {
+        match self {
+            Recipe::Run { class, .. } | Recipe::Multi { class, .. } => *class,
+            Recipe::Fixed(op) => op.class(),
         }
     }
 
-    fn flush(self, qubit: usize, out: &mut Vec<FusedOp>) {
-        let diag = |d: [Complex64; 2], out: &mut Vec<FusedOp>| {
-            if d != [ONE, ONE] {
-                out.push(FusedOp::Diagonal { qubits: vec![qubit], table: d.to_vec() });
-            }
-        };
-        diag(self.head, out);
-        if let Some(m) = self.mid {
-            out.push(classify(&[qubit], &Matrix::from_vec_unchecked(1, m.to_vec())));
+    /// Every qubit the operation touches.
+    pub(crate) fn qubits(&self) -> Vec<usize> {
+        match self {
+            Recipe::Run { qubit, .. } => vec![*qubit],
+            Recipe::Multi { qubits, .. } => qubits.clone(),
+            Recipe::Fixed(op) => op.qubits(),
         }
-        diag(self.tail, out);
+    }
+}
+
+fn is_diagonal2(m: &[Complex64; 4]) -> bool {
+    m[1] == ZERO && m[2] == ZERO
+}
+
+/// A single-qubit run being collected: diagonal head, middle, diagonal tail.
+#[derive(Default)]
+struct PendingRun {
+    head: Vec<(Factor, bool)>,
+    mid: Vec<(Factor, bool)>,
+    tail: Vec<(Factor, bool)>,
+}
+
+/// The fusion structure of a list of operations, independent of the parameter values.
+#[derive(Clone, Debug)]
+pub(crate) struct FusionPlan {
+    recipes: Vec<Recipe>,
+}
+
+impl FusionPlan {
+    /// Plans the unitary operations `ops` (barriers skipped) on `num_qubits` qubits.
+    pub(crate) fn new(ops: &[Operation], num_qubits: usize) -> Self {
+        let mut pending: Vec<PendingRun> = (0..num_qubits).map(|_| PendingRun::default()).collect();
+        let mut recipes = Vec::with_capacity(ops.len());
+        for (index, op) in ops.iter().enumerate() {
+            let qubits = op.qubits();
+            let bound = matches!(op, Operation::Gate { params, .. }
+                if params.iter().any(|p| matches!(p, crate::circuit::Param::Ref { .. })));
+            match op {
+                Operation::Barrier { .. } | Operation::Measure { .. } | Operation::Reset { .. } => {
+                }
+                _ if qubits.len() == 1 => {
+                    // (factor, diagonal for every parameter value)
+                    let entry = match op {
+                        Operation::Gate { gate, .. } if bound => {
+                            (Factor::Bound(index), gate.shape() == Shape::Diagonal)
+                        }
+                        _ => {
+                            let m = op.matrix(&[]).expect("unitary operation");
+                            let m = [m.get(0, 0), m.get(0, 1), m.get(1, 0), m.get(1, 1)];
+                            (Factor::Fixed(m), is_diagonal2(&m))
+                        }
+                    };
+                    let run = &mut pending[qubits[0]];
+                    match (entry.1, run.mid.is_empty()) {
+                        (true, true) => run.head.push(entry),
+                        (true, false) => run.tail.push(entry),
+                        (false, _) => {
+                            let tail = std::mem::take(&mut run.tail);
+                            run.mid.extend(tail);
+                            run.mid.push(entry);
+                        }
+                    }
+                }
+                _ => {
+                    for &q in &qubits {
+                        flush(q, std::mem::take(&mut pending[q]), &mut recipes);
+                    }
+                    recipes.push(match op {
+                        Operation::Gate { gate, .. } if bound => Recipe::Multi {
+                            source: index,
+                            qubits: qubits.clone(),
+                            class: match gate.shape() {
+                                Shape::Diagonal => Class::Diagonal,
+                                Shape::Flip if qubits.len() == 2 => Class::LinearPermutation,
+                                Shape::Swap if qubits.len() == 2 => Class::LinearPermutation,
+                                _ => Class::Other,
+                            },
+                        },
+                        _ => Recipe::Fixed(classify(&qubits, &op.matrix(&[]).expect("unitary"))),
+                    });
+                }
+            }
+        }
+        for (q, run) in pending.into_iter().enumerate() {
+            flush(q, run, &mut recipes);
+        }
+        Self { recipes }
+    }
+
+    /// The recipes, in a valid application order.
+    pub(crate) fn recipes(&self) -> &[Recipe] {
+        &self.recipes
+    }
+
+    /// Binds the angles: the fused operations for this parameter vector.
+    pub(crate) fn bind(&self, ops: &[Operation], theta: &[f64]) -> Vec<FusedOp> {
+        self.recipes
+            .iter()
+            .map(|recipe| match recipe {
+                Recipe::Fixed(op) => op.clone(),
+                Recipe::Run { qubit, factors, class } => {
+                    let m = product(factors, ops, theta);
+                    if *class == Class::Diagonal {
+                        FusedOp::Diagonal { qubits: vec![*qubit], table: vec![m[0], m[3]] }
+                    } else {
+                        FusedOp::Single { qubit: *qubit, m }
+                    }
+                }
+                Recipe::Multi { source, qubits, .. } => {
+                    let m = ops[*source].matrix(theta).expect("unitary operation");
+                    classify(qubits, &m)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Multiplies out run factors (first factor applied first).
+fn product(factors: &[Factor], ops: &[Operation], theta: &[f64]) -> [Complex64; 4] {
+    let mut acc = [ONE, ZERO, ZERO, ONE];
+    for f in factors {
+        let m = match f {
+            Factor::Fixed(m) => *m,
+            Factor::Bound(i) => match &ops[*i] {
+                Operation::Gate { gate, params, .. } => {
+                    let mut angles = [0.0; 4];
+                    for (a, p) in angles.iter_mut().zip(params) {
+                        *a = p.value(theta);
+                    }
+                    gate.matrix_1q(&angles[..params.len()]).expect("single-qubit gate")
+                }
+                _ => unreachable!("only gates are bound"),
+            },
+        };
+        acc = mul2(&m, &acc);
+    }
+    acc
+}
+
+/// Emits the recipes of a finished run: diagonal head, middle, diagonal tail.
+fn flush(qubit: usize, run: PendingRun, out: &mut Vec<Recipe>) {
+    for (part, diagonal) in [(run.head, true), (run.mid, false), (run.tail, true)] {
+        if part.is_empty() {
+            continue;
+        }
+        let factors: Vec<Factor> = part.into_iter().map(|(f, _)| f).collect();
+        if factors.iter().all(|f| matches!(f, Factor::Fixed(_))) {
+            let m = product(&factors, &[], &[]);
+            if m != [ONE, ZERO, ZERO, ONE] {
+                out.push(Recipe::Fixed(classify(
+                    &[qubit],
+                    &Matrix::from_vec_unchecked(1, m.to_vec()),
+                )));
+            }
+        } else {
+            let class = if diagonal { Class::Diagonal } else { Class::Single };
+            out.push(Recipe::Run { qubit, factors, class });
+        }
     }
 }
 
@@ -123,31 +286,10 @@ fn mul2(a: &[Complex64; 4], b: &[Complex64; 4]) -> [Complex64; 4] {
     ]
 }
 
-/// Binds and fuses the unitary operations `ops` (barriers skipped) on `num_qubits` qubits.
+/// Binds and fuses the unitary operations `ops` in one go (no plan reuse).
+#[cfg(test)]
 pub(crate) fn fuse(ops: &[Operation], theta: &[f64], num_qubits: usize) -> Vec<FusedOp> {
-    let mut pending: Vec<Option<Run>> = vec![None; num_qubits];
-    let mut out = Vec::with_capacity(ops.len());
-    for op in ops {
-        let Some(m) = op.matrix(theta) else { continue };
-        let qubits = op.qubits();
-        if qubits.len() == 1 {
-            let s = m.as_slice();
-            pending[qubits[0]].get_or_insert(Run::IDENTITY).push([s[0], s[1], s[2], s[3]]);
-            continue;
-        }
-        for &q in &qubits {
-            if let Some(run) = pending[q].take() {
-                run.flush(q, &mut out);
-            }
-        }
-        out.push(classify(&qubits, &m));
-    }
-    for (q, run) in pending.into_iter().enumerate() {
-        if let Some(run) = run {
-            run.flush(q, &mut out);
-        }
-    }
-    out
+    FusionPlan::new(ops, num_qubits).bind(ops, theta)
 }
 
 /// Local bit `j` is a control if the matrix never changes bit `j` and is the identity where it is 0.

@@ -66,6 +66,21 @@ pub enum Gate {
     C4x,
 }
 
+/// The structure a gate's matrix has for every parameter value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Diagonal.
+    Diagonal,
+    /// Real entries (single-qubit gates only).
+    Real,
+    /// General complex entries.
+    Complex,
+    /// X on the last qubit, controlled on the others.
+    Flip,
+    /// Swap of the last two qubits, controlled on the others.
+    Swap,
+}
+
 /// How a parameter's derivative is obtained from shifted evaluations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShiftRule {
@@ -282,10 +297,55 @@ impl Gate {
         })
     }
 
+    /// The 2x2 unitary of a single-qubit gate without allocating; `None` for wider gates.
+    pub(crate) fn matrix_1q(self, p: &[f64]) -> Option<[Complex64; 4]> {
+        use Gate::*;
+        Some(match self {
+            Id | U0 => [ONE, ZERO, ZERO, ONE],
+            X => X_M,
+            Y => [ZERO, -I, I, ZERO],
+            Z => diag2(ONE, -ONE),
+            H => H_M,
+            S => diag2(ONE, I),
+            Sdg => diag2(ONE, -I),
+            T => diag2(ONE, Complex64::from_polar(1.0, FRAC_PI_4)),
+            Tdg => diag2(ONE, Complex64::from_polar(1.0, -FRAC_PI_4)),
+            Sx => SX_M,
+            Sxdg => SX_M.map(|z| z.conj()),
+            Rx => rx(p[0]),
+            Ry => ry(p[0]),
+            Rz => rz(p[0]),
+            P | U1 => phase(p[0]),
+            U2 => u3(FRAC_PI_2, p[0], p[1]),
+            U3 | U => u3(p[0], p[1], p[2]),
+            _ => return None,
+        })
+    }
+
+    /// How the matrix is structured for every value of the parameters; the engine plans with this.
+    pub(crate) fn shape(self) -> Shape {
+        use Gate::*;
+        match self {
+            Id | U0 | Z | S | Sdg | T | Tdg | Rz | P | U1 => Shape::Diagonal,
+            X | H | Ry => Shape::Real,
+            Y | Sx | Sxdg | Rx | U2 | U3 | U => Shape::Complex,
+            Cz | Crz | Cp | Cu1 | Rzz => Shape::Diagonal,
+            Cx | Ccx | C3x | C4x => Shape::Flip,
+            Swap => Shape::Swap,
+            Cswap => Shape::Swap,
+            Cy | Ch | Csx | Crx | Cry | Cu3 | Cu | Rxx | Ryy | Rzx | Rccx | Rc3x | C3sqrtx => {
+                Shape::Complex
+            }
+        }
+    }
+
     /// The unitary; the caller guarantees the parameter count.
     pub(crate) fn matrix_unchecked(self, p: &[f64]) -> Matrix {
         use Gate::*;
         let m1 = |m: [Complex64; 4]| Matrix::from_vec_unchecked(1, m.to_vec());
+        if let Some(m) = self.matrix_1q(p) {
+            return m1(m);
+        }
         match self {
             Id | U0 => Matrix::identity(1),
             X => m1(X_M),

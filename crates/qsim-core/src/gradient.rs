@@ -11,11 +11,118 @@ use num_complex::Complex64;
 use rayon::prelude::*;
 
 use crate::circuit::{Circuit, Operation, Param};
+use crate::engine::Plan;
 use crate::error::{Error, Result};
 use crate::gate::ShiftRule;
 use crate::kernels;
+use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
-use crate::state::{StateVector, apply_matrix};
+use crate::state::{StateVector, apply_fused};
+
+/// The backward sweep of a circuit, planned once: every stretch of fixed gates between two
+/// parametric ones is undone by one compiled program (its inverse, fused); parametric gates are
+/// undone one at a time, collecting their derivatives on the way.
+#[derive(Debug)]
+pub(crate) struct AdjointPlan {
+    steps: Vec<BackStep>,
+}
+
+#[derive(Debug)]
+enum BackStep {
+    /// Undo a stretch of fixed operations: their inverses, in reverse order, and its plan.
+    Block { inverse: Vec<Operation>, plan: Plan },
+    /// Undo the parametric gate at this index of the circuit.
+    Param { op: usize },
+}
+
+impl AdjointPlan {
+    /// Plans the backward sweep of the unitary operations `ops` on `n` qubits.
+    pub(crate) fn new(ops: &[Operation], n: usize) -> Self {
+        let mut steps = Vec::new();
+        let mut block: Vec<Operation> = Vec::new();
+        let flush = |block: &mut Vec<Operation>, steps: &mut Vec<BackStep>| {
+            if !block.is_empty() {
+                let inverse = std::mem::take(block);
+                let plan = Plan::new(&inverse, n);
+                steps.push(BackStep::Block { inverse, plan });
+            }
+        };
+        for (i, op) in ops.iter().enumerate().rev() {
+            let parametric = matches!(op, Operation::Gate { params, .. }
+                if params.iter().any(|p| matches!(p, Param::Ref { .. })));
+            if parametric {
+                flush(&mut block, &mut steps);
+                steps.push(BackStep::Param { op: i });
+            } else if let Some(m) = op.matrix(&[]) {
+                block.push(Operation::Unitary {
+                    controls: vec![],
+                    targets: op.qubits(),
+                    matrix: m.adjoint(),
+                });
+            }
+        }
+        flush(&mut block, &mut steps);
+        Self { steps }
+    }
+
+    /// Runs the sweep: `phi` is the final state, `lambda` the cotangent; returns the gradient.
+    fn run(
+        &self,
+        ops: &[Operation],
+        theta: &[f64],
+        num_params: usize,
+        phi: &mut Vec<Complex64>,
+        lambda: &mut Vec<Complex64>,
+    ) -> Vec<f64> {
+        let mut grad = vec![0.0; num_params];
+        for step in &self.steps {
+            match step {
+                BackStep::Block { inverse, plan } => {
+                    plan.run(phi, inverse, &[]);
+                    plan.run(lambda, inverse, &[]);
+                }
+                BackStep::Param { op } => {
+                    let Operation::Gate { gate, qubits, params } = &ops[*op] else {
+                        unreachable!("parametric steps are gates")
+                    };
+                    let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
+                    let u_dag = gate.matrix_unchecked(&angles).adjoint();
+                    for (k, p) in params.iter().enumerate() {
+                        if let Param::Ref { index, scale } = *p {
+                            // <lambda| dU |phi_before> = <lambda| (dU U^dagger) |phi_after>.
+                            let m = gate.derivative_unchecked(&angles, k).mul(&u_dag);
+                            grad[index] += 2.0 * scale * matrix_element(lambda, phi, qubits, &m).re;
+                        }
+                    }
+                    let undo = crate::fusion::classify(qubits, &u_dag);
+                    apply_fused(phi, &undo);
+                    apply_fused(lambda, &undo);
+                }
+            }
+        }
+        grad
+    }
+}
+
+/// `<bra| M |ket>` with the fast single-qubit kernel where it applies.
+fn matrix_element(bra: &[Complex64], ket: &[Complex64], qubits: &[usize], m: &Matrix) -> Complex64 {
+    if qubits.len() == 1 && ket.len() < kernels::PARALLEL_THRESHOLD {
+        let s = m.as_slice();
+        kernels::matrix_element_1q(bra, ket, qubits[0], &[s[0], s[1], s[2], s[3]])
+    } else if qubits.len() == 1
+        && qubits[0] < crate::engine::single_op_chunk_bits(ket.len().trailing_zeros() as usize)
+    {
+        let s = m.as_slice();
+        let part =
+            1usize << crate::engine::single_op_chunk_bits(ket.len().trailing_zeros() as usize);
+        bra.par_chunks(part)
+            .zip(ket.par_chunks(part))
+            .map(|(b, k)| kernels::matrix_element_1q(b, k, qubits[0], &[s[0], s[1], s[2], s[3]]))
+            .sum()
+    } else {
+        kernels::matrix_element(bra, ket, qubits, m.as_slice())
+    }
+}
 
 /// Reverse-mode derivative of a real loss `L(psi)` of the final state `psi = U(theta) psi_0`.
 ///
@@ -46,30 +153,14 @@ pub fn vjp(
     }
     let mut phi = final_state.into_amplitudes();
     let mut lambda = cotangent;
-    let mut grad = vec![0.0; circuit.num_params()];
-    for op in circuit.ops().iter().rev() {
-        let Some(u) = op.matrix(theta) else { continue };
-        let qubits = op.qubits();
-        if let Operation::Gate { gate, params, .. } = op {
-            let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
-            let u_dag = u.adjoint();
-            for (k, p) in params.iter().enumerate() {
-                if let Param::Ref { index, scale } = *p {
-                    // <lambda| dU |phi_before> = <lambda| (dU U^dagger) |phi_after>.
-                    let m = gate.derivative_unchecked(&angles, k).mul(&u_dag);
-                    let elem = kernels::matrix_element(&lambda, &phi, &qubits, m.as_slice());
-                    grad[index] += 2.0 * scale * elem.re;
-                }
-            }
-            apply_matrix(&mut phi, &qubits, &u_dag);
-            apply_matrix(&mut lambda, &qubits, &u_dag);
-        } else {
-            let u_dag = u.adjoint();
-            apply_matrix(&mut phi, &qubits, &u_dag);
-            apply_matrix(&mut lambda, &qubits, &u_dag);
-        }
-    }
-    Ok(grad)
+    let fresh;
+    let plan = if circuit.num_qubits() == n {
+        circuit.adjoint_plan()
+    } else {
+        fresh = AdjointPlan::new(circuit.ops(), n);
+        &fresh
+    };
+    Ok(plan.run(circuit.ops(), theta, circuit.num_params(), &mut phi, &mut lambda))
 }
 
 /// `<O>` and its gradient by the adjoint method, starting from `|0...0>`.

@@ -250,7 +250,11 @@ impl StateVector {
         if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
             return Err(Error::NonUnitaryOperation { op: op.name() });
         }
-        crate::engine::run_unitary(&mut self.amps, circuit.ops(), theta);
+        if circuit.num_qubits() == self.num_qubits {
+            circuit.plan().run(&mut self.amps, circuit.ops(), theta);
+        } else {
+            crate::engine::run_unitary(&mut self.amps, circuit.ops(), theta);
+        }
         Ok(())
     }
 
@@ -372,23 +376,30 @@ impl StateVector {
 /// matrix and the gradients): classified like any fused operation, so a CX is a swap of halves and
 /// an RZ a diagonal pass.
 pub(crate) fn apply_matrix(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
-    let op = crate::fusion::classify(qubits, m);
-    let top = qubits.iter().copied().max().unwrap_or(0);
+    apply_fused(amps, &crate::fusion::classify(qubits, m));
+}
+
+/// Applies one classified operation with the chunk kernels, in parallel for large states.
+pub(crate) fn apply_fused(amps: &mut [Complex64], op: &crate::fusion::FusedOp) {
+    let top = op.qubits().into_iter().max().unwrap_or(0);
     let n = amps.len().trailing_zeros() as usize;
+    let bits = crate::engine::single_op_chunk_bits(n);
     if amps.len() < kernels::PARALLEL_THRESHOLD {
-        let program = crate::engine::single_op_program(&op, n);
+        let program = crate::engine::single_op_program(op, n);
         kernels::run_program(amps, &program, &mut Vec::new());
-    } else if top < crate::engine::single_op_chunk_bits(n) {
+    } else if top < bits {
         use rayon::prelude::*;
-        let bits = crate::engine::single_op_chunk_bits(n);
-        let program = crate::engine::single_op_program(&op, bits);
+        let program = crate::engine::single_op_program(op, bits);
         amps.par_chunks_mut(1 << bits).for_each_init(Vec::new, |scratch, chunk| {
             kernels::run_program(chunk, &program, scratch)
         });
     } else {
-        match &op {
+        match op {
             crate::fusion::FusedOp::Single { qubit, m } => kernels::apply_1q(amps, *qubit, m),
-            _ => apply_matrix_reference(amps, qubits, m),
+            _ => {
+                let (qubits, m) = op.matrix();
+                apply_matrix_reference(amps, &qubits, &m);
+            }
         }
     }
 }

@@ -7,6 +7,8 @@
 //! inner loops work on `[f64; 4]` groups, two complex numbers at a time, which map onto one AVX2
 //! register.
 
+use std::sync::Arc;
+
 use num_complex::Complex64;
 
 /// One instruction of a chunk program. Qubit positions are physical bit positions inside the
@@ -17,19 +19,21 @@ pub(crate) enum Kernel {
     Real1 { q: usize, m: [f64; 4] },
     /// A complex 2x2 matrix (row-major) on qubit `q`.
     Dense1 { q: usize, m: [Complex64; 4] },
+    /// `diag(d0, d1)` on qubit `q`.
+    Diag1 { q: usize, d: [Complex64; 2] },
     /// A diagonal that factorises over the low bits `0..bits` (`lo`, indexed by `i & (2^bits-1)`)
     /// and the bits above (`hi`, indexed by `i >> bits`); either table may be empty (= ones).
     Diag { bits: usize, lo: Vec<Complex64>, hi: Vec<Complex64> },
     /// A diagonal over arbitrary positions (bit `l` of the table index is `qubits[l]`).
-    DiagK { qubits: Vec<usize>, table: Vec<Complex64> },
+    DiagK { qubits: Vec<usize>, table: Arc<[Complex64]> },
     /// X on `t` where every bit of `cmask` is set.
     Flip { cmask: usize, t: usize },
     /// Swap of bits `a` and `b` where every bit of `cmask` is set.
     Swap { cmask: usize, a: usize, b: usize },
     /// An affine bit map over GF(2): the amplitude at `i` moves to `lo[i & mask] ^ hi[i >> lo_bits]`.
-    Perm { lo_bits: usize, lo: Vec<u32>, hi: Vec<u32> },
+    Perm { lo_bits: usize, lo: Arc<[u32]>, hi: Arc<[u32]> },
     /// A dense matrix on `targets` (row-major, bit `l` = `targets[l]`) where `cmask` is set.
-    Dense { cmask: usize, targets: Vec<usize>, m: Vec<Complex64> },
+    Dense { cmask: usize, targets: Vec<usize>, m: Arc<[Complex64]> },
 }
 
 /// Applies `program` to `amps` in order; `scratch` is reused between calls.
@@ -65,6 +69,7 @@ fn run_program_with<const FMA: bool>(
         match kernel {
             Kernel::Real1 { q, m } => real_1q::<FMA>(amps, *q, m),
             Kernel::Dense1 { q, m } => dense_1q::<FMA>(amps, *q, m),
+            Kernel::Diag1 { q, d } => diag_1q(amps, *q, d),
             Kernel::Diag { bits, lo, hi } => diag::<FMA>(amps, *bits, lo, hi),
             Kernel::DiagK { qubits, table } => diag_k(amps, qubits, table),
             Kernel::Flip { cmask, t } => flip(amps, *cmask, *t),
@@ -73,6 +78,56 @@ fn run_program_with<const FMA: bool>(
             Kernel::Dense { cmask, targets, m } => super::dense_kq_serial(amps, targets, *cmask, m),
         }
     }
+}
+
+/// `<bra| M_q |ket>` for a 2x2 matrix `m` on qubit `q`, serially.
+pub(crate) fn matrix_element_1q(
+    bra: &[Complex64],
+    ket: &[Complex64],
+    q: usize,
+    m: &[Complex64; 4],
+) -> Complex64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { matrix_element_1q_avx2(bra, ket, q, m) };
+        }
+    }
+    matrix_element_1q_with(bra, ket, q, m)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn matrix_element_1q_avx2(
+    bra: &[Complex64],
+    ket: &[Complex64],
+    q: usize,
+    m: &[Complex64; 4],
+) -> Complex64 {
+    matrix_element_1q_with(bra, ket, q, m)
+}
+
+#[inline(always)]
+fn matrix_element_1q_with(
+    bra: &[Complex64],
+    ket: &[Complex64],
+    q: usize,
+    m: &[Complex64; 4],
+) -> Complex64 {
+    let half = 1usize << q;
+    // Two accumulators per half keep the dependency chains short.
+    let mut acc = [Complex64::new(0.0, 0.0); 2];
+    for (b, k) in bra.chunks_exact(2 * half).zip(ket.chunks_exact(2 * half)) {
+        let (b0, b1) = b.split_at(half);
+        let (k0, k1) = k.split_at(half);
+        for j in 0..half {
+            let (x, y) = (k0[j], k1[j]);
+            acc[0] += b0[j].conj() * (m[0] * x + m[1] * y);
+            acc[1] += b1[j].conj() * (m[2] * x + m[3] * y);
+        }
+    }
+    acc[0] + acc[1]
 }
 
 /// `a * b + c`, fused when compiled for FMA.
@@ -149,6 +204,20 @@ fn dense_1q<const FMA: bool>(amps: &mut [Complex64], q: usize, m: &[Complex64; 4
                 b[l] = s[l] + t[l];
             }
         }
+    }
+}
+
+/// `diag(d0, d1)` on qubit `q`; a unit `d0` (phase gates) is skipped.
+#[inline(always)]
+fn diag_1q(amps: &mut [Complex64], q: usize, d: &[Complex64; 2]) {
+    let half = 1usize << q;
+    let skip_lo = d[0] == Complex64::new(1.0, 0.0);
+    for block in amps.chunks_exact_mut(2 * half) {
+        let (lo, hi) = block.split_at_mut(half);
+        if !skip_lo {
+            lo.iter_mut().for_each(|a| *a *= d[0]);
+        }
+        hi.iter_mut().for_each(|a| *a *= d[1]);
     }
 }
 
