@@ -325,23 +325,39 @@ impl DensityMatrix {
             });
         }
         circuit.check_theta(theta)?;
+        // Unitary stretches run through the engine as U on the row bits and conj(U) on the
+        // column bits of the doubled vector; measure and reset are channels between them.
+        let n = self.num_qubits;
+        let mut doubled: Vec<Operation> = Vec::new();
         for op in circuit.ops() {
-            match op {
-                Operation::Measure { qubit, .. } => {
-                    let s = superoperator(&projectors());
-                    self.apply_superoperator_unchecked(&[*qubit], &s);
-                }
-                Operation::Reset { qubit } => {
-                    let s = superoperator(&reset_kraus());
-                    self.apply_superoperator_unchecked(&[*qubit], &s);
-                }
+            let channel = match op {
+                Operation::Measure { qubit, .. } => Some((*qubit, superoperator(&projectors()))),
+                Operation::Reset { qubit } => Some((*qubit, superoperator(&reset_kraus()))),
                 _ => {
                     if let Some(u) = op.matrix(theta) {
-                        self.conjugate_unchecked(&op.qubits(), &u);
+                        let qubits = op.qubits();
+                        let rows = qubits.iter().map(|q| q + n).collect();
+                        doubled.push(Operation::Unitary {
+                            controls: vec![],
+                            targets: rows,
+                            matrix: u.clone(),
+                        });
+                        doubled.push(Operation::Unitary {
+                            controls: vec![],
+                            targets: qubits,
+                            matrix: u.conj(),
+                        });
                     }
+                    None
                 }
+            };
+            if let Some((qubit, s)) = channel {
+                crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+                doubled.clear();
+                self.apply_superoperator_unchecked(&[qubit], &s);
             }
         }
+        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
         Ok(())
     }
 }

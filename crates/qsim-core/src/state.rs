@@ -42,11 +42,26 @@ pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Compl
     if num_qubits > max_qubits {
         return Err(Error::TooManyQubits { num_qubits, bytes, max_qubits });
     }
+    // With overcommit, a too-large reservation succeeds and the process is killed while zeroing
+    // it, so compare with what the machine has first.
+    if let Some(available) = available_memory() {
+        if bytes > available as u128 {
+            return Err(Error::OutOfMemory { num_qubits, bytes });
+        }
+    }
     let len = 1usize << num_qubits;
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { num_qubits, bytes })?;
     v.resize(len, Complex64::new(0.0, 0.0));
     Ok(v)
+}
+
+/// Bytes of memory available to new allocations (Linux `MemAvailable`), when known.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 impl StateVector {
