@@ -185,4 +185,14 @@ fn hostile_inputs_are_bounded() {
     chain += "qreg q[1];\ng20000 q[0];";
     let circuit = qasm::parse(&chain).expect("a deep but small expansion is fine");
     assert_eq!(circuit.gate_count(), 1);
+
+    // Huge signatures are looked up through hash maps, not quadratic scans.
+    let names: Vec<String> = (0..50_000).map(|i| format!("a{i}")).collect();
+    let wide = program(&format!(
+        "opaque big({}) x;\ngate wide {} {{ barrier {}; }}\n",
+        names.join(","),
+        names.join(","),
+        names.join(",")
+    ));
+    assert!(qasm::parse(&wide).is_ok());
 }

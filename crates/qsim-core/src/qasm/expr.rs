@@ -2,6 +2,7 @@
 //! every call with new parameter values, and so that neither evaluation nor dropping recurses
 //! (a long `1+1+...+1` chain cannot overflow the stack).
 
+use std::collections::HashMap;
 use std::f64::consts::PI;
 
 use super::lexer::{TokenKind, TokenStream};
@@ -61,6 +62,9 @@ impl Func {
 pub(super) fn is_function(name: &str) -> bool {
     Func::from_name(name).is_some()
 }
+
+/// The parameters of a gate definition, by name, with their positions in the parameter list.
+pub(super) type Scope = HashMap<String, usize>;
 
 /// One step of a postfix program over a stack of `f64`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -122,7 +126,7 @@ impl Expr {
 }
 
 /// Parses one expression; identifiers other than `pi` and functions must be in `params`.
-pub(super) fn parse(ts: &mut TokenStream<'_>, params: &[String]) -> Result<Expr> {
+pub(super) fn parse(ts: &mut TokenStream<'_>, params: &Scope) -> Result<Expr> {
     let pos = ts.peek()?.pos;
     let mut parser = ExprParser { ts, params, code: Vec::new(), depth: 0 };
     parser.sum()?;
@@ -133,7 +137,7 @@ pub(super) fn parse(ts: &mut TokenStream<'_>, params: &[String]) -> Result<Expr>
 /// associative, so `-2^2` is `-4` and `2^-1` is `0.5`, as in Qiskit).
 struct ExprParser<'s, 'a> {
     ts: &'s mut TokenStream<'a>,
-    params: &'s [String],
+    params: &'s Scope,
     code: Vec<Instr>,
     depth: usize,
 }
@@ -213,7 +217,7 @@ impl ExprParser<'_, '_> {
                     self.sum()?;
                     self.ts.expect(&TokenKind::RParen, &format!("to close `{name}(`"))?;
                     Instr::Call(f)
-                } else if let Some(i) = self.params.iter().position(|p| *p == name) {
+                } else if let Some(&i) = self.params.get(&name) {
                     Instr::Param(i)
                 } else if self.params.is_empty() {
                     return Err(error(
@@ -252,7 +256,7 @@ mod tests {
     use super::*;
 
     fn eval(source: &str, names: &[&str], values: &[f64]) -> f64 {
-        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let names: Scope = names.iter().enumerate().map(|(i, s)| (s.to_string(), i)).collect();
         let mut ts = TokenStream::new(source);
         let e = parse(&mut ts, &names).unwrap();
         assert_eq!(ts.peek().unwrap().kind, TokenKind::Eof, "{source} not fully parsed");
@@ -295,15 +299,17 @@ mod tests {
         let chain = vec!["1"; 100_000].join("+");
         assert_eq!(eval(&chain, &[], &[]), 100_000.0);
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(parse(&mut TokenStream::new(&deep), &[]).is_err());
+        assert!(parse(&mut TokenStream::new(&deep), &Scope::new()).is_err());
         let negs = format!("{}1", "-".repeat(10_000));
-        assert!(parse(&mut TokenStream::new(&negs), &[]).is_err());
+        assert!(parse(&mut TokenStream::new(&negs), &Scope::new()).is_err());
     }
 
     #[test]
     fn unknown_names_are_errors() {
-        assert!(parse(&mut TokenStream::new("theta"), &[]).is_err());
-        assert!(parse(&mut TokenStream::new("x"), &["theta".to_string()]).is_err());
-        assert!(parse(&mut TokenStream::new("sin 1"), &[]).is_err());
+        assert!(parse(&mut TokenStream::new("theta"), &Scope::new()).is_err());
+        assert!(
+            parse(&mut TokenStream::new("x"), &Scope::from([("theta".to_string(), 0)])).is_err()
+        );
+        assert!(parse(&mut TokenStream::new("sin 1"), &Scope::new()).is_err());
     }
 }

@@ -25,8 +25,8 @@
 //! Classically controlled operations (`if (c == n) ...`) are rejected with an error, because the
 //! [`Circuit`] IR has no classical control.
 //!
-//! Every problem is an [`Error::Qasm`] whose 1-based line and column point at the first token
-//! that cannot be accepted: the name of an unknown gate or register, the index that is out of
+//! Every problem is an [`Error::Qasm`] whose 1-based line and column (counted in characters)
+//! point at the first token that cannot be accepted: the name of an unknown gate or register, the index that is out of
 //! range, the start of a non-finite angle, the token found where a `;` was expected (or the end
 //! of the file), the opening `{` or `"` of a gate body or string that is never closed. The
 //! importer never panics, and bounds the memory and time a hostile program can make it use (see

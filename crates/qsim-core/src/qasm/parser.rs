@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::expr::{self, Expr};
+use super::expr::{self, Expr, Scope};
 use super::lexer::{TokenKind, TokenStream};
 use super::{MAX_BITS, MAX_EXPANSION, Pos, error};
 use crate::circuit::{Circuit, Operation, Param};
@@ -300,41 +300,39 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Reads `(a, b, ...)` (optional) and `q0, q1, ...` of a `gate` or `opaque` declaration.
-    fn signature(&mut self) -> Result<(Vec<String>, Vec<String>)> {
-        let mut names: Vec<String> = Vec::new();
-        let check = |name: &str, pos: Pos, names: &[String]| -> Result<()> {
+    /// Reads `(a, b, ...)` (optional) and `q0, q1, ...` of a `gate` or `opaque` declaration,
+    /// as maps from each name to its position (hash maps, so that huge signatures stay linear).
+    fn signature(&mut self) -> Result<(Scope, Scope)> {
+        let mut params = Scope::new();
+        let mut qubits = Scope::new();
+        let check = |name: &str, pos: Pos, params: &Scope, qubits: &Scope| -> Result<()> {
             if is_keyword(name) {
                 return Err(error(
                     pos,
                     format!("`{name}` is a keyword and cannot name an argument"),
                 ));
             }
-            if names.iter().any(|n| n == name) {
+            if params.contains_key(name) || qubits.contains_key(name) {
                 return Err(error(pos, format!("argument `{name}` is declared twice")));
             }
             Ok(())
         };
-        let mut params = Vec::new();
         if self.ts.eat(&TokenKind::LParen)?.is_some() && self.ts.eat(&TokenKind::RParen)?.is_none()
         {
             loop {
                 let (name, pos) = self.ts.expect_ident("a parameter name")?;
-                check(&name, pos, &names)?;
-                names.push(name.clone());
-                params.push(name);
+                check(&name, pos, &params, &qubits)?;
+                params.insert(name, params.len());
                 if self.ts.eat(&TokenKind::Comma)?.is_none() {
                     self.ts.expect(&TokenKind::RParen, "to close the parameter list")?;
                     break;
                 }
             }
         }
-        let mut qubits = Vec::new();
         loop {
             let (name, pos) = self.ts.expect_ident("a qubit argument name")?;
-            check(&name, pos, &names)?;
-            names.push(name.clone());
-            qubits.push(name);
+            check(&name, pos, &params, &qubits)?;
+            qubits.insert(name, qubits.len());
             if self.ts.eat(&TokenKind::Comma)?.is_none() {
                 break;
             }
@@ -430,20 +428,22 @@ impl Parser<'_> {
     }
 
     /// Qubit arguments inside a gate body: names of the gate's qubit arguments, no indexing.
-    fn body_arguments(&mut self, qubits: &[String]) -> Result<Vec<usize>> {
+    fn body_arguments(&mut self, qubits: &Scope) -> Result<Vec<usize>> {
         let mut args: Vec<usize> = Vec::new();
+        let mut seen = HashSet::new();
         loop {
             let (name, pos) = self.ts.expect_ident("a qubit argument")?;
-            let Some(i) = qubits.iter().position(|q| *q == name) else {
+            let Some(&i) = qubits.get(&name) else {
                 return Err(error(pos, format!("`{name}` is not a qubit argument of this gate")));
             };
-            if self.ts.peek()?.kind == TokenKind::LBracket {
+            let next = self.ts.peek()?;
+            if next.kind == TokenKind::LBracket {
                 return Err(error(
-                    self.ts.peek()?.pos,
+                    next.pos,
                     "qubit arguments cannot be indexed inside a gate body",
                 ));
             }
-            if args.contains(&i) {
+            if !seen.insert(i) {
                 return Err(error(pos, format!("qubit `{name}` is used twice in one operation")));
             }
             args.push(i);
@@ -478,7 +478,7 @@ impl Parser<'_> {
     }
 
     /// Reads an optional `(expr, ...)`; names in the expressions must be in `scope`.
-    fn parameters(&mut self, scope: &[String]) -> Result<Vec<Expr>> {
+    fn parameters(&mut self, scope: &Scope) -> Result<Vec<Expr>> {
         let mut exprs = Vec::new();
         if self.ts.eat(&TokenKind::LParen)?.is_none() || self.ts.eat(&TokenKind::RParen)?.is_some()
         {
@@ -563,7 +563,7 @@ impl Parser<'_> {
 
     fn gate_call(&mut self, name: String, pos: Pos) -> Result<()> {
         let (callee, num_params, num_qubits) = self.resolve(&name, pos)?;
-        let exprs = self.parameters(&[])?;
+        let exprs = self.parameters(&Scope::new())?;
         check_count(&name, pos, "parameter", num_params, exprs.len())?;
         let mut values = Vec::with_capacity(exprs.len());
         for e in &exprs {
@@ -774,8 +774,9 @@ fn broadcast_size(args: &[Arg]) -> Result<usize> {
 
 /// Fails at the second occurrence of a qubit named twice in broadcast instance `i`.
 fn check_distinct(args: &[Arg], i: usize) -> Result<()> {
-    for (j, a) in args.iter().enumerate() {
-        if args[..j].iter().any(|b| b.bit(i) == a.bit(i)) {
+    let mut seen = HashSet::with_capacity(args.len());
+    for a in args {
+        if !seen.insert(a.bit(i)) {
             return Err(error(a.pos, format!("qubit {} is used twice in one gate", a.describe(i))));
         }
     }
