@@ -308,6 +308,31 @@ impl DensityMatrix {
         Ok(())
     }
 
+    /// Applies several superoperators in order in one sweep of the engine (fused, cache-blocked
+    /// and parallel like a circuit): much faster than one [`apply_superoperator`] call each when
+    /// they act on different qubits, e.g. a noise channel on every qubit.
+    ///
+    /// [`apply_superoperator`]: DensityMatrix::apply_superoperator
+    pub fn apply_superoperators(&mut self, ops: &[(Vec<usize>, Matrix)]) -> Result<()> {
+        let n = self.num_qubits;
+        let mut doubled = Vec::with_capacity(ops.len());
+        for (qubits, s) in ops {
+            self.check_qubits(qubits)?;
+            if s.num_qubits() != 2 * qubits.len() {
+                return Err(Error::DimensionMismatch {
+                    what: "superoperator qubits (twice the channel's)",
+                    expected: 2 * qubits.len(),
+                    got: s.num_qubits(),
+                });
+            }
+            let targets = qubits.iter().copied().chain(qubits.iter().map(|q| q + n)).collect();
+            // The engine applies any linear map of the doubled vector, not only unitaries.
+            doubled.push(Operation::Unitary { controls: vec![], targets, matrix: s.clone() });
+        }
+        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+        Ok(())
+    }
+
     fn apply_superoperator_unchecked(&mut self, qubits: &[usize], s: &Matrix) {
         let doubled: Vec<usize> =
             qubits.iter().copied().chain(qubits.iter().map(|q| q + self.num_qubits)).collect();

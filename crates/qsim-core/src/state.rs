@@ -253,6 +253,47 @@ impl StateVector {
         Ok(())
     }
 
+    /// Applies any linear operator (not necessarily unitary) on `targets`; the state is generally
+    /// left unnormalised (a Kraus operator, a projector). Renormalise with
+    /// [`StateVector::normalize`].
+    pub fn apply_operator(&mut self, targets: &[usize], matrix: &Matrix) -> Result<()> {
+        self.check_qubits(targets)?;
+        if matrix.num_qubits() != targets.len() {
+            return Err(Error::DimensionMismatch {
+                what: "operator qubits",
+                expected: targets.len(),
+                got: matrix.num_qubits(),
+            });
+        }
+        self.apply_matrix_unchecked(targets, matrix);
+        Ok(())
+    }
+
+    /// The reduced density matrix of `qubits` (bit `j` of its index is `qubits[j]`), row-major.
+    pub fn reduced_density_matrix(&self, qubits: &[usize]) -> Result<Vec<Complex64>> {
+        self.check_qubits(qubits)?;
+        let k = qubits.len();
+        let dk = 1usize << k;
+        let mask: usize = qubits.iter().map(|&q| 1 << q).sum();
+        let spread = |x: usize| -> usize {
+            qubits.iter().enumerate().map(|(j, &q)| ((x >> j) & 1) << q).sum()
+        };
+        let offsets: Vec<usize> = (0..dk).map(spread).collect();
+        let mut rho = vec![Complex64::new(0.0, 0.0); dk * dk];
+        for base in (0..self.amps.len()).filter(|i| i & mask == 0) {
+            for r in 0..dk {
+                let a = self.amps[base | offsets[r]];
+                if a == Complex64::new(0.0, 0.0) {
+                    continue;
+                }
+                for c in 0..dk {
+                    rho[r * dk + c] += a * self.amps[base | offsets[c]].conj();
+                }
+            }
+        }
+        Ok(rho)
+    }
+
     /// Applies a matrix on validated qubits, choosing the cheapest kernel for its structure.
     pub(crate) fn apply_matrix_unchecked(&mut self, qubits: &[usize], m: &Matrix) {
         apply_matrix(&mut self.amps, qubits, m);
