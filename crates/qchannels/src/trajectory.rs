@@ -9,6 +9,7 @@
 //!   is a random product state, the seed of diffusion sampling.
 
 use num_complex::Complex64;
+use qsim_core::measure::standard_normal;
 use qsim_core::state::StateVector;
 use rand::Rng;
 
@@ -37,18 +38,12 @@ pub(crate) fn draw<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
     weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
 }
 
-/// A standard normal draw (Box-Muller).
-fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1 = 1.0 - qsim_core::measure::uniform(rng); // in (0, 1]
-    let u2 = qsim_core::measure::uniform(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
 /// A Haar-random pure state of `k` qubits (normalised complex Gaussian vector).
 pub fn haar_random_amplitudes<R: Rng + ?Sized>(num_qubits: usize, rng: &mut R) -> Vec<Complex64> {
     loop {
-        let v: Vec<Complex64> =
-            (0..1usize << num_qubits).map(|_| Complex64::new(normal(rng), normal(rng))).collect();
+        let v: Vec<Complex64> = (0..1usize << num_qubits)
+            .map(|_| Complex64::new(standard_normal(rng), standard_normal(rng)))
+            .collect();
         let norm = v.iter().map(|a| a.norm_sqr()).sum::<f64>().sqrt();
         if norm > 1e-300 {
             return v.into_iter().map(|a| a / norm).collect();

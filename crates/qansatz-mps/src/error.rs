@@ -1,0 +1,55 @@
+//! The error type of `qansatz-mps`.
+
+use thiserror::Error;
+
+/// Everything that can go wrong building, training, saving or loading an ansatz.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An error from the simulator.
+    #[error(transparent)]
+    Sim(#[from] qsim_core::Error),
+    /// A configuration value is out of range.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A parameter vector or distribution has the wrong length.
+    #[error("{what}: expected length {expected}, got {got}")]
+    DimensionMismatch {
+        /// What was checked.
+        what: &'static str,
+        /// Expected length.
+        expected: usize,
+        /// Length given.
+        got: usize,
+    },
+    /// A timestep outside `1..=T`.
+    #[error("timestep {t} is outside 1..={steps}")]
+    TimestepOutOfRange {
+        /// The timestep.
+        t: usize,
+        /// The number of steps.
+        steps: usize,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A parameter file is not one of ours, or is corrupt or truncated.
+    #[error("{path}: not a valid parameter file ({reason})")]
+    BadFile {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
