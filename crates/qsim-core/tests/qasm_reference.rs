@@ -1,6 +1,6 @@
-//! The OpenQASM reference cases of `testdata/qasm-reference`: Qiskit's final statevectors for
-//! 40 random circuits (see `testdata/README.md`), matched amplitude by amplitude, global phase
-//! included.
+//! The OpenQASM reference cases of `testdata/` (see its README): Qiskit's final statevectors for
+//! 40 random circuits in `qasm-reference/` and for 40 programs written by Qiskit's own exporter
+//! in `qasm-dumps/`, matched amplitude by amplitude, global phase included.
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +8,8 @@ use qsim_core::{Complex64, qasm, state::StateVector};
 
 const TOLERANCE: f64 = 1e-9;
 
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/qasm-reference")
+fn testdata(folder: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(folder)
 }
 
 /// Reads `num_qubits` and the `[re, im]` amplitudes of a reference JSON file.
@@ -50,15 +50,16 @@ fn worst_deviation(qasm_path: &Path) -> Result<f64, String> {
     Ok(psi.amplitudes().iter().zip(&expected).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max))
 }
 
-#[test]
-fn every_reference_case_matches_qiskit() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(reference_dir())
-        .expect("testdata/qasm-reference exists")
+/// Checks every `.qasm` file of `folder` against its `.json` answer and prints the worst
+/// deviation; failures list each failing case with its worst deviation.
+fn check_folder(folder: &str, expected_cases: usize) {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(testdata(folder))
+        .unwrap_or_else(|e| panic!("testdata/{folder}: {e}"))
         .map(|entry| entry.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "qasm"))
         .collect();
     cases.sort();
-    assert_eq!(cases.len(), 40, "expected the 40 reference cases");
+    assert_eq!(cases.len(), expected_cases, "cases in testdata/{folder}");
 
     let mut failures = Vec::new();
     let mut overall = 0.0f64;
@@ -70,6 +71,16 @@ fn every_reference_case_matches_qiskit() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    println!("{} cases, worst amplitude deviation {overall:e}", cases.len());
+    println!("testdata/{folder}: {} cases, worst amplitude deviation {overall:e}", cases.len());
     assert!(failures.is_empty(), "cases off by more than {TOLERANCE:e}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_reference_case_matches_qiskit() {
+    check_folder("qasm-reference", 40);
+}
+
+#[test]
+fn programs_written_by_qiskit_read_back_exactly() {
+    check_folder("qasm-dumps", 40);
 }

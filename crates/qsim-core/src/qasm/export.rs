@@ -10,8 +10,8 @@ use crate::gate::Gate;
 use crate::matrix::Matrix;
 
 /// Qiskit's definition of `RYYGate`, which `qelib1.inc` lacks (exact, global phase included).
-const RYY_DEFINITION: &str = "gate ryy(theta) a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rz(theta) b; \
-                              cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n";
+const RYY_DEFINITION: &str =
+    "gate ryy(theta) a,b { sxdg a; sxdg b; cx a,b; rz(theta) b; cx a,b; sx a; sx b; }\n";
 
 /// Qiskit's definition of `RZXGate` (Z on the first qubit, X on the second).
 const RZX_DEFINITION: &str = "gate rzx(theta) a,b { h b; cx a,b; rz(theta) b; cx a,b; h b; }\n";

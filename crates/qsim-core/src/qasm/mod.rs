@@ -26,11 +26,13 @@
 //! [`Circuit`] IR has no classical control.
 //!
 //! Every problem is an [`Error::Qasm`] whose 1-based line and column (counted in characters)
-//! point at the first token that cannot be accepted: the name of an unknown gate or register, the index that is out of
-//! range, the start of a non-finite angle, the token found where a `;` was expected (or the end
-//! of the file), the opening `{` or `"` of a gate body or string that is never closed. The
-//! importer never panics, and bounds the memory and time a hostile program can make it use (see
-//! [`MAX_BITS`] and [`MAX_EXPANSION`]).
+//! point at the first token that cannot be accepted: the name of an unknown gate or register,
+//! the gate name for a wrong parameter or qubit count, the index that is out of range, the second
+//! use of a duplicated qubit, the start of a non-finite angle (or the call, for an angle computed
+//! inside a gate body), the token found where a `;` was expected (or the end of the file), the
+//! opening `{` or `"` of a gate body or string that is never closed. The importer never panics,
+//! and bounds the memory and time a hostile program can make it use (see [`MAX_BITS`] and
+//! [`MAX_EXPANSION`]).
 //!
 //! ```
 //! use qsim_core::{qasm, state::StateVector};

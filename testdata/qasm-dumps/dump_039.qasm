@@ -1,0 +1,39 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+gate ryy(param0) q0,q1 { sxdg q0; sxdg q1; cx q0,q1; rz(param0) q1; cx q0,q1; sx q0; sx q1; }
+gate ccz q0,q1,q2 { h q2; ccx q0,q1,q2; h q2; }
+gate dcx q0,q1 { cx q0,q1; cx q1,q0; }
+qreg q[5];
+ccx q[3],q[0],q[1];
+cx q[2],q[4];
+ryy(2.7653960403058475) q[1],q[0];
+h q[3];
+ryy(1.489224649843259) q[2],q[4];
+ccz q[3],q[2],q[4];
+x q[1];
+p(5.032759495216261) q[0];
+rccx q[4],q[0],q[3];
+sdg q[2];
+sxdg q[1];
+y q[1];
+ccx q[2],q[4],q[0];
+s q[3];
+rccx q[3],q[0],q[4];
+s q[1];
+sxdg q[2];
+rccx q[0],q[4],q[3];
+id q[1];
+rx(6.022545617722723) q[2];
+dcx q[0],q[1];
+sx q[3];
+u1(4.333040168105457) q[4];
+p(3.898841957091039) q[2];
+p(0.7822567811456949) q[4];
+rccx q[1],q[2],q[0];
+ccz q[0],q[3],q[1];
+swap q[4],q[2];
+dcx q[3],q[2];
+h q[1];
+rz(5.479325498973863) q[3];
+rz(4.020908722008619) q[0];
+ccx q[4],q[2],q[1];
