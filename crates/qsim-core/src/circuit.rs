@@ -229,15 +229,7 @@ impl Circuit {
     }
 
     fn check_qubits(&self, qubits: &[usize]) -> Result<()> {
-        for (i, &q) in qubits.iter().enumerate() {
-            if q >= self.num_qubits {
-                return Err(Error::QubitOutOfRange { qubit: q, num_qubits: self.num_qubits });
-            }
-            if qubits[..i].contains(&q) {
-                return Err(Error::DuplicateQubit { qubit: q });
-            }
-        }
-        Ok(())
+        check_distinct_in_range(qubits, self.num_qubits)
     }
 
     /// Appends a validated operation.
@@ -453,6 +445,29 @@ impl Circuit {
         }
         Ok(bound)
     }
+}
+
+/// Checks every qubit is below `num_qubits` and none repeats: pairwise for the few qubits of a
+/// gate, with a bit set for wide operations such as a barrier over a large register.
+pub(crate) fn check_distinct_in_range(qubits: &[usize], num_qubits: usize) -> Result<()> {
+    if let Some(&qubit) = qubits.iter().find(|&&q| q >= num_qubits) {
+        return Err(Error::QubitOutOfRange { qubit, num_qubits });
+    }
+    if qubits.len() <= 8 {
+        for (i, &q) in qubits.iter().enumerate() {
+            if qubits[..i].contains(&q) {
+                return Err(Error::DuplicateQubit { qubit: q });
+            }
+        }
+    } else {
+        let mut seen = vec![false; num_qubits];
+        for &q in qubits {
+            if std::mem::replace(&mut seen[q], true) {
+                return Err(Error::DuplicateQubit { qubit: q });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The inverse of a gate with symbolic parameters, when it is a gate of the set.

@@ -214,15 +214,7 @@ impl DensityMatrix {
     }
 
     pub(crate) fn check_qubits(&self, qubits: &[usize]) -> Result<()> {
-        for (i, &q) in qubits.iter().enumerate() {
-            if q >= self.num_qubits {
-                return Err(Error::QubitOutOfRange { qubit: q, num_qubits: self.num_qubits });
-            }
-            if qubits[..i].contains(&q) {
-                return Err(Error::DuplicateQubit { qubit: q });
-            }
-        }
-        Ok(())
+        crate::circuit::check_distinct_in_range(qubits, self.num_qubits)
     }
 
     /// Applies `gate` with `params` to `qubits`: `rho -> U rho U^dagger`.
@@ -391,7 +383,10 @@ fn check_size(num_qubits: usize) -> Result<()> {
     if num_qubits > MAX_QUBITS {
         return Err(Error::TooManyQubits {
             num_qubits,
-            bytes: (1u128 << (2 * num_qubits).min(126)) * 16,
+            bytes: 1u128
+                .checked_shl((2 * num_qubits) as u32)
+                .and_then(|a| a.checked_mul(16))
+                .unwrap_or(u128::MAX),
             max_qubits: MAX_QUBITS,
         });
     }

@@ -171,5 +171,5 @@ pub struct QasmError {
     pub message: String,
 }
 
-/// `Result` with this crate's [`Error`].
+/// `Result` with this crate's [`Error`](enum@Error).
 pub type Result<T> = std::result::Result<T, Error>;

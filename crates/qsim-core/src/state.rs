@@ -38,7 +38,8 @@ pub struct StateVector {
 
 /// Allocates `2^n` zeros, reporting failure as an error instead of aborting.
 pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Complex64>> {
-    let bytes = (1u128 << num_qubits.min(127)) * 16;
+    let bytes =
+        1u128.checked_shl(num_qubits as u32).and_then(|a| a.checked_mul(16)).unwrap_or(u128::MAX);
     if num_qubits > max_qubits {
         return Err(Error::TooManyQubits { num_qubits, bytes, max_qubits });
     }
@@ -200,15 +201,7 @@ impl StateVector {
     }
 
     pub(crate) fn check_qubits(&self, qubits: &[usize]) -> Result<()> {
-        for (i, &q) in qubits.iter().enumerate() {
-            if q >= self.num_qubits {
-                return Err(Error::QubitOutOfRange { qubit: q, num_qubits: self.num_qubits });
-            }
-            if qubits[..i].contains(&q) {
-                return Err(Error::DuplicateQubit { qubit: q });
-            }
-        }
-        Ok(())
+        crate::circuit::check_distinct_in_range(qubits, self.num_qubits)
     }
 
     /// Applies `gate` with `params` to `qubits`.

@@ -84,6 +84,9 @@ fn non_finite_angles() {
 #[test]
 fn too_many_qubits_for_memory() {
     assert!(matches!(StateVector::new(80), Err(Error::TooManyQubits { .. })));
+    // Sizes whose byte count overflows 128 bits are errors too, not arithmetic panics.
+    assert!(matches!(StateVector::new(130), Err(Error::TooManyQubits { .. })));
+    assert!(matches!(DensityMatrix::new(70), Err(Error::TooManyQubits { .. })));
     // 2^33 amplitudes are 128 GiB: more than this machine has, refused before allocating.
     assert!(matches!(
         StateVector::new(33),
