@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo run --release --example run_qasm -- testdata/qasm-reference/case1_000.qasm --output json
 //! cargo run --release --example run_qasm -- circuit.qasm --shots 1000 --repeat 5 --seed 7
+//! cargo run --release --example run_qasm -- testdata/noisy-reference/noisy5_000.qasm \
+//!     --density-matrix --noise-p1 0.0817 --noise-gamma 0.0586 --noise-p2 0.1192 --output json
 //! cargo run --release --example run_qasm -- --help
 //! ```
 
@@ -14,8 +16,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
+use qchannels::noise_model::NoiseModel;
 use qsim_core::Complex64;
 use qsim_core::circuit::Circuit;
+use qsim_core::density::DensityMatrix;
 use qsim_core::measure::bitstring;
 use qsim_core::qasm;
 use qsim_core::state::StateVector;
@@ -53,6 +57,14 @@ Output: --output text (the default) prints a readable summary. --output json pri
 JSON object: {\"num_qubits\": n, \"amplitudes\": [[re, im], ...], \"best_seconds\": t}, plus
 \"counts\": {\"bitstring\": count, ...} with --shots.
 
+Density-matrix mode (--density-matrix): the circuit runs exactly on a density matrix. With the
+noise flags, after every 1-qubit gate depolarizing --noise-p1 then amplitude damping
+--noise-gamma is applied to its qubit, and after every 2-qubit gate two-qubit depolarizing
+--noise-p2 to its qubits (the model of testdata/noisy-reference); all default to 0. Measurement is
+non-selective there (the qubit is dephased, no outcome drawn) and reset is the reset channel.
+The JSON object then holds \"density_matrix\" as rows of [re, im] pairs (bit i of a row or column
+index is qubit i) instead of \"amplitudes\", and --shots samples all qubits from its diagonal.
+
 Errors (an unreadable file, an OpenQASM error with its line and column, a register too large to
 simulate) are printed to stderr, and the exit status is 1.";
 
@@ -89,12 +101,30 @@ struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// Simulate a density matrix (exact mixed state) instead of a state vector.
+    #[arg(long)]
+    density_matrix: bool,
+    /// Depolarizing strength after every 1-qubit gate (density-matrix mode).
+    #[arg(long, default_value_t = 0.0, requires = "density_matrix")]
+    noise_p1: f64,
+    /// Amplitude damping after every 1-qubit gate, after the depolarizing (density-matrix mode).
+    #[arg(long, default_value_t = 0.0, requires = "density_matrix")]
+    noise_gamma: f64,
+    /// Two-qubit depolarizing strength after every 2-qubit gate (density-matrix mode).
+    #[arg(long, default_value_t = 0.0, requires = "density_matrix")]
+    noise_p2: f64,
+}
+
+/// The simulated final state.
+enum Final {
+    Pure(StateVector),
+    Mixed(DensityMatrix),
 }
 
 /// What one invocation found.
 struct Outcome {
     circuit: Circuit,
-    state: StateVector,
+    state: Final,
     best_seconds: f64,
     counts: Option<BTreeMap<String, u64>>,
 }
@@ -117,6 +147,9 @@ fn run(args: &Args) -> Result<Outcome, String> {
     let circuit = qasm::parse(&source).map_err(|e| format!("{file}: {e}"))?;
     let simulation_error = |e: qsim_core::Error| format!("cannot simulate {file}: {e}");
     let n = circuit.num_qubits();
+    if args.density_matrix {
+        return run_density_matrix(args, circuit);
+    }
 
     // One timed simulation: a fresh state, and for measured circuits a fresh generator, so that
     // every repeat computes the same state.
@@ -159,7 +192,40 @@ fn run(args: &Args) -> Result<Outcome, String> {
             Some(counts)
         }
     };
-    Ok(Outcome { circuit, state, best_seconds, counts })
+    Ok(Outcome { circuit, state: Final::Pure(state), best_seconds, counts })
+}
+
+/// Density-matrix mode: the exact noisy run, timed like the state-vector one.
+fn run_density_matrix(args: &Args, circuit: Circuit) -> Result<Outcome, String> {
+    let file = args.file.display();
+    let model =
+        NoiseModel::depolarizing_and_damping(args.noise_p1, args.noise_gamma, args.noise_p2)
+            .map_err(|e| format!("invalid noise: {e}"))?;
+    let n = circuit.num_qubits();
+    let simulate = || -> Result<(DensityMatrix, f64), String> {
+        let start = Instant::now();
+        let mut rho = DensityMatrix::new(n).map_err(|e| format!("cannot simulate {file}: {e}"))?;
+        model.run(&circuit, &[], &mut rho).map_err(|e| format!("cannot simulate {file}: {e}"))?;
+        Ok((rho, start.elapsed().as_secs_f64()))
+    };
+    let (mut rho, mut best_seconds) = simulate()?;
+    for _ in 1..args.repeat {
+        let (next, seconds) = simulate()?;
+        (rho, best_seconds) = (next, best_seconds.min(seconds));
+    }
+    let counts = match args.shots {
+        None => None,
+        Some(shots) => {
+            let shots = usize::try_from(shots).map_err(|e| e.to_string())?;
+            let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+            let mut counts = BTreeMap::new();
+            for index in rho.sample(shots, &mut rng).map_err(|e| format!("cannot sample: {e}"))? {
+                *counts.entry(bitstring(index, n)).or_insert(0) += 1;
+            }
+            Some(counts)
+        }
+    };
+    Ok(Outcome { circuit, state: Final::Mixed(rho), best_seconds, counts })
 }
 
 /// The classical register with clbit 0 rightmost, for any register width (`bitstring` takes a
@@ -181,10 +247,27 @@ impl Serialize for Amplitudes<'_> {
     }
 }
 
+/// Serialises a row-major density matrix as rows of `[re, im]` pairs.
+struct Rows<'a>(&'a DensityMatrix);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.0.dim();
+        let mut seq = serializer.serialize_seq(Some(d))?;
+        for row in self.0.as_slice().chunks_exact(d) {
+            seq.serialize_element(&Amplitudes(row))?;
+        }
+        seq.end()
+    }
+}
+
 #[derive(Serialize)]
 struct Report<'a> {
     num_qubits: usize,
-    amplitudes: Amplitudes<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amplitudes: Option<Amplitudes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    density_matrix: Option<Rows<'a>>,
     best_seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     counts: Option<&'a BTreeMap<String, u64>>,
@@ -196,9 +279,14 @@ fn print(args: &Args, outcome: &Outcome) -> Result<(), String> {
     let write_error = |e: std::io::Error| format!("cannot write the output: {e}");
     match args.output {
         Output::Json => {
+            let (amplitudes, density_matrix, num_qubits) = match &outcome.state {
+                Final::Pure(psi) => (Some(Amplitudes(psi.amplitudes())), None, psi.num_qubits()),
+                Final::Mixed(rho) => (None, Some(Rows(rho)), rho.num_qubits()),
+            };
             let report = Report {
-                num_qubits: outcome.state.num_qubits(),
-                amplitudes: Amplitudes(outcome.state.amplitudes()),
+                num_qubits,
+                amplitudes,
+                density_matrix,
                 best_seconds: outcome.best_seconds,
                 counts: outcome.counts.as_ref(),
             };
@@ -224,7 +312,13 @@ fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::
     )?;
     writeln!(out, "best of {} run(s): {:.6} s", args.repeat, outcome.best_seconds)?;
 
-    let amps = outcome.state.amplitudes();
+    let amps = match &outcome.state {
+        Final::Pure(psi) => psi.amplitudes(),
+        Final::Mixed(rho) => {
+            print_mixed(out, args, rho)?;
+            return print_counts(out, args, outcome);
+        }
+    };
     let mut nonzero: Vec<usize> = (0..amps.len()).filter(|&i| amps[i].norm_sqr() > 1e-24).collect();
     nonzero.sort_by(|&a, &b| amps[b].norm_sqr().total_cmp(&amps[a].norm_sqr()).then(a.cmp(&b)));
     let what = if c.is_unitary() {
@@ -250,10 +344,43 @@ fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::
         )?;
     }
 
+    print_counts(out, args, outcome)
+}
+
+/// The text summary of a density matrix: trace, purity, largest diagonal entries.
+fn print_mixed(out: &mut impl Write, args: &Args, rho: &DensityMatrix) -> std::io::Result<()> {
+    let n = rho.num_qubits();
+    writeln!(
+        out,
+        "density matrix (noise p1 = {}, gamma = {}, p2 = {}): trace {:.12}, purity {:.6}",
+        args.noise_p1,
+        args.noise_gamma,
+        args.noise_p2,
+        rho.trace().re,
+        rho.purity()
+    )?;
+    let probs = rho.probabilities();
+    let mut order: Vec<usize> = (0..probs.len()).filter(|&i| probs[i] > 1e-12).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
+    writeln!(out, "diagonal (Born probabilities), largest first:")?;
+    for &i in order.iter().take(TEXT_ROWS) {
+        writeln!(out, "  |{}>  p = {:.6}", bitstring(i, n), probs[i])?;
+    }
+    Ok(())
+}
+
+/// The counts section of the text output.
+fn print_counts(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::Result<()> {
+    let c = &outcome.circuit;
+    let n = c.num_qubits();
     if let (Some(counts), Some(shots)) = (&outcome.counts, args.shots) {
         let mut rows: Vec<(&String, &u64)> = counts.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let of = if c.is_unitary() { "all qubits" } else { "the classical register" };
+        let of = if c.is_unitary() || args.density_matrix {
+            "all qubits"
+        } else {
+            "the classical register"
+        };
         writeln!(
             out,
             "counts of {of} over {shots} shot(s) (seed {}), {} distinct{}:",
