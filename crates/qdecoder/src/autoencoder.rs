@@ -1,0 +1,318 @@
+//! The classical autoencoder of the latent encoding: image -> product state -> statistics -> image.
+//!
+//! The encoder is an MLP from 784 pixels to one raw angle pair `(theta_q, phi_q)` per qubit (the
+//! learned latent is these `2n` angles), followed by the Bloch map to `(<X>, <Y>, <Z>)` of each
+//! qubit; the decoder is an MLP from those `3n` expectations to pixel logits. Both are trained end
+//! to end with binary cross-entropy against the input image. The Bloch vectors are differentiable
+//! in the angles, so the gradient flows from the pixels back into the encoder. Shot noise is an
+//! augmentation on the way: each batch replaces the exact expectations by an `S`-shot estimate
+//! (binomial draws) and passes the gradient straight through the noise, so the decoder learns to
+//! read noisy statistics and the encoder learns to place images where the noise hurts least.
+
+use std::path::Path;
+
+use nalgebra::DMatrix;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{CacheStatus, Checkpoint, ModelKind, load_or_train};
+use crate::dataset::{IMAGE_PIXELS, ImageSet};
+use crate::decoder::{Decoder, gather_columns};
+use crate::encoder::{Encoder, LearnedEncoder};
+use crate::error::{Error, Result};
+use crate::nn::layer::{Activation, Layer};
+use crate::nn::loss::Loss;
+use crate::nn::network::{Gradients, Sequential};
+use crate::nn::optim::Adam;
+use crate::nn::train::{EpochReport, TrainConfig, chunk_ranges, shuffled_batches};
+use crate::state::check_qubits;
+use crate::statistics::{Statistics, StatisticsKind};
+
+/// How to build and train the autoencoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoencoderConfig {
+    /// Qubits of the latent product state.
+    pub num_qubits: usize,
+    /// Hidden layer sizes of the encoder (ReLU after each).
+    pub encoder_hidden: Vec<usize>,
+    /// Hidden layer sizes of the decoder (ReLU after each).
+    pub decoder_hidden: Vec<usize>,
+    /// Shots per basis of the noise augmentation; `None` trains on exact expectations.
+    pub shots: Option<u64>,
+    /// Optimisation settings, including the seed.
+    pub train: TrainConfig,
+}
+
+impl Default for AutoencoderConfig {
+    fn default() -> Self {
+        AutoencoderConfig {
+            num_qubits: 10,
+            encoder_hidden: vec![256],
+            decoder_hidden: vec![256, 512],
+            shots: Some(1000),
+            train: TrainConfig {
+                epochs: 20,
+                batch_size: 64,
+                learning_rate: 2e-3,
+                final_learning_rate: 2e-5,
+                seed: 11,
+                ..TrainConfig::default()
+            },
+        }
+    }
+}
+
+/// A trained encoder (images to product states) with its Bloch-statistics decoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AutoencoderRecord", into = "AutoencoderRecord")]
+pub struct Autoencoder {
+    encoder: Encoder,
+    decoder: Decoder,
+    config: AutoencoderConfig,
+    train_fingerprint: u64,
+}
+
+/// The serialised form of [`Autoencoder`], checked on load.
+#[derive(Serialize, Deserialize)]
+struct AutoencoderRecord {
+    encoder: Encoder,
+    decoder: Decoder,
+    config: AutoencoderConfig,
+    train_fingerprint: u64,
+}
+
+impl From<Autoencoder> for AutoencoderRecord {
+    fn from(a: Autoencoder) -> Self {
+        AutoencoderRecord {
+            encoder: a.encoder,
+            decoder: a.decoder,
+            config: a.config,
+            train_fingerprint: a.train_fingerprint,
+        }
+    }
+}
+
+impl TryFrom<AutoencoderRecord> for Autoencoder {
+    type Error = Error;
+
+    fn try_from(r: AutoencoderRecord) -> Result<Self> {
+        if !matches!(r.encoder, Encoder::Learned(_))
+            || r.decoder.kind() != StatisticsKind::Bloch
+            || r.encoder.num_qubits() != r.decoder.num_qubits()
+        {
+            return Err(Error::InvalidModel {
+                reason:
+                    "an autoencoder pairs a learned encoder with a Bloch decoder of as many qubits"
+                        .into(),
+            });
+        }
+        Ok(Autoencoder {
+            encoder: r.encoder,
+            decoder: r.decoder,
+            config: r.config,
+            train_fingerprint: r.train_fingerprint,
+        })
+    }
+}
+
+impl Checkpoint for Autoencoder {
+    const KIND: ModelKind = ModelKind::Autoencoder;
+}
+
+/// A 64-bit FNV-1a fingerprint of image bytes, to tell training sets apart in caches.
+fn fingerprint(images: &ImageSet) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in images.pixels() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+impl Autoencoder {
+    /// Trains encoder and decoder end to end on `images` (deterministic given the seed).
+    pub fn train(
+        images: &ImageSet,
+        config: &AutoencoderConfig,
+        mut on_epoch: impl FnMut(&EpochReport),
+    ) -> Result<Self> {
+        check_qubits(config.num_qubits)?;
+        config.train.validate()?;
+        if images.is_empty() {
+            return Err(Error::TooFewSamples { what: "autoencoder training", min: 1, got: 0 });
+        }
+        if config.shots == Some(0) {
+            return Err(Error::InvalidConfig {
+                field: "shots",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let n = config.num_qubits;
+        let mut init = ChaCha8Rng::seed_from_u64(config.train.seed ^ 0xa0e0_c0de);
+        let mut enc_sizes = vec![IMAGE_PIXELS];
+        enc_sizes.extend(&config.encoder_hidden);
+        enc_sizes.push(2 * n);
+        let mut encoder = Sequential::mlp(&enc_sizes, Activation::Relu, &mut init)?
+            .then(Sequential::new(2 * n, vec![Layer::Bloch])?)?;
+        let mut dec_sizes = vec![3 * n];
+        dec_sizes.extend(&config.decoder_hidden);
+        dec_sizes.push(IMAGE_PIXELS);
+        let mut decoder = Sequential::mlp(&dec_sizes, Activation::Relu, &mut init)?;
+
+        let pixels = images.to_matrix();
+        let train = &config.train;
+        let mut rng = ChaCha8Rng::seed_from_u64(train.seed);
+        let (mut adam_enc, mut adam_dec) = (Adam::new(train.adam), Adam::new(train.adam));
+        let steps_per_epoch = images.len().div_ceil(train.batch_size);
+        let total_steps = (steps_per_epoch * train.epochs) as f64;
+        for epoch in 0..train.epochs {
+            let start = std::time::Instant::now();
+            let batches = shuffled_batches(images.len(), train.batch_size, &mut rng);
+            let mut loss_sum = 0.0;
+            let mut learning_rate = train.learning_rate;
+            for (b, indices) in batches.iter().enumerate() {
+                let x = gather_columns(&pixels, indices);
+                let seeds: Vec<u64> = indices.iter().map(|_| rng.next_u64()).collect();
+                let (value, g_enc, g_dec) = end_to_end_gradients(
+                    &encoder,
+                    &decoder,
+                    &x,
+                    &seeds,
+                    config.shots,
+                    train.chunk_size,
+                )?;
+                if !value.is_finite() {
+                    return Err(Error::NonFinite {
+                        what: "training loss (lower the learning rate)",
+                    });
+                }
+                learning_rate =
+                    train.learning_rate_at((epoch * steps_per_epoch + b) as f64 / total_steps);
+                adam_enc.step(&mut encoder, &g_enc, learning_rate)?;
+                adam_dec.step(&mut decoder, &g_dec, learning_rate)?;
+                loss_sum += value;
+            }
+            let seconds = start.elapsed().as_secs_f64();
+            on_epoch(&EpochReport {
+                epoch: epoch + 1,
+                loss: loss_sum / batches.len() as f64,
+                learning_rate,
+                seconds,
+                samples_per_second: images.len() as f64 / seconds.max(1e-9),
+            });
+        }
+        Ok(Autoencoder {
+            encoder: Encoder::Learned(LearnedEncoder::new(encoder)?),
+            decoder: Decoder::new(StatisticsKind::Bloch, n, decoder)?,
+            config: config.clone(),
+            train_fingerprint: fingerprint(images),
+        })
+    }
+
+    /// Loads the autoencoder cached at `path` if it was trained with `config` on exactly
+    /// `images`; otherwise trains one and caches it there atomically.
+    pub fn load_or_train(
+        path: impl AsRef<Path>,
+        images: &ImageSet,
+        config: &AutoencoderConfig,
+        on_epoch: impl FnMut(&EpochReport),
+    ) -> Result<(Self, CacheStatus)> {
+        let print = fingerprint(images);
+        load_or_train(
+            path.as_ref(),
+            |a: &Autoencoder| {
+                if a.config != *config {
+                    Some("the cached model has another configuration".into())
+                } else if a.train_fingerprint != print {
+                    Some("the cached model was trained on other data".into())
+                } else {
+                    None
+                }
+            },
+            || Autoencoder::train(images, config, on_epoch),
+        )
+    }
+
+    /// The encoder (always [`Encoder::Learned`]).
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// The decoder (reads per-qubit expectations).
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// The configuration it was trained with.
+    pub fn config(&self) -> &AutoencoderConfig {
+        &self.config
+    }
+
+    /// Splits into encoder and decoder.
+    pub fn into_parts(self) -> (Encoder, Decoder) {
+        (self.encoder, self.decoder)
+    }
+}
+
+/// Loss and gradients of encoder and decoder on one batch, over parallel chunks of columns.
+fn end_to_end_gradients(
+    encoder: &Sequential,
+    decoder: &Sequential,
+    x: &DMatrix<f32>,
+    seeds: &[u64],
+    shots: Option<u64>,
+    chunk_size: usize,
+) -> Result<(f64, Gradients, Gradients)> {
+    let batch = x.ncols();
+    let parts = chunk_ranges(batch, chunk_size)
+        .into_par_iter()
+        .map(|r| {
+            let weight = r.len() as f32 / batch as f32;
+            let xc = x.columns(r.start, r.len()).into_owned();
+            let enc_trace = encoder.forward_trace(xc.clone())?;
+            let bloch = enc_trace.output();
+            let decoder_input = match shots {
+                None => bloch.clone(),
+                Some(s) => shot_estimates(bloch, &seeds[r.clone()], s)?,
+            };
+            let dec_trace = decoder.forward_trace(decoder_input)?;
+            let (value, grad) = Loss::BinaryCrossEntropy.evaluate(dec_trace.output(), &xc)?;
+            let (g_dec, d_input) = decoder.backward(&dec_trace, grad * weight, true)?;
+            let d_input =
+                d_input.ok_or(Error::InvalidModel { reason: "no input gradient".into() })?;
+            // Straight-through: the noise does not depend on the parameters, so the gradient at
+            // the noisy estimate is used as the gradient at the exact expectation.
+            let (g_enc, _) = encoder.backward(&enc_trace, d_input, false)?;
+            Ok((value * f64::from(weight), g_enc, g_dec))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut parts = parts.into_iter();
+    let (mut value, mut g_enc, mut g_dec) =
+        parts.next().ok_or(Error::TooFewSamples { what: "a training batch", min: 1, got: 0 })?;
+    for (v, e, d) in parts {
+        value += v;
+        g_enc.add_scaled(&e, 1.0)?;
+        g_dec.add_scaled(&d, 1.0)?;
+    }
+    Ok((value, g_enc, g_dec))
+}
+
+/// Replaces each column of Bloch vectors by its `shots`-shot estimate, column `j` drawing from a
+/// generator seeded with `seeds[j]`.
+fn shot_estimates(bloch: &DMatrix<f32>, seeds: &[u64], shots: u64) -> Result<DMatrix<f32>> {
+    let mut out = bloch.clone();
+    for (mut col, &seed) in out.column_iter_mut().zip(seeds) {
+        let exact = Statistics::Bloch(
+            col.as_slice()
+                .chunks_exact(3)
+                .map(|v| [0, 1, 2].map(|k| f64::from(v[k]).clamp(-1.0, 1.0)))
+                .collect(),
+        );
+        let noisy =
+            exact.sample_shots(shots, &mut ChaCha8Rng::seed_from_u64(seed))?.to_features()?;
+        col.copy_from_slice(&noisy);
+    }
+    Ok(out)
+}
