@@ -136,6 +136,18 @@ pub fn vjp(
     final_state: StateVector,
     cotangent: Vec<Complex64>,
 ) -> Result<Vec<f64>> {
+    Ok(vjp_with_input(circuit, theta, final_state, cotangent)?.0)
+}
+
+/// [`vjp`], also returning the cotangent of the circuit's input state, `U^dagger g`: what a
+/// caller needs to continue the backward pass through whatever produced that input (an earlier
+/// circuit, a measurement, a normalisation).
+pub fn vjp_with_input(
+    circuit: &Circuit,
+    theta: &[f64],
+    final_state: StateVector,
+    cotangent: Vec<Complex64>,
+) -> Result<(Vec<f64>, Vec<Complex64>)> {
     circuit.check_theta(theta)?;
     if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
         return Err(Error::NonUnitaryOperation { op: op.name() });
@@ -160,7 +172,8 @@ pub fn vjp(
         fresh = AdjointPlan::new(circuit.ops(), n);
         &fresh
     };
-    Ok(plan.run(circuit.ops(), theta, circuit.num_params(), &mut phi, &mut lambda))
+    let grad = plan.run(circuit.ops(), theta, circuit.num_params(), &mut phi, &mut lambda);
+    Ok((grad, lambda))
 }
 
 /// `<O>` and its gradient by the adjoint method, starting from `|0...0>`.
