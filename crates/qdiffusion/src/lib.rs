@@ -1,9 +1,20 @@
 //! Quantum diffusion: decoherence as the forward process, a variational circuit as the reverse.
 //!
-//! This is the top of the stack; it composes every other crate. It will hold the depolarizing
-//! forward process, the timestep-conditioned reverse channel with ancillas, training, sampling,
-//! the MNIST pipeline and the classical DDPM baseline. See DESIGN.md sections 7 and 8.
+//! This is the top of the stack; it composes every other crate.
 //!
-//! Status: not implemented yet (issue 7). The crate holds no functionality today.
+//! - [`forward`]: the depolarizing forward process (local or global), exact or as
+//!   measure-and-reprepare trajectories, with the closed-form jump to any step;
+//! - [`reverse`]: the reverse process, a timestep-conditioned staircase ansatz on the system
+//!   qubits and `k` ancillas that are measured and reset after each step, and the pathwise
+//!   backward pass through a whole trajectory;
+//! - [`features`]: readouts of a final state (Bloch vectors, Born distribution) and the MMD
+//!   between point sets that the distribution-level loss uses.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+
+pub mod error;
+pub mod features;
+pub mod forward;
+pub mod reverse;
+
+pub use error::{Error, Result};

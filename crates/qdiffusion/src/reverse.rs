@@ -1,0 +1,207 @@
+//! The reverse process: at step `t` the timestep-conditioned ansatz `U(t)` acts on the `n`
+//! system qubits plus `k` ancillas prepared in `|0>`; the ancillas are then measured and reset,
+//! so the step is the channel `R_t(rho) = Tr_anc[U(t) (rho ⊗ |0><0|) U(t)^dagger]`.
+//!
+//! Layout: system qubits are `0..n`, ancillas `n..n+k` (the high bits), so `psi ⊗ |0>_anc` is
+//! `psi` followed by zeros, and the ancilla outcome `m` selects the block `[m 2^n, (m+1) 2^n)`.
+//!
+//! A trajectory samples the ancilla outcome `m` with probability `||block_m||^2` and keeps the
+//! normalised block. [`ReverseModel::run_chain`] records what the backward pass needs, and
+//! [`ReverseModel::backprop_chain`] propagates a cotangent of the final state back through every
+//! step: the normalisation, the projection onto the outcome, and the circuit (adjoint method),
+//! collecting the parameter gradient. The gradient is pathwise: it holds the sampled outcomes
+//! fixed and so leaves out how the outcome probabilities themselves depend on the parameters
+//! (as QuDDPM's training does); `tests/reverse.rs` checks it against finite differences at fixed
+//! outcomes.
+
+use num_complex::Complex64;
+use qansatz_mps::embedding::ConditionalAnsatz;
+use qsim_core::gradient;
+use qsim_core::state::StateVector;
+use rand::Rng;
+
+use crate::error::{Error, Result};
+
+/// The reverse process: a conditional ansatz on `n + k` qubits.
+#[derive(Clone, Debug)]
+pub struct ReverseModel {
+    model: ConditionalAnsatz,
+    num_system: usize,
+    num_ancillas: usize,
+}
+
+/// What one step of a trajectory leaves for the backward pass.
+#[derive(Clone, Debug)]
+pub struct StepRecord {
+    /// The step `t`.
+    pub t: usize,
+    /// `U(t) (psi ⊗ |0>)`, before the ancilla measurement.
+    pub after_circuit: Vec<Complex64>,
+    /// The sampled ancilla outcome.
+    pub outcome: usize,
+    /// `||block_outcome||`, the norm divided out.
+    pub norm: f64,
+}
+
+/// A whole trajectory through the chain, last step (`t = 1`) last.
+#[derive(Clone, Debug, Default)]
+pub struct ChainTape {
+    /// One record per step, in the order they ran (`t = T` first).
+    pub steps: Vec<StepRecord>,
+}
+
+impl ReverseModel {
+    /// Wraps a conditional ansatz whose first `num_system` qubits are the system.
+    pub fn new(model: ConditionalAnsatz) -> Result<Self> {
+        let config = model.ansatz().config();
+        Ok(Self { num_system: config.num_qubits, num_ancillas: config.num_ancillas, model })
+    }
+
+    /// The conditional ansatz.
+    pub fn model(&self) -> &ConditionalAnsatz {
+        &self.model
+    }
+
+    /// System qubits `n`.
+    pub fn num_system(&self) -> usize {
+        self.num_system
+    }
+
+    /// Ancillas `k`.
+    pub fn num_ancillas(&self) -> usize {
+        self.num_ancillas
+    }
+
+    /// Number of diffusion steps `T`.
+    pub fn steps(&self) -> usize {
+        self.model.steps()
+    }
+
+    /// `U(t) (psi ⊗ |0>_anc)`: the purified output of step `t`.
+    pub fn purified_step(
+        &self,
+        params: &[f64],
+        t: usize,
+        psi: &StateVector,
+    ) -> Result<StateVector> {
+        if psi.num_qubits() != self.num_system {
+            return Err(Error::DimensionMismatch {
+                what: "system qubits",
+                expected: self.num_system,
+                got: psi.num_qubits(),
+            });
+        }
+        let angles = self.model.angles(params, t)?;
+        let mut full = StateVector::new(self.num_system + self.num_ancillas)?;
+        full.amplitudes_mut()[..psi.amplitudes().len()].copy_from_slice(psi.amplitudes());
+        full.apply_circuit(self.model.circuit(), &angles)?;
+        Ok(full)
+    }
+
+    /// One trajectory step: circuit, ancilla measurement, reset (the normalised kept block).
+    pub fn step<R: Rng + ?Sized>(
+        &self,
+        params: &[f64],
+        t: usize,
+        psi: &StateVector,
+        rng: &mut R,
+    ) -> Result<(StateVector, StepRecord)> {
+        let full = self.purified_step(params, t, psi)?;
+        let d = 1usize << self.num_system;
+        let amps = full.amplitudes();
+        let weights: Vec<f64> =
+            amps.chunks_exact(d).map(|b| b.iter().map(|a| a.norm_sqr()).sum()).collect();
+        let outcome = draw(&weights, rng);
+        let norm = weights[outcome].sqrt();
+        let kept: Vec<Complex64> =
+            amps[outcome * d..(outcome + 1) * d].iter().map(|a| a / norm).collect();
+        let next = StateVector::from_amplitudes(kept)?;
+        Ok((next, StepRecord { t, after_circuit: full.into_amplitudes(), outcome, norm }))
+    }
+
+    /// Runs the chain `t = T, ..., 1` from `seed` along one trajectory; returns the final state
+    /// and, if `record`, the tape for [`ReverseModel::backprop_chain`].
+    pub fn run_chain<R: Rng + ?Sized>(
+        &self,
+        params: &[f64],
+        seed: &StateVector,
+        rng: &mut R,
+        record: bool,
+    ) -> Result<(StateVector, ChainTape)> {
+        let mut psi = seed.clone();
+        let mut tape = ChainTape::default();
+        for t in (1..=self.steps()).rev() {
+            let (next, rec) = self.step(params, t, &psi, rng)?;
+            if record {
+                tape.steps.push(rec);
+            }
+            psi = next;
+        }
+        Ok((psi, tape))
+    }
+
+    /// Backpropagates the cotangent `g` of the final state (defined by `dL = 2 Re <g|d psi>`)
+    /// through the recorded trajectory; adds the parameter gradient into `grad`.
+    pub fn backprop_chain(
+        &self,
+        params: &[f64],
+        tape: &ChainTape,
+        g: Vec<Complex64>,
+        grad: &mut [f64],
+    ) -> Result<()> {
+        let d = 1usize << self.num_system;
+        if g.len() != d {
+            return Err(Error::DimensionMismatch {
+                what: "cotangent length",
+                expected: d,
+                got: g.len(),
+            });
+        }
+        let mut g_out = g;
+        for rec in tape.steps.iter().rev() {
+            g_out = self.backprop_step(params, rec, g_out, grad)?;
+        }
+        Ok(())
+    }
+
+    /// One step of the backward pass: from the cotangent of the step's (normalised) output to
+    /// the cotangent of its input, adding the parameter gradient.
+    pub fn backprop_step(
+        &self,
+        params: &[f64],
+        rec: &StepRecord,
+        g_out: Vec<Complex64>,
+        grad: &mut [f64],
+    ) -> Result<Vec<Complex64>> {
+        let d = 1usize << self.num_system;
+        let m = rec.outcome;
+        let block = &rec.after_circuit[m * d..(m + 1) * d];
+        // psi' = v / |v|: g_v = (g' - psi' Re<g'|psi'>) / |v|, with psi' = v / |v|.
+        let overlap: f64 =
+            g_out.iter().zip(block).map(|(a, b)| (a.conj() * b).re).sum::<f64>() / rec.norm;
+        let mut cotangent = vec![Complex64::new(0.0, 0.0); rec.after_circuit.len()];
+        for ((c, gi), vi) in cotangent[m * d..(m + 1) * d].iter_mut().zip(&g_out).zip(block) {
+            *c = (gi - vi * (overlap / rec.norm)) / rec.norm;
+        }
+        let angles = self.model.angles(params, rec.t)?;
+        let after = StateVector::from_amplitudes(rec.after_circuit.clone())?;
+        let (dangles, g_in) =
+            gradient::vjp_with_input(self.model.circuit(), &angles, after, cotangent)?;
+        self.model.backprop(rec.t, &dangles, grad)?;
+        // The input was psi ⊗ |0>_anc: only the ancilla-zero block depends on psi.
+        Ok(g_in[..d].to_vec())
+    }
+}
+
+/// Draws an index with probability proportional to `weights`.
+pub(crate) fn draw<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut u = qsim_core::measure::uniform(rng) * total;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return i;
+        }
+        u -= w;
+    }
+    weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
+}
