@@ -123,6 +123,24 @@ impl Statistics {
         Ok(values)
     }
 
+    /// Rescales every non-zero Bloch vector to unit length: the pure product state pointing the
+    /// same way. Decoders are trained on pure product states; the reduced states of an entangled
+    /// or partly depolarized register have shorter vectors, which decode badly unless projected
+    /// (see docs/results.md). Born statistics and zero vectors are returned unchanged.
+    pub fn project_to_sphere(&self) -> Statistics {
+        match self {
+            Statistics::Born(p) => Statistics::Born(p.clone()),
+            Statistics::Bloch(v) => Statistics::Bloch(
+                v.iter()
+                    .map(|b| {
+                        let norm = (b[0] * b[0] + b[1] * b[1] + b[2] * b[2]).sqrt();
+                        if norm > 0.0 && norm.is_finite() { b.map(|x| x / norm) } else { *b }
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     /// Treats `self` as exact and returns the estimate from `shots` shots (per basis for Bloch
     /// statistics): a multinomial draw for a Born distribution, binomial draws for expectations.
     ///
@@ -259,6 +277,17 @@ mod tests {
         // Var(2k/S - 1) = (1 - <X>^2) / S = 0.0064.
         assert!((mean - 0.6).abs() < 0.01, "mean {mean}");
         assert!((var - 0.0064).abs() < 0.0008, "variance {var}");
+    }
+
+    #[test]
+    fn projection_keeps_directions_and_unit_vectors() {
+        let s = Statistics::Bloch(vec![[0.3, 0.0, -0.4], [0.0, 0.0, 0.0], [0.6, 0.0, 0.8]]);
+        let Statistics::Bloch(p) = s.project_to_sphere() else {
+            unreachable!("Bloch in, Bloch out")
+        };
+        assert!((p[0][0] - 0.6).abs() < 1e-12 && (p[0][2] + 0.8).abs() < 1e-12);
+        assert_eq!(p[1], [0.0; 3]);
+        assert!((p[2][0] - 0.6).abs() < 1e-12);
     }
 
     #[test]
