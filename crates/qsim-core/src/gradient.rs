@@ -31,13 +31,68 @@ pub(crate) struct AdjointPlan {
 enum BackStep {
     /// Undo a stretch of fixed operations: their inverses, in reverse order, and its plan.
     Block { inverse: Vec<Operation>, plan: Plan },
-    /// Undo the parametric gate at this index of the circuit.
+    /// Undo a run of single-qubit gates on one qubit (at least one parametric), taking every
+    /// derivative of the run in the same pass: indices of the run's operations, in order.
+    Run { qubit: usize, ops: Vec<usize> },
+    /// Undo the parametric multi-qubit gate at this index of the circuit.
     Param { op: usize },
+}
+
+fn is_parametric(op: &Operation) -> bool {
+    matches!(op, Operation::Gate { params, .. } if params.iter().any(|p| matches!(p, Param::Ref { .. })))
+}
+
+/// The 2x2 matrix of a single-qubit operation for angles `theta`.
+fn matrix_2x2(op: &Operation, theta: &[f64]) -> [Complex64; 4] {
+    let m = op.matrix(theta).expect("unitary single-qubit operation");
+    let s = m.as_slice();
+    [s[0], s[1], s[2], s[3]]
+}
+
+fn mul2(a: &[Complex64; 4], b: &[Complex64; 4]) -> [Complex64; 4] {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+    ]
+}
+
+fn dagger2(a: &[Complex64; 4]) -> [Complex64; 4] {
+    [a[0].conj(), a[2].conj(), a[1].conj(), a[3].conj()]
 }
 
 impl AdjointPlan {
     /// Plans the backward sweep of the unitary operations `ops` on `n` qubits.
     pub(crate) fn new(ops: &[Operation], n: usize) -> Self {
+        // Runs of single-qubit operations per qubit (forward order); a run containing a
+        // parametric gate is undone in one step, placed at its last operation.
+        let mut run_of = vec![None; ops.len()];
+        let mut runs: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut open: Vec<Option<usize>> = vec![None; n];
+        for (i, op) in ops.iter().enumerate() {
+            let qubits = op.qubits();
+            if matches!(op, Operation::Barrier { .. }) {
+                continue;
+            }
+            if qubits.len() == 1 && op.is_unitary() {
+                let q = qubits[0];
+                let r = *open[q].get_or_insert_with(|| {
+                    runs.push((q, Vec::new()));
+                    runs.len() - 1
+                });
+                runs[r].1.push(i);
+                run_of[i] = Some(r);
+            } else {
+                for q in qubits {
+                    open[q] = None;
+                }
+            }
+        }
+        let parametric_run: Vec<bool> = runs
+            .iter()
+            .map(|(_, members)| members.iter().any(|&i| is_parametric(&ops[i])))
+            .collect();
         let mut steps = Vec::new();
         let mut block: Vec<Operation> = Vec::new();
         let flush = |block: &mut Vec<Operation>, steps: &mut Vec<BackStep>| {
@@ -48,17 +103,26 @@ impl AdjointPlan {
             }
         };
         for (i, op) in ops.iter().enumerate().rev() {
-            let parametric = matches!(op, Operation::Gate { params, .. }
-                if params.iter().any(|p| matches!(p, Param::Ref { .. })));
-            if parametric {
-                flush(&mut block, &mut steps);
-                steps.push(BackStep::Param { op: i });
-            } else if let Some(m) = op.matrix(&[]) {
-                block.push(Operation::Unitary {
-                    controls: vec![],
-                    targets: op.qubits(),
-                    matrix: m.adjoint(),
-                });
+            match run_of[i] {
+                Some(r) if parametric_run[r] => {
+                    if runs[r].1.last() == Some(&i) {
+                        flush(&mut block, &mut steps);
+                        steps.push(BackStep::Run { qubit: runs[r].0, ops: runs[r].1.clone() });
+                    }
+                }
+                _ if is_parametric(op) => {
+                    flush(&mut block, &mut steps);
+                    steps.push(BackStep::Param { op: i });
+                }
+                _ => {
+                    if let Some(m) = op.matrix(&[]) {
+                        block.push(Operation::Unitary {
+                            controls: vec![],
+                            targets: op.qubits(),
+                            matrix: m.adjoint(),
+                        });
+                    }
+                }
             }
         }
         flush(&mut block, &mut steps);
@@ -81,6 +145,9 @@ impl AdjointPlan {
                     plan.run(phi, inverse, &[]);
                     plan.run(lambda, inverse, &[]);
                 }
+                BackStep::Run { qubit, ops: members } => {
+                    undo_run(ops, members, *qubit, theta, phi, lambda, &mut grad);
+                }
                 BackStep::Param { op } => {
                     let Operation::Gate { gate, qubits, params } = &ops[*op] else {
                         unreachable!("parametric steps are gates")
@@ -101,6 +168,72 @@ impl AdjointPlan {
             }
         }
         grad
+    }
+}
+
+/// Undoes a run `U_k ... U_1` on one qubit. The derivative of gate `j` taken after the whole run
+/// is `<lambda| W_j (dU_j U_j^dagger) W_j^dagger |phi>` with `W_j = U_k ... U_{j+1}`, so all of
+/// them come from one pass over both vectors, which also applies `(U_k ... U_1)^dagger`.
+fn undo_run(
+    ops: &[Operation],
+    members: &[usize],
+    qubit: usize,
+    theta: &[f64],
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    grad: &mut [f64],
+) {
+    let identity = [
+        Complex64::new(1.0, 0.0),
+        Complex64::new(0.0, 0.0),
+        Complex64::new(0.0, 0.0),
+        Complex64::new(1.0, 0.0),
+    ];
+    let mats: Vec<[Complex64; 4]> = members.iter().map(|&i| matrix_2x2(&ops[i], theta)).collect();
+    let mut generators = Vec::new();
+    let mut slots = Vec::new();
+    // W accumulates U_k ... U_{j+1} while walking the run backwards.
+    let mut w = identity;
+    for (&i, u) in members.iter().zip(&mats).rev() {
+        if let Operation::Gate { gate, params, .. } = &ops[i] {
+            let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
+            for (k, p) in params.iter().enumerate() {
+                if let Param::Ref { index, scale } = *p {
+                    let d = gate.derivative_unchecked(&angles, k);
+                    let d = [d.get(0, 0), d.get(0, 1), d.get(1, 0), d.get(1, 1)];
+                    let local = mul2(&d, &dagger2(u));
+                    generators.push(mul2(&mul2(&w, &local), &dagger2(&w)));
+                    slots.push((index, scale));
+                }
+            }
+        }
+        w = mul2(&w, u);
+    }
+    // Here w = U_k ... U_1.
+    let undo = dagger2(&w);
+    let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
+        kernels::adjoint_run_1q(phi, lambda, qubit, &generators, &undo)
+    } else if qubit < crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize) {
+        let part =
+            1usize << crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize);
+        phi.par_chunks_mut(part)
+            .zip(lambda.par_chunks_mut(part))
+            .map(|(p, l)| kernels::adjoint_run_1q(p, l, qubit, &generators, &undo))
+            .reduce(
+                || vec![Complex64::new(0.0, 0.0); generators.len()],
+                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+            )
+    } else {
+        let m = |g: &[Complex64; 4]| Matrix::new(1, g.to_vec()).expect("2x2");
+        let elements =
+            generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();
+        let undo_op = crate::fusion::classify(&[qubit], &m(&undo));
+        apply_fused(phi, &undo_op);
+        apply_fused(lambda, &undo_op);
+        elements
+    };
+    for ((index, scale), e) in slots.into_iter().zip(elements) {
+        grad[index] += 2.0 * scale * e.re;
     }
 }
 

@@ -83,6 +83,32 @@ fn adjoint_equals_parameter_shift_equals_finite_differences() {
 }
 
 #[test]
+fn adjoint_equals_parameter_shift_on_a_state_large_enough_for_the_parallel_paths() {
+    // 15 qubits: chunked kernels for low qubits, the whole-state fallback for qubit 14.
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let n = 15;
+    let mut c = random_circuit(&mut rng, n, 30, 4);
+    for q in [0, 7, 14] {
+        c.ry(q, Param::var(1))
+            .unwrap()
+            .rz(q, Param::Ref { index: 2, scale: 0.5 })
+            .unwrap()
+            .h(q)
+            .unwrap();
+        c.rx(q, Param::var(3)).unwrap();
+    }
+    c.cx(14, 0).unwrap();
+    let theta: Vec<f64> = (0..4).map(|_| rng.random_range(-3.0..3.0)).collect();
+    let o = observable(n);
+    let (value, adjoint) = adjoint_gradient(&c, &theta, &o).unwrap();
+    let (value_ps, shift) = parameter_shift_gradient(&c, &theta, &o).unwrap();
+    assert!((value - value_ps).abs() < 1e-12);
+    for j in 0..4 {
+        assert!((adjoint[j] - shift[j]).abs() < 1e-10, "param {j}: {} vs {}", adjoint[j], shift[j]);
+    }
+}
+
+#[test]
 fn vjp_of_a_probability_loss_matches_finite_differences() {
     // L = sum_k w_k p_k with fixed weights: cotangent g_k = w_k psi_k.
     let mut rng = ChaCha8Rng::seed_from_u64(7);

@@ -80,6 +80,67 @@ fn run_program_with<const FMA: bool>(
     }
 }
 
+/// One pass of the adjoint method over a run of single-qubit gates on qubit `q`: returns
+/// `<lambda| M_j |phi>` for every matrix in `generators`, then applies `undo` to both vectors.
+/// Reading each pair once for all of it is what makes the backward sweep cheap.
+pub(crate) fn adjoint_run_1q(
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    q: usize,
+    generators: &[[Complex64; 4]],
+    undo: &[Complex64; 4],
+) -> Vec<Complex64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { adjoint_run_1q_avx2(phi, lambda, q, generators, undo) };
+        }
+    }
+    adjoint_run_1q_with(phi, lambda, q, generators, undo)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn adjoint_run_1q_avx2(
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    q: usize,
+    generators: &[[Complex64; 4]],
+    undo: &[Complex64; 4],
+) -> Vec<Complex64> {
+    adjoint_run_1q_with(phi, lambda, q, generators, undo)
+}
+
+#[inline(always)]
+fn adjoint_run_1q_with(
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    q: usize,
+    generators: &[[Complex64; 4]],
+    undo: &[Complex64; 4],
+) -> Vec<Complex64> {
+    let half = 1usize << q;
+    let mut acc = vec![Complex64::new(0.0, 0.0); generators.len()];
+    for (p, l) in phi.chunks_exact_mut(2 * half).zip(lambda.chunks_exact_mut(2 * half)) {
+        let (p0, p1) = p.split_at_mut(half);
+        let (l0, l1) = l.split_at_mut(half);
+        for j in 0..half {
+            let (x, y) = (p0[j], p1[j]);
+            let (a, b) = (l0[j].conj(), l1[j].conj());
+            for (g, m) in acc.iter_mut().zip(generators) {
+                *g += a * (m[0] * x + m[1] * y) + b * (m[2] * x + m[3] * y);
+            }
+            p0[j] = undo[0] * x + undo[1] * y;
+            p1[j] = undo[2] * x + undo[3] * y;
+            let (u, v) = (l0[j], l1[j]);
+            l0[j] = undo[0] * u + undo[1] * v;
+            l1[j] = undo[2] * u + undo[3] * v;
+        }
+    }
+    acc
+}
+
 /// `<bra| M_q |ket>` for a 2x2 matrix `m` on qubit `q`, serially.
 pub(crate) fn matrix_element_1q(
     bra: &[Complex64],
