@@ -135,6 +135,9 @@ impl Step {
     }
 }
 
+/// Qubits connected by multi-qubit gates, and the `(output bit, qubit)` pairs they feed.
+type Group = (Vec<usize>, Vec<(usize, usize)>);
+
 /// A circuit checked against a device and bound to its parameters.
 pub(crate) struct Plan {
     width: usize,
@@ -205,7 +208,7 @@ impl Plan {
     }
 
     /// Groups of qubits connected by multi-qubit gates, each with the outputs it feeds.
-    fn groups(&self) -> Vec<(Vec<usize>, Vec<(usize, usize)>)> {
+    fn groups(&self) -> Vec<Group> {
         let mut parent: Vec<usize> = (0..self.width).collect();
         fn find(parent: &mut [usize], mut x: usize) -> usize {
             while parent[x] != x {
@@ -223,7 +226,7 @@ impl Plan {
                 }
             }
         }
-        let mut groups: Vec<(Vec<usize>, Vec<(usize, usize)>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut index_of_root: HashMap<usize, usize> = HashMap::new();
         for q in 0..self.width {
             let r = find(&mut parent, q);
@@ -384,7 +387,7 @@ pub(crate) fn exact_distribution(spec: &NoiseSpec, plan: &Plan) -> Result<Outcom
                     Step::Gate { qubits: q, matrix, noise } => {
                         ops.push((
                             q.iter().map(|&x| local(x)).collect(),
-                            superoperator(&[matrix.clone()]),
+                            superoperator(std::slice::from_ref(matrix)),
                         ));
                         for (nq, ch) in noise {
                             ops.push((nq.iter().map(|&x| local(x)).collect(), ch.superoperator()));

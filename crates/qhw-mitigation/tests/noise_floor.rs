@@ -67,3 +67,34 @@ fn a_device_with_readout_errors_only_has_a_zero_floor() {
     println!("readout-only device: p_hw = {:e}", est.p_hw);
     assert!(est.p_hw < 5e-4, "p_hw = {}", est.p_hw);
 }
+
+#[test]
+fn the_example_device_floor_against_a_fifty_step_cosine_schedule() {
+    use qchannels::schedule::Schedule;
+    use qhw_mitigation::Error;
+    use qhw_mitigation::noise_floor::subtract_noise_floor;
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("calibration/example_device.json");
+    let device = NoisyDevice::from_file(path).unwrap();
+    // Qubits 0-1-2 are a coupled path on the example device's H-shaped map.
+    let est =
+        estimate_noise_floor(&device, 3, &chain_pairs(3), &NoiseFloorConfig::default(), 8).unwrap();
+    let schedule = Schedule::cosine(50, 0.008).unwrap();
+    for layers in [1, 15] {
+        let p = est.per_step(layers);
+        match subtract_noise_floor(&schedule, p) {
+            Ok(s) => println!(
+                "example device: p_hw = {:.5} per layer; {layers} layer(s) per step add {p:.5}; beta_1 {:.5} -> {:.5}",
+                est.p_hw,
+                schedule.beta(1),
+                s.beta(1)
+            ),
+            Err(Error::NoiseFloorExceedsStep { step, beta, excess, .. }) => println!(
+                "example device: p_hw = {:.5} per layer; {layers} layer(s) per step add {p:.5}, more than step {step} asks for (beta = {beta:.5}, excess {excess:.5})",
+                est.p_hw
+            ),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(est.p_hw > 0.0 && est.p_hw < 0.05, "p_hw = {}", est.p_hw);
+}
