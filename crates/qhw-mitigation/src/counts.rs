@@ -87,7 +87,8 @@ impl Counts {
             });
         }
         if n > 0 {
-            *self.counts.entry(outcome).or_insert(0) += n;
+            let c = self.counts.entry(outcome).or_insert(0);
+            *c = c.saturating_add(n);
         }
         Ok(())
     }

@@ -304,22 +304,29 @@ impl OutcomeDistribution {
         Ok(p)
     }
 
-    /// `shots` samples, tallied.
+    /// `shots` samples, tallied: each shot draws every factor once, so memory grows with the
+    /// number of distinct outcomes, not with the shots.
     pub fn sample_counts<R: Rng + ?Sized>(&self, shots: u64, rng: &mut R) -> Result<Counts> {
-        let shots = usize::try_from(shots).map_err(|_| Error::InvalidConfig {
-            reason: format!("{shots} shots do not fit in memory"),
-        })?;
-        let mut outcomes = vec![0usize; shots];
-        for f in &self.factors {
-            let sampler = AliasSampler::new(&f.probabilities)?;
-            for o in outcomes.iter_mut() {
-                *o |= spread(sampler.sample(rng), &f.bits);
-            }
-        }
+        let samplers = self
+            .factors
+            .iter()
+            .map(|f| Ok((AliasSampler::new(&f.probabilities)?, &f.bits)))
+            .collect::<Result<Vec<_>>>()?;
         let mut counts = Counts::new(self.num_bits)?;
-        outcomes.sort_unstable();
-        for chunk in outcomes.chunk_by(|a, b| a == b) {
-            counts.add(chunk[0], chunk.len() as u64)?;
+        if let [(sampler, bits)] = samplers.as_slice() {
+            // One factor (the usual case): tally local outcomes, then spread each once.
+            let mut local = vec![0u64; sampler.len()];
+            for _ in 0..shots {
+                local[sampler.sample(rng)] += 1;
+            }
+            for (k, n) in local.into_iter().enumerate() {
+                counts.add(spread(k, bits), n)?;
+            }
+            return Ok(counts);
+        }
+        for _ in 0..shots {
+            let outcome = samplers.iter().map(|(s, bits)| spread(s.sample(rng), bits)).sum();
+            counts.add(outcome, 1)?;
         }
         Ok(counts)
     }

@@ -14,6 +14,7 @@
 //! recomputed in every product so memory stays linear in `m`.
 
 use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
 
 use crate::counts::{Counts, QuasiDistribution};
 use crate::error::{Error, Result};
@@ -23,7 +24,7 @@ use crate::readout::AssignmentMatrix;
 pub const DENSE_LIMIT: usize = 2048;
 
 /// How the reduced system is solved.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum M3Solver {
     /// Dense LU factorisation.
     Direct,
@@ -44,7 +45,7 @@ impl Default for M3Solver {
 }
 
 /// Options of the M3 correction.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct M3Options {
     /// Largest Hamming distance between coupled outcomes; `None` means all pairs (`d = n`).
     pub distance: Option<usize>,

@@ -8,6 +8,7 @@
 //! write it), applied in O(n 2^n) without ever forming the `2^n x 2^n` matrix.
 
 use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
 
 use crate::counts::{Counts, QuasiDistribution};
 use crate::error::{Error, Result, check_probability};
@@ -316,7 +317,7 @@ impl AssignmentMatrix for FullReadout {
 }
 
 /// How to turn read counts into an estimate of the true distribution.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Correction {
     /// `A^{-1} p` over all `2^n` outcomes: unbiased, may be negative.
     #[default]
