@@ -108,7 +108,7 @@ pub(crate) fn run_job(
         .enumerate()
         .map(|(i, e)| crate::execution::execute(spec, e, &mut experiment_rng(seed, i)))
         .collect::<Result<Vec<_>>>()?;
-    let total_shots = experiments.iter().map(|e| e.shots).sum();
+    let total_shots = experiments.iter().fold(0u64, |t, e| t.saturating_add(e.shots));
     Ok(JobResult {
         counts,
         device_seconds: timing.job_seconds(total_shots),

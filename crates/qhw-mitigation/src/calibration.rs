@@ -112,7 +112,7 @@ pub fn calibrate_tensored(
     Ok(Calibrated {
         model: TensoredReadout::from_flips(&flips)?,
         device_seconds: job.device_seconds,
-        shots: shots * experiments.len() as u64,
+        shots: shots.saturating_mul(experiments.len() as u64),
     })
 }
 
@@ -149,6 +149,6 @@ pub fn calibrate_full(
     Ok(Calibrated {
         model: FullReadout::new(k, &entries)?,
         device_seconds: job.device_seconds,
-        shots: shots * d as u64,
+        shots: shots.saturating_mul(d as u64),
     })
 }

@@ -100,7 +100,7 @@ impl Counts {
 
     /// Total shots.
     pub fn shots(&self) -> u64 {
-        self.counts.values().sum()
+        self.counts.values().fold(0u64, |t, &n| t.saturating_add(n))
     }
 
     /// Number of distinct outcomes seen.
