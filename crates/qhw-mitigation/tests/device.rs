@@ -210,3 +210,37 @@ fn readout_calibration_recovers_the_device_confusion() {
         Err(Error::UnknownQubit { qubit: 7, .. })
     ));
 }
+
+#[test]
+fn t1_t2_relaxation_follows_the_analytic_decay() {
+    use qhw_mitigation::device::QubitCalibration;
+    let (t1, t2, gate_ns) = (10.0, 15.0, 1000.0);
+    let cal = DeviceCalibration {
+        name: "relaxation".into(),
+        qubits: vec![QubitCalibration {
+            readout_p1_given_0: 0.0,
+            readout_p0_given_1: 0.0,
+            gate_error_1q: 0.0,
+            relaxation: Some(Relaxation::T1T2 { t1_us: t1, t2_us: t2 }),
+        }],
+        couplers: vec![],
+        gate_time_1q_ns: gate_ns,
+        ..DeviceCalibration::default()
+    };
+    let device = NoisyDevice::new(cal).unwrap();
+    let t = gate_ns * 1e-3;
+    let gamma = 1.0 - (-t / t1).exp();
+    // X then relaxation: |1> decays to |0> with probability gamma.
+    let mut x = Circuit::new(1);
+    x.x(0).unwrap();
+    let p = device.outcome_distribution(&Experiment::fixed(x, 0)).unwrap().dense().unwrap();
+    assert!((p[0] - gamma).abs() < 1e-14, "{} vs {gamma}", p[0]);
+    // H, relax, H, relax: the coherence after the first gate is exp(-t/T2)/2, so after the
+    // second H P(0) = 1/2 + exp(-t/T2)/2, and the last damping moves gamma of P(1) to 0.
+    let mut hh = Circuit::new(1);
+    hh.h(0).unwrap().h(0).unwrap();
+    let p = device.outcome_distribution(&Experiment::fixed(hh, 0)).unwrap().dense().unwrap();
+    let p0 = 0.5 + 0.5 * (-t / t2).exp();
+    let expected = p0 + gamma * (1.0 - p0);
+    assert!((p[0] - expected).abs() < 1e-14, "{} vs {expected}", p[0]);
+}

@@ -98,3 +98,28 @@ fn the_example_device_floor_against_a_fifty_step_cosine_schedule() {
     }
     assert!(est.p_hw > 0.0 && est.p_hw < 0.05, "p_hw = {}", est.p_hw);
 }
+
+/// With two-qubit depolarizing `p2` on each CNOT as well, a layer's process fidelity is
+/// `(1 - 3 p1/4)^n (1 - 15 p2/16)^(n-1)`; the per-qubit strength with that fidelity is the
+/// known answer.
+#[test]
+fn noise_floor_with_two_qubit_errors_matches_the_layer_fidelity() {
+    let (n, p1, p2) = (4usize, 0.002, 0.01);
+    let mut cal = injected_device(n, p1).calibration().clone();
+    for c in &mut cal.couplers {
+        c.gate_error_2q = p2;
+    }
+    let device = NoisyDevice::new(cal).unwrap();
+    let fidelity = (1.0 - 0.75 * p1).powi(n as i32) * (1.0 - 15.0 / 16.0 * p2).powi(n as i32 - 1);
+    let expected = 4.0 / 3.0 * (1.0 - fidelity.powf(1.0 / n as f64));
+    for metric in [DecayMetric::Polarization, DecayMetric::Survival] {
+        let config = NoiseFloorConfig { metric, ..NoiseFloorConfig::default() };
+        let est = estimate_noise_floor(&device, n, &chain_pairs(n), &config, 77).unwrap();
+        let rel = (est.p_hw - expected).abs() / expected;
+        println!(
+            "n={n} p1={p1} p2={p2}: expected per-qubit {expected:.5}, {metric:?} estimate {:.5} (relative error {rel:.3})",
+            est.p_hw
+        );
+        assert!(rel < 0.10, "{metric:?}: {} vs {expected}", est.p_hw);
+    }
+}
