@@ -38,6 +38,11 @@ pub enum Entangler {
     Staircase,
     /// CNOTs on even pairs `(0,1), (2,3), ...`, then odd pairs `(1,2), (3,4), ...`.
     Brickwork,
+    /// The staircase with parameterised XY couplings instead of CNOTs: `RXX(a) RYY(b)` on
+    /// `0-1`, then `1-2`, ... (2 angles per pair). At zero angles the whole ansatz is the
+    /// identity, so training can start from "do nothing"; at `a = b = pi/2` a coupling is an
+    /// iSWAP, so one layer can carry a qubit's state along the whole chain (to the ancillas).
+    StaircaseXy,
 }
 
 /// How initial angles are drawn.
@@ -87,6 +92,26 @@ impl Default for AnsatzConfig {
     }
 }
 
+/// Appends one single-qubit block on `q`, numbering its angles from `next`.
+fn add_block(c: &mut Circuit, block: Block, q: usize, next: &mut usize) -> Result<()> {
+    let mut angle = || {
+        *next += 1;
+        Param::var(*next - 1)
+    };
+    match block {
+        Block::RyRz => {
+            c.ry(q, angle())?.rz(q, angle())?;
+        }
+        Block::ZyzEuler => {
+            c.rz(q, angle())?.ry(q, angle())?.rz(q, angle())?;
+        }
+        Block::Ry => {
+            c.ry(q, angle())?;
+        }
+    }
+    Ok(())
+}
+
 /// A built ansatz: its circuit refers to an angle vector of length [`Ansatz::num_angles`].
 ///
 /// ```
@@ -117,28 +142,11 @@ impl Ansatz {
             });
         }
         let mut circuit = Circuit::new(total);
+        // Angles are numbered in the order the gates appear.
         let mut next = 0usize;
-        let mut block = |c: &mut Circuit, q: usize| -> Result<()> {
-            let mut angle = || {
-                next += 1;
-                Param::var(next - 1)
-            };
-            match config.block {
-                Block::RyRz => {
-                    c.ry(q, angle())?.rz(q, angle())?;
-                }
-                Block::ZyzEuler => {
-                    c.rz(q, angle())?.ry(q, angle())?.rz(q, angle())?;
-                }
-                Block::Ry => {
-                    c.ry(q, angle())?;
-                }
-            }
-            Ok(())
-        };
         for _ in 0..config.layers {
             for q in 0..total {
-                block(&mut circuit, q)?;
+                add_block(&mut circuit, config.block, q, &mut next)?;
             }
             match config.entangler {
                 Entangler::Staircase => {
@@ -153,11 +161,21 @@ impl Ansatz {
                         }
                     }
                 }
+                Entangler::StaircaseXy => {
+                    for q in 0..total.saturating_sub(1) {
+                        circuit.rxx(q, q + 1, Param::var(next))?.ryy(
+                            q,
+                            q + 1,
+                            Param::var(next + 1),
+                        )?;
+                        next += 2;
+                    }
+                }
             }
         }
         if config.final_block {
             for q in 0..total {
-                block(&mut circuit, q)?;
+                add_block(&mut circuit, config.block, q, &mut next)?;
             }
         }
         let num_angles = circuit.num_params();

@@ -82,30 +82,45 @@ impl Readout {
     }
 }
 
-/// Squared MMD between point sets with a mixture of Gaussian kernels
-/// `k(x, y) = mean over s of exp(-|x - y|^2 / (2 s^2))`.
+/// The kernel of a [`FeatureMmd`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MmdKernel {
+    /// A mixture of Gaussians `k(x, y) = mean over s of exp(-|x - y|^2 / (2 s^2))`.
+    Gaussian {
+        /// Length scales `s`.
+        scales: Vec<f64>,
+    },
+    /// The distance kernel `k(x, y) = -|x - y|`: MMD^2 is then the energy distance, whose
+    /// gradients keep their size however far apart the two sets are (Gaussian kernels vanish
+    /// when the distances exceed their scales, as they quickly do in tens of dimensions).
+    Energy,
+}
+
+/// Squared MMD between point sets, with its gradient.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureMmd {
-    /// Kernel length scales `s`.
-    pub scales: Vec<f64>,
+    /// The kernel.
+    pub kernel: MmdKernel,
 }
 
 impl FeatureMmd {
-    fn kernel(&self, x: &[f64], y: &[f64]) -> (f64, Vec<f64>) {
-        // Returns k and, per scale, the factor -k_s / s^2 that multiplies (x - y) in dk/dx.
+    /// Returns `k(x, y)` and the scalar `c` with `dk/dx = c (x - y)`.
+    fn kernel(&self, x: &[f64], y: &[f64]) -> (f64, f64) {
         let d2: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
-        let m = self.scales.len() as f64;
-        let mut k = 0.0;
-        let factors: Vec<f64> = self
-            .scales
-            .iter()
-            .map(|s| {
-                let ks = (-d2 / (2.0 * s * s)).exp() / m;
-                k += ks;
-                -ks / (s * s)
-            })
-            .collect();
-        (k, factors)
+        match &self.kernel {
+            MmdKernel::Gaussian { scales } => {
+                let m = scales.len() as f64;
+                scales.iter().fold((0.0, 0.0), |(k, c), s| {
+                    let ks = (-d2 / (2.0 * s * s)).exp() / m;
+                    (k + ks, c - ks / (s * s))
+                })
+            }
+            MmdKernel::Energy => {
+                let d = d2.sqrt();
+                // d|x - y|/dx = (x - y) / |x - y|; zero at coincident points (a subgradient).
+                (-d, if d > 0.0 { -1.0 / d } else { 0.0 })
+            }
+        }
     }
 
     /// The unbiased estimate of MMD^2 between `generated` (N >= 2 points) and `data` (M >= 2),
@@ -120,10 +135,10 @@ impl FeatureMmd {
                 if i == j {
                     continue;
                 }
-                let (k, factors) = self.kernel(&generated[i], &generated[j]);
+                let (k, c) = self.kernel(&generated[i], &generated[j]);
                 xx += k;
                 // d/dx_i of (1/(N(N-1))) sum_{a != b} k(x_a, x_b): each unordered pair twice.
-                let f: f64 = factors.iter().sum::<f64>() * 2.0 / (n * (n - 1.0));
+                let f = c * 2.0 / (n * (n - 1.0));
                 for (g, (a, b)) in grads[i].iter_mut().zip(generated[i].iter().zip(&generated[j])) {
                     *g += f * (a - b);
                 }
@@ -132,9 +147,9 @@ impl FeatureMmd {
         let mut xy = 0.0;
         for (i, x) in generated.iter().enumerate() {
             for y in data {
-                let (k, factors) = self.kernel(x, y);
+                let (k, c) = self.kernel(x, y);
                 xy += k;
-                let f: f64 = -2.0 * factors.iter().sum::<f64>() / (n * m);
+                let f = -2.0 * c / (n * m);
                 for (g, (a, b)) in grads[i].iter_mut().zip(x.iter().zip(y)) {
                     *g += f * (a - b);
                 }
@@ -206,23 +221,31 @@ mod tests {
 
     #[test]
     fn mmd_gradient_matches_finite_differences_and_vanishes_on_identical_sets() {
-        let mmd = FeatureMmd { scales: vec![0.5, 2.0] };
-        let generated: Vec<Vec<f64>> =
-            (0..5).map(|i| (0..3).map(|j| ((i * 3 + j) as f64 * 0.77).sin()).collect()).collect();
-        let data: Vec<Vec<f64>> =
-            (0..6).map(|i| (0..3).map(|j| ((i * 5 + j) as f64 * 0.31).cos()).collect()).collect();
-        let (_, grads) = mmd.loss_and_grad(&generated, &data);
-        let h = 1e-6;
-        for i in 0..generated.len() {
-            for d in 0..3 {
-                let (mut plus, mut minus) = (generated.clone(), generated.clone());
-                plus[i][d] += h;
-                minus[i][d] -= h;
-                let fd = (mmd.loss_and_grad(&plus, &data).0 - mmd.loss_and_grad(&minus, &data).0)
-                    / (2.0 * h);
-                assert!((fd - grads[i][d]).abs() < 1e-8, "{fd} vs {}", grads[i][d]);
+        for mmd in [
+            FeatureMmd { kernel: MmdKernel::Gaussian { scales: vec![0.5, 2.0] } },
+            FeatureMmd { kernel: MmdKernel::Energy },
+        ] {
+            let generated: Vec<Vec<f64>> = (0..5)
+                .map(|i| (0..3).map(|j| ((i * 3 + j) as f64 * 0.77).sin()).collect())
+                .collect();
+            let data: Vec<Vec<f64>> = (0..6)
+                .map(|i| (0..3).map(|j| ((i * 5 + j) as f64 * 0.31).cos()).collect())
+                .collect();
+            let (_, grads) = mmd.loss_and_grad(&generated, &data);
+            let h = 1e-6;
+            for i in 0..generated.len() {
+                for d in 0..3 {
+                    let (mut plus, mut minus) = (generated.clone(), generated.clone());
+                    plus[i][d] += h;
+                    minus[i][d] -= h;
+                    let fd = (mmd.loss_and_grad(&plus, &data).0
+                        - mmd.loss_and_grad(&minus, &data).0)
+                        / (2.0 * h);
+                    assert!((fd - grads[i][d]).abs() < 1e-7, "{fd} vs {}", grads[i][d]);
+                }
             }
         }
+        let mmd = FeatureMmd { kernel: MmdKernel::Gaussian { scales: vec![0.5, 2.0] } };
         // Two halves of the same large sample: the unbiased estimate is near zero.
         let same: Vec<Vec<f64>> = (0..400)
             .map(|i| vec![(i as f64 * 0.618).fract(), (i as f64 * 0.414).fract()])

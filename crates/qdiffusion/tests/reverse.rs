@@ -118,3 +118,24 @@ fn forward_jump_matches_exact_closed_form_on_average() {
         assert!(worst < 5.0 / (n_traj as f64).sqrt(), "{kind:?}: {worst}");
     }
 }
+
+#[test]
+fn xy_staircase_at_zero_angles_is_the_identity_channel() {
+    let config = AnsatzConfig {
+        num_qubits: 4,
+        num_ancillas: 2,
+        layers: 3,
+        block: Block::RyRz,
+        entangler: Entangler::StaircaseXy,
+        final_block: true,
+    };
+    let m = ReverseModel::new(
+        ConditionalAnsatz::new(config, Conditioning::Embedded { dim: 2 }, 5).unwrap(),
+    )
+    .unwrap();
+    let params = vec![0.0; m.model().num_params()];
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let seed = haar_random_product_state(4, &mut rng).unwrap();
+    let (out, _) = m.run_chain(&params, &seed, &mut rng, false).unwrap();
+    assert!(out.fidelity(&seed).unwrap() > 1.0 - 1e-12);
+}

@@ -398,6 +398,10 @@ fn kernel_of(op: &FusedOp, layout: &Layout) -> Kernel {
         FusedOp::Swap { controls, a, b } => {
             Kernel::Swap { cmask: cmask(controls), a: pos(*a), b: pos(*b) }
         }
+        FusedOp::Dense { controls, targets, m } if controls.is_empty() && targets.len() == 2 => {
+            let entries: [Complex64; 16] = m.as_slice().try_into().expect("4x4");
+            Kernel::Dense2 { q0: pos(targets[0]), q1: pos(targets[1]), m: Box::new(entries) }
+        }
         FusedOp::Dense { controls, targets, m } => Kernel::Dense {
             cmask: cmask(controls),
             targets: targets.iter().map(|&q| pos(q)).collect(),

@@ -101,8 +101,9 @@ pub(crate) enum Factor {
 pub(crate) enum Recipe {
     /// The product (in application order) of single-qubit factors on `qubit`.
     Run { qubit: usize, factors: Vec<Factor>, class: Class },
-    /// A multi-qubit gate whose matrix depends on the parameters: index into the operations.
-    Multi { source: usize, qubits: Vec<usize>, class: Class },
+    /// Consecutive multi-qubit gates on one set of qubits whose matrices depend on the
+    /// parameters (e.g. `rxx` then `ryy` on a pair): indices into the operations, in order.
+    Multi { sources: Vec<usize>, qubits: Vec<usize>, class: Class },
     /// An operation fixed at planning time.
     Fixed(FusedOp),
 }
@@ -183,9 +184,22 @@ impl FusionPlan {
                     for &q in &qubits {
                         flush(q, std::mem::take(&mut pending[q]), &mut recipes);
                     }
+                    // A dense parametric gate right after another on the same qubits joins it:
+                    // nothing can sit between them, since they touch the same qubits.
+                    let dense = matches!(op, Operation::Gate { gate, .. } if bound && gate.shape() == Shape::Complex);
+                    if let Some(Recipe::Multi { sources, qubits: previous, class: Class::Other }) =
+                        recipes.last_mut()
+                    {
+                        let same = previous.len() == qubits.len()
+                            && qubits.iter().all(|q| previous.contains(q));
+                        if dense && same {
+                            sources.push(index);
+                            continue;
+                        }
+                    }
                     recipes.push(match op {
                         Operation::Gate { gate, .. } if bound => Recipe::Multi {
-                            source: index,
+                            sources: vec![index],
                             qubits: qubits.clone(),
                             class: match gate.shape() {
                                 Shape::Diagonal => Class::Diagonal,
@@ -224,13 +238,29 @@ impl FusionPlan {
                         FusedOp::Single { qubit: *qubit, m }
                     }
                 }
-                Recipe::Multi { source, qubits, .. } => {
-                    let m = ops[*source].matrix(theta).expect("unitary operation");
+                Recipe::Multi { sources, qubits, .. } => {
+                    let m = sources
+                        .iter()
+                        .map(|&i| in_order(&ops[i], qubits, theta))
+                        .reduce(|acc, m| m.mul(&acc))
+                        .expect("a recipe has a source");
                     classify(qubits, &m)
                 }
             })
             .collect()
     }
+}
+
+/// The matrix of `op` with its qubits in the order `qubits` (the same set).
+pub(crate) fn in_order(op: &Operation, qubits: &[usize], theta: &[f64]) -> Matrix {
+    let m = op.matrix(theta).expect("unitary operation");
+    let own = op.qubits();
+    if own == qubits {
+        return m;
+    }
+    let order: Vec<usize> =
+        qubits.iter().map(|q| own.iter().position(|o| o == q).expect("same qubit set")).collect();
+    m.permute_qubits(&order)
 }
 
 /// Multiplies out run factors (first factor applied first).

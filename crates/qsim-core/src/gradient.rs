@@ -34,6 +34,9 @@ enum BackStep {
     /// Undo a run of single-qubit gates on one qubit (at least one parametric), taking every
     /// derivative of the run in the same pass: indices of the run's operations, in order.
     Run { qubit: usize, ops: Vec<usize> },
+    /// Undo a run of two-qubit gates on one pair (at least one parametric) in one pass, like
+    /// `Run`: the pair (in the order of the matrices) and the run's operations, in order.
+    PairRun { qubits: [usize; 2], ops: Vec<usize> },
     /// Undo the parametric multi-qubit gate at this index of the circuit.
     Param { op: usize },
 }
@@ -93,6 +96,44 @@ impl AdjointPlan {
             .iter()
             .map(|(_, members)| members.iter().any(|&i| is_parametric(&ops[i])))
             .collect();
+        // Runs of two-qubit operations on one pair that nothing else touches in between.
+        let mut pair_of = vec![None; ops.len()];
+        let mut pairs: Vec<([usize; 2], Vec<usize>)> = Vec::new();
+        let mut open_pair: Vec<Option<usize>> = vec![None; n];
+        for (i, op) in ops.iter().enumerate() {
+            if matches!(op, Operation::Barrier { .. }) {
+                continue;
+            }
+            let qubits = op.qubits();
+            let continues = qubits.len() == 2
+                && op.is_unitary()
+                && open_pair[qubits[0]].is_some()
+                && open_pair[qubits[0]] == open_pair[qubits[1]];
+            if continues {
+                let r = open_pair[qubits[0]].expect("checked");
+                pairs[r].1.push(i);
+                pair_of[i] = Some(r);
+                continue;
+            }
+            for &q in &qubits {
+                if let Some(r) = open_pair[q] {
+                    for p in pairs[r].0 {
+                        open_pair[p] = None;
+                    }
+                }
+            }
+            if qubits.len() == 2 && op.is_unitary() {
+                pairs.push(([qubits[0], qubits[1]], vec![i]));
+                let r = pairs.len() - 1;
+                open_pair[qubits[0]] = Some(r);
+                open_pair[qubits[1]] = Some(r);
+                pair_of[i] = Some(r);
+            }
+        }
+        let parametric_pair: Vec<bool> = pairs
+            .iter()
+            .map(|(_, members)| members.iter().any(|&i| is_parametric(&ops[i])))
+            .collect();
         let mut steps = Vec::new();
         let mut block: Vec<Operation> = Vec::new();
         let flush = |block: &mut Vec<Operation>, steps: &mut Vec<BackStep>| {
@@ -103,6 +144,13 @@ impl AdjointPlan {
             }
         };
         for (i, op) in ops.iter().enumerate().rev() {
+            if let Some(r) = pair_of[i].filter(|&r| parametric_pair[r]) {
+                if pairs[r].1.last() == Some(&i) {
+                    flush(&mut block, &mut steps);
+                    steps.push(BackStep::PairRun { qubits: pairs[r].0, ops: pairs[r].1.clone() });
+                }
+                continue;
+            }
             match run_of[i] {
                 Some(r) if parametric_run[r] => {
                     if runs[r].1.last() == Some(&i) {
@@ -147,6 +195,9 @@ impl AdjointPlan {
                 }
                 BackStep::Run { qubit, ops: members } => {
                     undo_run(ops, members, *qubit, theta, phi, lambda, &mut grad);
+                }
+                BackStep::PairRun { qubits, ops: members } => {
+                    undo_pair_run(ops, members, *qubits, theta, phi, lambda, &mut grad);
                 }
                 BackStep::Param { op } => {
                     let Operation::Gate { gate, qubits, params } = &ops[*op] else {
@@ -228,6 +279,70 @@ fn undo_run(
         let elements =
             generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();
         let undo_op = crate::fusion::classify(&[qubit], &m(&undo));
+        apply_fused(phi, &undo_op);
+        apply_fused(lambda, &undo_op);
+        elements
+    };
+    for ((index, scale), e) in slots.into_iter().zip(elements) {
+        grad[index] += 2.0 * scale * e.re;
+    }
+}
+
+/// Undoes a run of two-qubit gates on `pair`, like [`undo_run`] with 4x4 matrices in the order
+/// of `pair`.
+fn undo_pair_run(
+    ops: &[Operation],
+    members: &[usize],
+    pair: [usize; 2],
+    theta: &[f64],
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    grad: &mut [f64],
+) {
+    let as_array = |m: &Matrix| -> [Complex64; 16] { m.as_slice().try_into().expect("4x4") };
+    let mats: Vec<Matrix> =
+        members.iter().map(|&i| crate::fusion::in_order(&ops[i], &pair, theta)).collect();
+    let mut generators = Vec::new();
+    let mut slots = Vec::new();
+    let mut w = Matrix::identity(2);
+    for (&i, u) in members.iter().zip(&mats).rev() {
+        if let Operation::Gate { gate, params, qubits } = &ops[i] {
+            let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
+            let order: Vec<usize> = pair
+                .iter()
+                .map(|q| qubits.iter().position(|o| o == q).expect("same pair"))
+                .collect();
+            for (k, p) in params.iter().enumerate() {
+                if let Param::Ref { index, scale } = *p {
+                    let d = gate.derivative_unchecked(&angles, k).permute_qubits(&order);
+                    let local = d.mul(&u.adjoint());
+                    generators.push(as_array(&w.mul(&local).mul(&w.adjoint())));
+                    slots.push((index, scale));
+                }
+            }
+        }
+        w = w.mul(u);
+    }
+    let undo = w.adjoint();
+    let n = phi.len().trailing_zeros() as usize;
+    let bits = crate::engine::single_op_chunk_bits(n);
+    let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
+        kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &generators, &as_array(&undo))
+    } else if pair[0].max(pair[1]) < bits {
+        let undo = as_array(&undo);
+        phi.par_chunks_mut(1 << bits)
+            .zip(lambda.par_chunks_mut(1 << bits))
+            .map(|(p, l)| kernels::adjoint_run_2q(p, l, pair[0], pair[1], &generators, &undo))
+            .reduce(
+                || vec![Complex64::new(0.0, 0.0); generators.len()],
+                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+            )
+    } else {
+        let elements = generators
+            .iter()
+            .map(|g| matrix_element(lambda, phi, &pair, &Matrix::new(2, g.to_vec()).expect("4x4")))
+            .collect();
+        let undo_op = crate::fusion::classify(&pair, &undo);
         apply_fused(phi, &undo_op);
         apply_fused(lambda, &undo_op);
         elements

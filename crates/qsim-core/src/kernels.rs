@@ -13,7 +13,7 @@ use num_complex::Complex64;
 use rayon::prelude::*;
 
 mod chunk;
-pub(crate) use chunk::{Kernel, adjoint_run_1q, matrix_element_1q, run_program};
+pub(crate) use chunk::{Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program};
 
 /// States at least this long are processed with rayon; below it a thread hop costs more than the
 /// work (a 2^14-amplitude state is 256 KiB).
