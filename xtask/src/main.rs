@@ -3,15 +3,20 @@
 //! Commands:
 //! - `ci`: what CI runs: formatting check, the workspace tests in release mode, and the
 //!   `#[ignore]`d heavy numerics tests.
+//! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
+//!   [`bench_peers`]).
 
 use std::process::{Command, ExitCode};
+
+mod bench_peers;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench-peers") => bench_peers::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci>");
+            eprintln!("usage: cargo xtask <ci | bench-peers>");
             return ExitCode::from(2);
         }
     };
