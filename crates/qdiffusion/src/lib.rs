@@ -8,13 +8,21 @@
 //!   qubits and `k` ancillas that are measured and reset after each step, and the pathwise
 //!   backward pass through a whole trajectory;
 //! - [`features`]: readouts of a final state (Bloch vectors, Born distribution) and the MMD
-//!   between point sets that the distribution-level loss uses.
+//!   between point sets that the distribution-level loss uses;
+//! - [`data`]: encoded images as states, and their forward samples;
+//! - [`train`]: the losses (chain MMD, per-step MMD, denoising fidelity), checkpointed and
+//!   resumable training;
+//! - [`sample`]: seeds, generation, and the ablation.
+
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod data;
 pub mod error;
 pub mod features;
 pub mod forward;
 pub mod reverse;
+pub mod sample;
+pub mod train;
 
 pub use error::{Error, Result};

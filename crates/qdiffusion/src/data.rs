@@ -1,0 +1,137 @@
+//! Training data as quantum states: encoded images, and their forward-process samples.
+//!
+//! Two encodings (DESIGN.md section 7):
+//! - [`EncodedData::Product`]: the latent encoding, one pure product state per image, given by
+//!   a `(theta, phi)` Bloch angle pair per qubit. Measure-and-reprepare depolarizing keeps product
+//!   states product, so forward samples at any step are drawn classically: each qubit is replaced
+//!   by a Haar-random one with probability `1 - alphabar_t`.
+//! - [`EncodedData::Amplitudes`]: the amplitude encoding, one state vector per image.
+
+use num_complex::Complex64;
+use qsim_core::state::StateVector;
+use rand::Rng;
+
+use crate::error::{Error, Result};
+use crate::features::Readout;
+use crate::forward::{ForwardProcess, NoiseKind};
+
+/// Encoded training images.
+#[derive(Clone, Debug)]
+pub enum EncodedData {
+    /// Product states: per image, per qubit, `(theta, phi)`.
+    Product(Vec<Vec<(f64, f64)>>),
+    /// Arbitrary states: per image, the amplitudes.
+    Amplitudes(Vec<Vec<Complex64>>),
+}
+
+/// The single-qubit state with Bloch angles `(theta, phi)`: `cos(theta/2)|0> + e^{i phi} sin(theta/2)|1>`.
+pub fn qubit_state((theta, phi): (f64, f64)) -> [Complex64; 2] {
+    [Complex64::new((theta / 2.0).cos(), 0.0), Complex64::from_polar((theta / 2.0).sin(), phi)]
+}
+
+/// A Haar-random qubit as Bloch angles (uniform on the sphere).
+pub fn haar_angles<R: Rng + ?Sized>(rng: &mut R) -> (f64, f64) {
+    let u = qsim_core::measure::uniform(rng);
+    let v = qsim_core::measure::uniform(rng);
+    ((1.0 - 2.0 * u).clamp(-1.0, 1.0).acos(), std::f64::consts::TAU * v)
+}
+
+/// Bloch vectors `[x, y, z]` of a product state, qubit-major (the `Readout::Bloch` layout).
+pub fn product_bloch(angles: &[(f64, f64)]) -> Vec<f64> {
+    angles.iter().flat_map(|&(t, p)| [t.sin() * p.cos(), t.sin() * p.sin(), t.cos()]).collect()
+}
+
+impl EncodedData {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        match self {
+            EncodedData::Product(v) => v.len(),
+            EncodedData::Amplitudes(v) => v.len(),
+        }
+    }
+
+    /// True if there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Qubits per state.
+    pub fn num_qubits(&self) -> usize {
+        match self {
+            EncodedData::Product(v) => v.first().map_or(0, Vec::len),
+            EncodedData::Amplitudes(v) => {
+                v.first().map_or(0, |a| a.len().trailing_zeros() as usize)
+            }
+        }
+    }
+
+    /// Checks that every state has the same, non-zero number of qubits and is normalised.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.num_qubits();
+        if self.is_empty() || n == 0 {
+            return Err(Error::InvalidConfig { reason: "no training states".into() });
+        }
+        match self {
+            EncodedData::Product(v) => {
+                if let Some(bad) = v.iter().find(|a| a.len() != n) {
+                    return Err(Error::DimensionMismatch {
+                        what: "qubits of an encoded state",
+                        expected: n,
+                        got: bad.len(),
+                    });
+                }
+            }
+            EncodedData::Amplitudes(v) => {
+                for a in v {
+                    StateVector::from_amplitudes(a.clone())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Image `i` as a state vector.
+    pub fn state(&self, i: usize) -> Result<StateVector> {
+        Ok(match self {
+            EncodedData::Product(v) => {
+                StateVector::product(&v[i].iter().map(|&a| qubit_state(a)).collect::<Vec<_>>())?
+            }
+            EncodedData::Amplitudes(v) => StateVector::from_amplitudes(v[i].clone())?,
+        })
+    }
+
+    /// The readout features of image `i` (cheap for product states: no state vector needed).
+    pub fn features(&self, i: usize, readout: Readout) -> Result<Vec<f64>> {
+        match (self, readout) {
+            (EncodedData::Product(v), Readout::Bloch) => Ok(product_bloch(&v[i])),
+            _ => Ok(readout.features(self.state(i)?.amplitudes())),
+        }
+    }
+
+    /// One forward-process sample of image `i` at step `t` (a trajectory state).
+    pub fn forward_state<R: Rng + ?Sized>(
+        &self,
+        forward: &ForwardProcess,
+        i: usize,
+        t: usize,
+        rng: &mut R,
+    ) -> Result<StateVector> {
+        match (self, forward.kind()) {
+            (EncodedData::Product(v), NoiseKind::Local) => {
+                let p = forward.schedule().cumulative_strength(t);
+                let angles: Vec<[Complex64; 2]> = v[i]
+                    .iter()
+                    .map(|&a| {
+                        qubit_state(if qsim_core::measure::uniform(rng) < p {
+                            haar_angles(rng)
+                        } else {
+                            a
+                        })
+                    })
+                    .collect();
+                Ok(StateVector::product(&angles)?)
+            }
+            _ => forward.sample_at(&self.state(i)?, t, rng),
+        }
+    }
+}

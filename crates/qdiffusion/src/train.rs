@@ -1,0 +1,435 @@
+//! Training the reverse process.
+//!
+//! Three losses (DESIGN.md section 7), chosen by [`Loss`]:
+//! - [`Loss::ChainMmd`]: distribution-level. Run the whole reverse chain from a batch of random
+//!   seeds (trajectories), read out every final state, and minimise the MMD between those
+//!   features and the features of a batch of encoded images. Gradients are pathwise through
+//!   every step (see [`crate::reverse`]).
+//! - [`Loss::StepMmd`]: per step (QuDDPM-style). Pick a step `t`, apply `R_t` to forward samples
+//!   at `t` and match the output features to forward samples at `t - 1`.
+//! - [`Loss::DenoisingFidelity`]: per sample. For a forward pair `(s_{t-1}, s_t)`, maximise
+//!   `F = <s_{t-1}| R_t(|s_t><s_t|) |s_{t-1}>`, computed exactly from the purified output
+//!   `U(t) (s_t ⊗ |0>)` as the expectation of `|s_{t-1}><s_{t-1}| ⊗ I_anc`, with an adjoint
+//!   gradient.
+//!
+//! Reproducibility: iteration `k` draws everything from an RNG seeded by `(seed, k)`, and each
+//! sample in the batch from an RNG seeded by `(iteration seed, sample index)`, so results do not
+//! depend on the thread count, and resuming from a checkpoint gives exactly the parameters of
+//! an uninterrupted run.
+
+use std::path::Path;
+
+use num_complex::Complex64;
+use qansatz_mps::ansatz::Init;
+use qansatz_mps::checkpoint;
+use qansatz_mps::embedding::ConditionalConfig;
+use qansatz_mps::optim::Adam;
+use qsim_core::gradient;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::EncodedData;
+use crate::error::{Error, Result};
+use crate::features::{FeatureMmd, MmdKernel, Readout};
+use crate::forward::ForwardProcess;
+use crate::reverse::ReverseModel;
+use crate::sample;
+
+/// Magic of training checkpoints.
+pub const CHECKPOINT_MAGIC: [u8; 8] = *b"QDIFFCKP";
+
+/// Current version of the checkpoint format.
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+/// The training objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Loss {
+    /// MMD between the features of whole-chain outputs and of encoded images.
+    ChainMmd {
+        /// The kernel.
+        kernel: MmdKernel,
+    },
+    /// MMD, per step, between `R_t` of forward samples at `t` and forward samples at `t - 1`.
+    StepMmd {
+        /// The kernel.
+        kernel: MmdKernel,
+    },
+    /// `1 - F`, the denoising infidelity of one step on forward pairs.
+    DenoisingFidelity,
+}
+
+/// Training settings (the MNIST example's flags map onto these).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Adam steps.
+    pub iterations: usize,
+    /// Generated samples (chain runs or step applications) per iteration.
+    pub batch: usize,
+    /// Encoded images (or forward samples) the generated ones are compared with, per iteration.
+    pub data_batch: usize,
+    /// Adam step size. All steps share the angles (through the embedding), so a change acts `T`
+    /// times along the chain: keep this small.
+    pub learning_rate: f64,
+    /// The objective.
+    pub loss: Loss,
+    /// What is read out of the final states.
+    pub readout: Readout,
+    /// Initial angles.
+    pub init: Init,
+    /// Seed of every random draw of training.
+    pub seed: u64,
+    /// Write a checkpoint every this many iterations (0: never).
+    pub checkpoint_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            iterations: 200,
+            batch: 32,
+            data_batch: 1000,
+            learning_rate: 0.005,
+            loss: Loss::ChainMmd {
+                kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+            },
+            readout: Readout::Bloch,
+            init: Init::NearIdentity { scale: 0.005 },
+            seed: 1,
+            checkpoint_every: 25,
+        }
+    }
+}
+
+/// Where training stands: enough to resume exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Iterations done.
+    pub iteration: usize,
+    /// The parameters.
+    pub params: Vec<f64>,
+    /// The optimiser with its moments.
+    pub adam: Adam,
+    /// The loss of every iteration so far.
+    pub losses: Vec<f64>,
+}
+
+/// What a checkpoint file holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CheckpointFile {
+    model: ConditionalConfig,
+    train: TrainConfig,
+    state: TrainState,
+}
+
+/// SplitMix64: decorrelates consecutive seeds.
+pub(crate) fn mix(seed: u64, k: u64) -> u64 {
+    let mut z = seed ^ k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Trains a reverse model on encoded data.
+pub struct Trainer<'a> {
+    reverse: &'a ReverseModel,
+    forward: &'a ForwardProcess,
+    data: &'a EncodedData,
+    config: TrainConfig,
+    /// Readout features of every encoded image (the targets of the chain loss).
+    data_features: Vec<Vec<f64>>,
+}
+
+impl<'a> Trainer<'a> {
+    /// Checks that the pieces fit together and precomputes the data features.
+    pub fn new(
+        reverse: &'a ReverseModel,
+        forward: &'a ForwardProcess,
+        data: &'a EncodedData,
+        config: TrainConfig,
+    ) -> Result<Self> {
+        data.validate()?;
+        if data.num_qubits() != reverse.num_system() {
+            return Err(Error::DimensionMismatch {
+                what: "qubits of the data states",
+                expected: reverse.num_system(),
+                got: data.num_qubits(),
+            });
+        }
+        if forward.steps() != reverse.steps() {
+            return Err(Error::DimensionMismatch {
+                what: "diffusion steps",
+                expected: reverse.steps(),
+                got: forward.steps(),
+            });
+        }
+        if config.batch < 2 || config.data_batch < 2 {
+            return Err(Error::InvalidConfig {
+                reason: "batches need at least two samples (the MMD is unbiased)".into(),
+            });
+        }
+        if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+            return Err(Error::InvalidConfig {
+                reason: format!("learning rate {}", config.learning_rate),
+            });
+        }
+        let data_features =
+            (0..data.len()).map(|i| data.features(i, config.readout)).collect::<Result<_>>()?;
+        Ok(Self { reverse, forward, data, config, data_features })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Initial parameters and optimiser.
+    pub fn init_state(&self) -> TrainState {
+        let mut rng = ChaCha8Rng::seed_from_u64(mix(self.config.seed, u64::MAX));
+        let params = self.reverse.model().init_params(self.config.init, &mut rng);
+        let adam = Adam::new(params.len(), self.config.learning_rate);
+        TrainState { iteration: 0, params, adam, losses: Vec::new() }
+    }
+
+    /// One iteration: loss and gradient at the current parameters, then an Adam step.
+    pub fn step(&self, state: &mut TrainState) -> Result<f64> {
+        let iteration_seed = mix(self.config.seed, state.iteration as u64);
+        let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed);
+        let (loss, grad) = match &self.config.loss {
+            Loss::ChainMmd { kernel } => {
+                self.chain_mmd(kernel, &state.params, &mut rng, iteration_seed)?
+            }
+            Loss::StepMmd { kernel } => {
+                self.step_mmd(kernel, &state.params, &mut rng, iteration_seed)?
+            }
+            Loss::DenoisingFidelity => {
+                self.denoising_fidelity(&state.params, &mut rng, iteration_seed)?
+            }
+        };
+        if grad.iter().any(|g| !g.is_finite()) || !loss.is_finite() {
+            return Err(Error::InvalidConfig {
+                reason: format!("non-finite loss or gradient at iteration {}", state.iteration),
+            });
+        }
+        state.adam.step(&mut state.params, &grad);
+        state.losses.push(loss);
+        state.iteration += 1;
+        Ok(loss)
+    }
+
+    /// Runs until `config.iterations`, writing a checkpoint to `checkpoint` every
+    /// `checkpoint_every` iterations and at the end; `on_iteration` sees every step.
+    pub fn train(
+        &self,
+        state: &mut TrainState,
+        checkpoint: Option<&Path>,
+        mut on_iteration: impl FnMut(&TrainState),
+    ) -> Result<()> {
+        while state.iteration < self.config.iterations {
+            self.step(state)?;
+            on_iteration(state);
+            let every = self.config.checkpoint_every;
+            let due = every > 0 && state.iteration % every == 0;
+            if let Some(path) =
+                checkpoint.filter(|_| due || state.iteration == self.config.iterations)
+            {
+                self.save_checkpoint(path, state)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the state atomically, with the configuration it belongs to.
+    pub fn save_checkpoint(&self, path: &Path, state: &TrainState) -> Result<()> {
+        let file = CheckpointFile {
+            model: self.reverse.model().config(),
+            train: self.config.clone(),
+            state: state.clone(),
+        };
+        checkpoint::save(path, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, &file)?;
+        Ok(())
+    }
+
+    /// Reads a checkpoint written for this model and configuration (the number of iterations
+    /// may differ: a run can be extended).
+    pub fn load_checkpoint(&self, path: &Path) -> Result<TrainState> {
+        let file: CheckpointFile = checkpoint::load(path, CHECKPOINT_MAGIC, CHECKPOINT_VERSION)?;
+        let resume = |reason: &str| Error::Resume {
+            path: path.display().to_string(),
+            reason: reason.into(),
+        };
+        if file.model != self.reverse.model().config() {
+            return Err(resume("it was written for another model (ansatz, conditioning or steps)"));
+        }
+        let same = TrainConfig { iterations: self.config.iterations, ..file.train.clone() };
+        if same != self.config {
+            return Err(resume("it was written with other training settings"));
+        }
+        if file.state.params.len() != self.reverse.model().num_params()
+            || file.state.iteration > self.config.iterations
+        {
+            return Err(resume("its state does not fit this run"));
+        }
+        Ok(file.state)
+    }
+
+    fn sum_gradients(&self, parts: Vec<Vec<f64>>) -> Vec<f64> {
+        let mut grad = vec![0.0; self.reverse.model().num_params()];
+        for g in parts {
+            for (a, b) in grad.iter_mut().zip(g) {
+                *a += b;
+            }
+        }
+        grad
+    }
+
+    fn data_batch(&self, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+        (0..self.config.data_batch)
+            .map(|_| self.data_features[rng.random_range(0..self.data.len())].clone())
+            .collect()
+    }
+
+    fn chain_mmd(
+        &self,
+        kernel: &MmdKernel,
+        params: &[f64],
+        rng: &mut ChaCha8Rng,
+        iteration_seed: u64,
+    ) -> Result<(f64, Vec<f64>)> {
+        let n = self.reverse.num_system();
+        let seeds = sample::seeds(n, self.config.batch, mix(iteration_seed, 1))?;
+        let targets = self.data_batch(rng);
+        let runs = seeds
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut r = ChaCha8Rng::seed_from_u64(mix(iteration_seed, 1_000 + i as u64));
+                self.reverse.run_chain(params, s, &mut r, true)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let readout = self.config.readout;
+        let features: Vec<Vec<f64>> =
+            runs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
+        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, &targets);
+        let parts = runs
+            .par_iter()
+            .zip(dfs.par_iter())
+            .map(|((psi, tape), df)| {
+                let mut g = vec![0.0; params.len()];
+                self.reverse.backprop_chain(
+                    params,
+                    tape,
+                    readout.cotangent(psi.amplitudes(), df),
+                    &mut g,
+                )?;
+                Ok(g)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((loss, self.sum_gradients(parts)))
+    }
+
+    fn step_mmd(
+        &self,
+        kernel: &MmdKernel,
+        params: &[f64],
+        rng: &mut ChaCha8Rng,
+        iteration_seed: u64,
+    ) -> Result<(f64, Vec<f64>)> {
+        let t = rng.random_range(1..=self.reverse.steps());
+        let readout = self.config.readout;
+        let inputs = (0..self.config.batch)
+            .map(|_| {
+                self.data.forward_state(self.forward, rng.random_range(0..self.data.len()), t, rng)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let targets = (0..self.config.data_batch)
+            .map(|_| {
+                let s = self.data.forward_state(
+                    self.forward,
+                    rng.random_range(0..self.data.len()),
+                    t - 1,
+                    rng,
+                )?;
+                Ok(readout.features(s.amplitudes()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let outs = inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut r = ChaCha8Rng::seed_from_u64(mix(iteration_seed, 1_000 + i as u64));
+                self.reverse.step(params, t, s, &mut r)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let features: Vec<Vec<f64>> =
+            outs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
+        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, &targets);
+        let parts = outs
+            .par_iter()
+            .zip(dfs.par_iter())
+            .map(|((psi, rec), df)| {
+                let mut g = vec![0.0; params.len()];
+                self.reverse.backprop_step(
+                    params,
+                    rec,
+                    readout.cotangent(psi.amplitudes(), df),
+                    &mut g,
+                )?;
+                Ok(g)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((loss, self.sum_gradients(parts)))
+    }
+
+    fn denoising_fidelity(
+        &self,
+        params: &[f64],
+        rng: &mut ChaCha8Rng,
+        iteration_seed: u64,
+    ) -> Result<(f64, Vec<f64>)> {
+        let steps = self.reverse.steps();
+        let examples: Vec<(usize, usize, u64)> = (0..self.config.batch)
+            .map(|i| {
+                (
+                    rng.random_range(0..self.data.len()),
+                    rng.random_range(1..=steps),
+                    mix(iteration_seed, 1_000 + i as u64),
+                )
+            })
+            .collect();
+        let model = self.reverse.model();
+        let d = 1usize << self.reverse.num_system();
+        let scale = 1.0 / examples.len() as f64;
+        let results = examples
+            .par_iter()
+            .map(|&(image, t, seed)| {
+                let mut r = ChaCha8Rng::seed_from_u64(seed);
+                let previous = self.data.forward_state(self.forward, image, t - 1, &mut r)?;
+                let mut current = previous.clone();
+                self.forward.step(&mut current, t, &mut r)?;
+                let psi = self.reverse.purified_step(params, t, &current)?;
+                // F = sum over ancilla blocks b of |<s|psi_b>|^2; dF/d<psi| = (|s><s| ⊗ I) psi.
+                let s = previous.amplitudes();
+                let mut fidelity = 0.0;
+                let mut cotangent = vec![Complex64::new(0.0, 0.0); psi.amplitudes().len()];
+                for (block, out) in
+                    psi.amplitudes().chunks_exact(d).zip(cotangent.chunks_exact_mut(d))
+                {
+                    let overlap: Complex64 = s.iter().zip(block).map(|(a, b)| a.conj() * b).sum();
+                    fidelity += overlap.norm_sqr();
+                    for (o, a) in out.iter_mut().zip(s) {
+                        *o = -a * overlap * scale;
+                    }
+                }
+                let angles = model.angles(params, t)?;
+                let dangles = gradient::vjp(model.circuit(), &angles, psi, cotangent)?;
+                let mut g = vec![0.0; params.len()];
+                model.backprop(t, &dangles, &mut g)?;
+                Ok((fidelity, g))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mean_fidelity = results.iter().map(|(f, _)| f).sum::<f64>() * scale;
+        Ok((1.0 - mean_fidelity, self.sum_gradients(results.into_iter().map(|(_, g)| g).collect())))
+    }
+}

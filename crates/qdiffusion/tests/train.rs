@@ -1,0 +1,149 @@
+//! Training: every loss lowers itself on a small problem, and resuming from a checkpoint gives
+//! exactly the parameters of an uninterrupted run.
+
+use qansatz_mps::ansatz::{AnsatzConfig, Block, Entangler, Init};
+use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
+use qchannels::schedule::Schedule;
+use qdiffusion::Error;
+use qdiffusion::data::EncodedData;
+use qdiffusion::features::{MmdKernel, Readout};
+use qdiffusion::forward::{ForwardProcess, NoiseKind};
+use qdiffusion::reverse::ReverseModel;
+use qdiffusion::train::{Loss, TrainConfig, Trainer};
+
+fn setup(steps: usize) -> (ReverseModel, ForwardProcess, EncodedData) {
+    let config = AnsatzConfig {
+        num_qubits: 3,
+        num_ancillas: 1,
+        layers: 2,
+        block: Block::RyRz,
+        entangler: Entangler::StaircaseXy,
+        final_block: true,
+    };
+    let reverse = ReverseModel::new(
+        ConditionalAnsatz::new(config, Conditioning::Embedded { dim: 3 }, steps).unwrap(),
+    )
+    .unwrap();
+    let forward = ForwardProcess::new(Schedule::cosine(steps, 0.008).unwrap(), NoiseKind::Local);
+    // Two clusters of product states: near |000> and near |+++>.
+    let data = EncodedData::Product(
+        (0..40)
+            .map(|i| {
+                let jitter = 0.05 * ((i as f64) * 0.7).sin();
+                if i % 2 == 0 {
+                    vec![(0.1 + jitter, 0.0); 3]
+                } else {
+                    vec![(std::f64::consts::FRAC_PI_2 + jitter, 0.0); 3]
+                }
+            })
+            .collect(),
+    );
+    (reverse, forward, data)
+}
+
+fn config(loss: Loss, iterations: usize) -> TrainConfig {
+    TrainConfig {
+        iterations,
+        batch: 16,
+        data_batch: 32,
+        learning_rate: 0.05,
+        loss,
+        readout: Readout::Bloch,
+        init: Init::NearIdentity { scale: 0.01 },
+        seed: 3,
+        checkpoint_every: 0,
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+#[test]
+fn every_loss_decreases_on_a_small_problem() {
+    let (reverse, forward, data) = setup(3);
+    let gaussian = MmdKernel::Gaussian { scales: vec![0.5, 1.0, 2.0] };
+    for loss in [
+        Loss::ChainMmd { kernel: gaussian.clone() },
+        Loss::StepMmd { kernel: gaussian },
+        Loss::DenoisingFidelity,
+    ] {
+        let trainer = Trainer::new(&reverse, &forward, &data, config(loss.clone(), 60)).unwrap();
+        let mut state = trainer.init_state();
+        trainer.train(&mut state, None, |_| {}).unwrap();
+        let (first, last) = (mean(&state.losses[..10]), mean(&state.losses[50..]));
+        assert!(last < first, "{loss:?}: mean loss {first} -> {last}");
+    }
+}
+
+#[test]
+fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
+    let (reverse, forward, data) = setup(3);
+    let loss = Loss::ChainMmd { kernel: MmdKernel::Energy };
+    let dir = std::env::temp_dir().join(format!("qdiffusion-resume-{}", std::process::id()));
+    let path = dir.join("checkpoint.bin");
+
+    let straight = Trainer::new(&reverse, &forward, &data, config(loss.clone(), 12)).unwrap();
+    let mut uninterrupted = straight.init_state();
+    straight.train(&mut uninterrupted, None, |_| {}).unwrap();
+
+    let first = Trainer::new(
+        &reverse,
+        &forward,
+        &data,
+        TrainConfig { checkpoint_every: 4, ..config(loss.clone(), 5) },
+    )
+    .unwrap();
+    let mut state = first.init_state();
+    first.train(&mut state, Some(&path), |_| {}).unwrap();
+    // The run "crashed" after 5 iterations; the checkpoint holds iteration 5 (the end of run 1).
+    let second = Trainer::new(
+        &reverse,
+        &forward,
+        &data,
+        TrainConfig { checkpoint_every: 4, ..config(loss.clone(), 12) },
+    )
+    .unwrap();
+    let mut resumed = second.load_checkpoint(&path).unwrap();
+    assert_eq!(resumed.iteration, 5);
+    second.train(&mut resumed, Some(&path), |_| {}).unwrap();
+    assert_eq!(resumed.params, uninterrupted.params, "bit-identical parameters");
+    assert_eq!(resumed.losses, uninterrupted.losses);
+
+    // Another loss or learning rate cannot resume this checkpoint.
+    let other =
+        Trainer::new(&reverse, &forward, &data, config(Loss::DenoisingFidelity, 12)).unwrap();
+    assert!(matches!(other.load_checkpoint(&path), Err(Error::Resume { .. })));
+    // A damaged checkpoint is a typed error.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(matches!(second.load_checkpoint(&path), Err(Error::Ansatz(_))));
+}
+
+#[test]
+fn bad_training_settings_are_errors() {
+    let (reverse, forward, data) = setup(3);
+    let loss = Loss::DenoisingFidelity;
+    assert!(
+        Trainer::new(
+            &reverse,
+            &forward,
+            &data,
+            TrainConfig { batch: 1, ..config(loss.clone(), 1) }
+        )
+        .is_err()
+    );
+    assert!(
+        Trainer::new(
+            &reverse,
+            &forward,
+            &data,
+            TrainConfig { learning_rate: f64::NAN, ..config(loss.clone(), 1) }
+        )
+        .is_err()
+    );
+    let (_, other_forward, _) = setup(5);
+    assert!(Trainer::new(&reverse, &other_forward, &data, config(loss, 1)).is_err());
+}
