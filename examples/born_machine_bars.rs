@@ -81,6 +81,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             block,
             entangler,
             final_block: args.final_block,
+            ancilla_coupling: Default::default(),
         },
         init: Init::Uniform { scale: args.init_scale },
         learning_rate: args.learning_rate,

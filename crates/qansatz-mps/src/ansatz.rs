@@ -45,6 +45,20 @@ pub enum Entangler {
     StaircaseXy,
 }
 
+/// How the ancillas (qubits `num_qubits..`) are coupled to the system, beyond the staircase
+/// (in which they are the last links of the chain).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AncillaCoupling {
+    /// Only through the chain: the ancillas touch the last system qubit alone.
+    #[default]
+    Chain,
+    /// Also, after each layer's entangler, ancilla `a` gets an XY coupling (`RXX`, `RYY`, two
+    /// angles) with every system qubit `q` with `q % k == a`: every system qubit can hand its
+    /// entropy to an ancilla within one layer (what the reset removes), and at zero angles the
+    /// couplings are the identity.
+    Spread,
+}
+
 /// How initial angles are drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Init {
@@ -77,6 +91,9 @@ pub struct AnsatzConfig {
     pub entangler: Entangler,
     /// A last block layer after the final CNOT chain, so every qubit ends with a rotation.
     pub final_block: bool,
+    /// Couplings of the ancillas beyond the chain.
+    #[serde(default)]
+    pub ancilla_coupling: AncillaCoupling,
 }
 
 impl Default for AnsatzConfig {
@@ -88,6 +105,7 @@ impl Default for AnsatzConfig {
             block: Block::RyRz,
             entangler: Entangler::Staircase,
             final_block: false,
+            ancilla_coupling: AncillaCoupling::Chain,
         }
     }
 }
@@ -170,6 +188,13 @@ impl Ansatz {
                         )?;
                         next += 2;
                     }
+                }
+            }
+            if config.ancilla_coupling == AncillaCoupling::Spread && config.num_ancillas > 0 {
+                for q in 0..config.num_qubits {
+                    let a = config.num_qubits + q % config.num_ancillas;
+                    circuit.rxx(q, a, Param::var(next))?.ryy(q, a, Param::var(next + 1))?;
+                    next += 2;
                 }
             }
         }

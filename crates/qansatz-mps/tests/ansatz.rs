@@ -1,7 +1,7 @@
 //! Public-API tests of the ansatz, its time conditioning, the parameter files and the MMD loss.
 
 use qansatz_mps::Error;
-use qansatz_mps::ansatz::{AnsatzConfig, Block, Entangler, Init};
+use qansatz_mps::ansatz::{AncillaCoupling, Ansatz, AnsatzConfig, Block, Entangler, Init};
 use qansatz_mps::born::{MixtureKernel, bars_and_stripes};
 use qansatz_mps::checkpoint::{load_params, save_params};
 use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
@@ -9,7 +9,7 @@ use qsim_core::Complex64;
 use qsim_core::gradient::vjp;
 use qsim_core::pauli::{PauliString, PauliSum};
 use qsim_core::state::StateVector;
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn model(conditioning: Conditioning) -> ConditionalAnsatz {
@@ -20,6 +20,8 @@ fn model(conditioning: Conditioning) -> ConditionalAnsatz {
         block: Block::ZyzEuler,
         entangler: Entangler::Staircase,
         final_block: true,
+        // Spread couplings, so the gradient tests cover the ancilla XY gates too.
+        ancilla_coupling: AncillaCoupling::Spread,
     };
     ConditionalAnsatz::new(config, conditioning, 20).unwrap()
 }
@@ -168,4 +170,33 @@ fn qasm_export_reads_back_to_the_same_state() {
     let worst =
         a.amplitudes().iter().zip(b.amplitudes()).map(|(x, y)| (x - y).norm()).fold(0.0, f64::max);
     assert!(worst < 1e-12, "global phase included: {worst:e}");
+}
+
+#[test]
+fn spread_couplings_add_two_angles_per_system_qubit_and_are_identity_at_zero() {
+    let config = AnsatzConfig {
+        num_qubits: 5,
+        num_ancillas: 2,
+        layers: 2,
+        block: Block::Ry,
+        entangler: Entangler::StaircaseXy,
+        final_block: false,
+        ancilla_coupling: AncillaCoupling::Spread,
+    };
+    let chain =
+        Ansatz::new(AnsatzConfig { ancilla_coupling: AncillaCoupling::Chain, ..config }).unwrap();
+    let spread = Ansatz::new(config).unwrap();
+    assert_eq!(spread.num_angles(), chain.num_angles() + 2 * 5 * 2);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut amps: Vec<Complex64> = (0..1 << 7)
+        .map(|_| Complex64::new(rng.random::<f64>() - 0.5, rng.random::<f64>() - 0.5))
+        .collect();
+    let norm = amps.iter().map(|a| a.norm_sqr()).sum::<f64>().sqrt();
+    amps.iter_mut().for_each(|a| *a /= norm);
+    let input = StateVector::from_amplitudes(amps).unwrap();
+    let mut psi = input.clone();
+    psi.apply_circuit(spread.circuit(), &vec![0.0; spread.num_angles()]).unwrap();
+    for (a, b) in psi.amplitudes().iter().zip(input.amplitudes()) {
+        assert!((a - b).norm() < 1e-12);
+    }
 }

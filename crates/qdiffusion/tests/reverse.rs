@@ -21,6 +21,7 @@ fn model(ancillas: usize, conditioning: Conditioning) -> ReverseModel {
         block: Block::RyRz,
         entangler: Entangler::Staircase,
         final_block: true,
+        ancilla_coupling: Default::default(),
     };
     ReverseModel::new(ConditionalAnsatz::new(config, conditioning, 4).unwrap()).unwrap()
 }
@@ -128,6 +129,7 @@ fn xy_staircase_at_zero_angles_is_the_identity_channel() {
         block: Block::RyRz,
         entangler: Entangler::StaircaseXy,
         final_block: true,
+        ancilla_coupling: Default::default(),
     };
     let m = ReverseModel::new(
         ConditionalAnsatz::new(config, Conditioning::Embedded { dim: 2 }, 5).unwrap(),

@@ -19,6 +19,7 @@ fn setup(steps: usize) -> (ReverseModel, ForwardProcess, EncodedData) {
         block: Block::RyRz,
         entangler: Entangler::StaircaseXy,
         final_block: true,
+        ancilla_coupling: Default::default(),
     };
     let reverse = ReverseModel::new(
         ConditionalAnsatz::new(config, Conditioning::Embedded { dim: 3 }, steps).unwrap(),
