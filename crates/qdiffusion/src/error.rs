@@ -15,6 +15,9 @@ pub enum Error {
     /// From the ansatz, its parameter files or its optimiser.
     #[error(transparent)]
     Ansatz(#[from] qansatz_mps::Error),
+    /// From the classical side: data, networks, model files, the FID classifier.
+    #[error(transparent)]
+    Decoder(#[from] qdecoder::Error),
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

@@ -1,0 +1,296 @@
+//! The trained baseline: an MLP noise predictor `eps(x_t, t)` with its schedule, configuration
+//! and model file.
+//!
+//! The network sees the noisy image and the sinusoidal embedding of `t` **concatenated** into one
+//! input column. For a first dense layer that is the same as adding a learned linear projection
+//! of the embedding to the layer's pre-activations (`W [x; e] = W_x x + W_e e`), so it is the
+//! "learned projection" design at no extra code, and it keeps the predictor a plain qdecoder
+//! [`Sequential`] trained by qdecoder's deterministic data-parallel [`fit`](qdecoder::nn::train::fit)
+//! and stored in its checksummed model files. The price is that `t` enters only at the first
+//! layer; a ReLU MLP still gates every later layer on it through the first layer's activations.
+
+use std::path::Path;
+
+use nalgebra::DMatrix;
+use qdecoder::checkpoint::{Checkpoint, ModelKind};
+use qdecoder::dataset::IMAGE_PIXELS;
+use qdecoder::nn::network::Sequential;
+use qdecoder::nn::train::TrainConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::baseline::embedding::timestep_embedding;
+use crate::baseline::prior::PixelPrior;
+use crate::baseline::sample::NoisePredictor;
+use crate::baseline::schedule::NoiseSchedule;
+use crate::error::{Error, Result};
+
+/// Pixel intensities in [0, 1] to the model's range [-1, 1].
+pub fn to_model_range(images: &DMatrix<f32>) -> DMatrix<f32> {
+    images.map(|v| 2.0 * v - 1.0)
+}
+
+/// The model's range [-1, 1] back to intensities, clamped to [0, 1].
+pub fn to_intensities(x: &DMatrix<f32>) -> DMatrix<f32> {
+    x.map(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0))
+}
+
+/// How to build and train the baseline DDPM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DdpmConfig {
+    /// Number of diffusion steps `T` (Ho et al.: 1000).
+    pub steps: usize,
+    /// `beta_1`, the first step's noise variance (Ho et al.: 1e-4).
+    pub beta_start: f64,
+    /// `beta_T`, the last step's noise variance (Ho et al.: 0.02); linear in between.
+    pub beta_end: f64,
+    /// Widths of the hidden layers of the noise predictor (ReLU after each); the input is the
+    /// 784 pixels plus the timestep embedding, the output the 784 noise values.
+    pub hidden: Vec<usize>,
+    /// Number of sinusoidal features of the timestep (even).
+    pub time_embedding_dim: usize,
+    /// Add the exact noise prediction of a per-pixel Gaussian fit of the data to the network's
+    /// output, so the network learns only the residual (see [`prior`](crate::baseline::prior));
+    /// `false` gives the plain MLP noise predictor.
+    pub gaussian_skip: bool,
+    /// Optimisation: epochs, batch size, learning-rate schedule, Adam, chunking and the seed of
+    /// the shuffles, timesteps, noise and (mixed) the initial weights.
+    pub train: TrainConfig,
+}
+
+impl Default for DdpmConfig {
+    fn default() -> Self {
+        DdpmConfig {
+            steps: 1000,
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            hidden: vec![1024, 1024],
+            time_embedding_dim: 128,
+            gaussian_skip: true,
+            train: TrainConfig {
+                epochs: 60,
+                batch_size: 128,
+                learning_rate: 1e-3,
+                final_learning_rate: 1e-5,
+                chunk_size: 64,
+                seed: 20_240_607,
+                ..TrainConfig::default()
+            },
+        }
+    }
+}
+
+impl DdpmConfig {
+    /// Checks every field (and builds the schedule they describe).
+    pub fn validate(&self) -> Result<NoiseSchedule> {
+        let schedule = NoiseSchedule::linear(self.steps, self.beta_start, self.beta_end)?;
+        if self.beta_end < self.beta_start {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "beta_end ({}) must not be below beta_start ({})",
+                    self.beta_end, self.beta_start
+                ),
+            });
+        }
+        if self.hidden.contains(&0) {
+            return Err(Error::InvalidConfig {
+                reason: format!("hidden layer widths must be positive, got {:?}", self.hidden),
+            });
+        }
+        timestep_embedding(1, self.time_embedding_dim)?;
+        self.train.validate()?;
+        Ok(schedule)
+    }
+
+    /// Layer sizes of the noise predictor, input first.
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![IMAGE_PIXELS + self.time_embedding_dim];
+        sizes.extend(&self.hidden);
+        sizes.push(IMAGE_PIXELS);
+        sizes
+    }
+}
+
+/// A DDPM on 28x28 images scaled to [-1, 1]: the noise predictor, its schedule and the
+/// configuration and data it was trained with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DdpmRecord", into = "DdpmRecord")]
+pub struct Ddpm {
+    network: Sequential,
+    config: DdpmConfig,
+    /// The per-pixel Gaussian whose noise prediction the network corrects, when
+    /// `config.gaussian_skip` is set.
+    prior: Option<PixelPrior>,
+    /// Rebuilt from `config` on load, never stored.
+    schedule: NoiseSchedule,
+    /// `sin`/`cos` features of every step, `time_embedding_dim x (T + 1)` (column `t`), so
+    /// sampling does not recompute them for each chunk.
+    embeddings: DMatrix<f32>,
+    /// [`LabeledImages::fingerprint`](qdecoder::dataset::LabeledImages::fingerprint) of the
+    /// training data, so a cached model is never reused for other data.
+    train_fingerprint: u64,
+}
+
+/// The stored form of [`Ddpm`], validated on load.
+#[derive(Serialize, Deserialize)]
+struct DdpmRecord {
+    network: Sequential,
+    config: DdpmConfig,
+    prior: Option<PixelPrior>,
+    train_fingerprint: u64,
+}
+
+impl From<Ddpm> for DdpmRecord {
+    fn from(d: Ddpm) -> Self {
+        DdpmRecord {
+            network: d.network,
+            config: d.config,
+            prior: d.prior,
+            train_fingerprint: d.train_fingerprint,
+        }
+    }
+}
+
+impl TryFrom<DdpmRecord> for Ddpm {
+    type Error = Error;
+
+    fn try_from(r: DdpmRecord) -> Result<Self> {
+        Ddpm::from_parts(r.network, r.config, r.prior, r.train_fingerprint)
+    }
+}
+
+/// qdecoder's header has no diffusion kind; the payload (a [`DdpmRecord`]) does not decode as
+/// any other model, so a wrong file still fails with a typed error.
+impl Checkpoint for Ddpm {
+    const KIND: ModelKind = ModelKind::Network;
+}
+
+impl Ddpm {
+    /// Assembles a model, checking that `network` maps pixels plus embedding to pixels and that
+    /// a prior is given exactly when `config.gaussian_skip` asks for one.
+    pub fn from_parts(
+        network: Sequential,
+        config: DdpmConfig,
+        prior: Option<PixelPrior>,
+        train_fingerprint: u64,
+    ) -> Result<Self> {
+        let schedule = config.validate()?;
+        if prior.is_some() != config.gaussian_skip {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "gaussian_skip is {} but a prior was {}given",
+                    config.gaussian_skip,
+                    if prior.is_some() { "" } else { "not " }
+                ),
+            });
+        }
+        let sizes = config.layer_sizes();
+        if network.input_dim() != sizes[0] {
+            return Err(Error::DimensionMismatch {
+                what: "noise predictor inputs (784 pixels + timestep embedding)",
+                expected: sizes[0],
+                got: network.input_dim(),
+            });
+        }
+        if network.output_dim() != IMAGE_PIXELS {
+            return Err(Error::DimensionMismatch {
+                what: "noise predictor outputs (784 pixels)",
+                expected: IMAGE_PIXELS,
+                got: network.output_dim(),
+            });
+        }
+        let dim = config.time_embedding_dim;
+        let mut embeddings = DMatrix::zeros(dim, config.steps + 1);
+        for t in 0..=config.steps {
+            embeddings.column_mut(t).copy_from_slice(&timestep_embedding(t, dim)?);
+        }
+        Ok(Ddpm { network, config, prior, schedule, embeddings, train_fingerprint })
+    }
+
+    /// The noise predictor.
+    pub fn network(&self) -> &Sequential {
+        &self.network
+    }
+
+    /// The configuration it was built and trained with.
+    pub fn config(&self) -> &DdpmConfig {
+        &self.config
+    }
+
+    /// The per-pixel Gaussian whose noise prediction the network corrects, if any.
+    pub fn prior(&self) -> Option<&PixelPrior> {
+        self.prior.as_ref()
+    }
+
+    /// The variance schedule.
+    pub fn schedule(&self) -> &NoiseSchedule {
+        &self.schedule
+    }
+
+    /// The fingerprint of the data it was trained on.
+    pub fn train_fingerprint(&self) -> u64 {
+        self.train_fingerprint
+    }
+
+    /// The network input for images `x_t` (784 x N) at steps `steps` (one per column): the
+    /// pixels stacked on the timestep embedding.
+    pub(crate) fn network_input(
+        &self,
+        x_t: &DMatrix<f32>,
+        steps: &[usize],
+    ) -> Result<DMatrix<f32>> {
+        if x_t.nrows() != IMAGE_PIXELS {
+            return Err(Error::DimensionMismatch {
+                what: "image rows (784 pixels per column)",
+                expected: IMAGE_PIXELS,
+                got: x_t.nrows(),
+            });
+        }
+        if steps.len() != x_t.ncols() {
+            return Err(Error::DimensionMismatch {
+                what: "diffusion steps (one per image column)",
+                expected: x_t.ncols(),
+                got: steps.len(),
+            });
+        }
+        let dim = self.config.time_embedding_dim;
+        let mut input = DMatrix::zeros(IMAGE_PIXELS + dim, x_t.ncols());
+        input.rows_mut(0, IMAGE_PIXELS).copy_from(x_t);
+        for (col, &t) in steps.iter().enumerate() {
+            if t == 0 || t > self.config.steps {
+                return Err(Error::InvalidConfig {
+                    reason: format!("diffusion step {t} outside 1..={}", self.config.steps),
+                });
+            }
+            input.view_mut((IMAGE_PIXELS, col), (dim, 1)).copy_from(&self.embeddings.column(t));
+        }
+        Ok(input)
+    }
+
+    /// The predicted noise in `x_t` (784 x N, model range), column `j` at step `steps[j]`.
+    pub fn predict_noise_at(&self, x_t: &DMatrix<f32>, steps: &[usize]) -> Result<DMatrix<f32>> {
+        let input = self.network_input(x_t, steps)?;
+        // `forward`, not `predict`: the samplers already run chunks of columns in parallel.
+        let mut eps = self.network.forward(&input)?;
+        if let Some(prior) = &self.prior {
+            prior.add_noise_prediction(&self.schedule, x_t, steps, 1.0, &mut eps)?;
+        }
+        Ok(eps)
+    }
+
+    /// Writes the model to `path` atomically in qdecoder's checksummed model-file format.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        Ok(Checkpoint::save(self, path)?)
+    }
+
+    /// Reads a model written by [`save`](Self::save); a damaged file is a typed error
+    /// ([`Error::Decoder`] wrapping the checkpoint error that names the file).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Ok(<Ddpm as Checkpoint>::load(path)?)
+    }
+}
+
+impl NoisePredictor for Ddpm {
+    fn predict_noise(&self, x_t: &DMatrix<f32>, t: usize) -> Result<DMatrix<f32>> {
+        self.predict_noise_at(x_t, &vec![t; x_t.ncols()])
+    }
+}
