@@ -22,7 +22,7 @@ use qdecoder::dataset::{ImageSet, Mnist};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
 use qdiffusion::Result;
-use qdiffusion::baseline::model::{Ddpm, DdpmConfig};
+use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, Sampler};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -90,9 +90,12 @@ struct Args {
     /// Training seed [default: DdpmConfig::default()].
     #[arg(long)]
     train_seed: Option<u64>,
-    /// Plain MLP noise predictor, without the per-pixel Gaussian skip connection (ablation).
+    /// Plain MLP noise predictor, without preconditioning or skip (ablation).
     #[arg(long)]
     plain_mlp: bool,
+    /// MLP noise predictor on top of the per-pixel Gaussian's noise prediction (ablation).
+    #[arg(long, conflicts_with = "plain_mlp")]
+    gaussian_skip: bool,
 }
 
 /// The command-line spelling of [`AncestralVariance`].
@@ -128,6 +131,11 @@ impl Args {
         }
         if self.plain_mlp {
             c.gaussian_skip = false;
+            c.prediction = Prediction::Noise;
+        }
+        if self.gaussian_skip {
+            c.gaussian_skip = true;
+            c.prediction = Prediction::Noise;
         }
         c
     }

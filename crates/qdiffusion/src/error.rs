@@ -18,6 +18,9 @@ pub enum Error {
     /// From the classical side: data, networks, model files, the FID classifier.
     #[error(transparent)]
     Decoder(#[from] qdecoder::Error),
+    /// From the hardware layer: backends, calibration, readout mitigation.
+    #[error(transparent)]
+    Hardware(#[from] qhw_mitigation::Error),
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

@@ -13,16 +13,20 @@
 //! - [`train`]: the losses (chain MMD, per-step MMD, denoising fidelity), checkpointed and
 //!   resumable training;
 //! - [`sample`]: seeds, generation, and the ablation;
+//! - [`hardware`]: shot-based sampling through a `qhw-mitigation` backend, with readout mitigation;
 //! - [`baseline`]: the classical baseline, a DDPM with an MLP noise predictor on MNIST pixels,
-//!   sampled with 1,000 ancestral steps or 50 DDIM steps.
+//!   sampled with 1,000 ancestral steps or 50 DDIM steps;
+//! - [`experiment`]: the MNIST experiment end to end (what the `mnist_diffusion` example runs).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod baseline;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod features;
 pub mod forward;
+pub mod hardware;
 pub mod reverse;
 pub mod sample;
 pub mod train;

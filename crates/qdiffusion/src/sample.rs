@@ -10,18 +10,20 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::data::{haar_angles, qubit_state};
+use crate::data::qubit_state;
 use crate::error::Result;
 use crate::features::Readout;
+use crate::hardware::seed_angles;
 use crate::reverse::ReverseModel;
 use crate::train::mix;
 
 /// `count` Haar-random product states of `n` qubits; state `i` depends only on `(seed, i)`.
+/// Their angles are [`seed_angles`], which the shot-based sampler prepares on a device.
 pub fn seeds(n: usize, count: usize, seed: u64) -> Result<Vec<StateVector>> {
-    (0..count)
-        .map(|i| {
-            let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, i as u64));
-            let qubits: Vec<_> = (0..n).map(|_| qubit_state(haar_angles(&mut rng))).collect();
+    seed_angles(n, count, seed)
+        .iter()
+        .map(|angles| {
+            let qubits: Vec<_> = angles.iter().map(|&a| qubit_state(a)).collect();
             Ok(StateVector::product(&qubits)?)
         })
         .collect()

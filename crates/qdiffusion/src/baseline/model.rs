@@ -52,6 +52,9 @@ pub struct DdpmConfig {
     /// output, so the network learns only the residual (see [`prior`](crate::baseline::prior));
     /// `false` gives the plain MLP noise predictor.
     pub gaussian_skip: bool,
+    /// What the network's output means (see [`Prediction`]).
+    #[serde(default)]
+    pub prediction: Prediction,
     /// Optimisation: epochs, batch size, learning-rate schedule, Adam, chunking and the seed of
     /// the shuffles, timesteps, noise and (mixed) the initial weights.
     pub train: TrainConfig,
@@ -65,7 +68,8 @@ impl Default for DdpmConfig {
             beta_end: 0.02,
             hidden: vec![1024, 1024],
             time_embedding_dim: 128,
-            gaussian_skip: true,
+            gaussian_skip: false,
+            prediction: Prediction::Preconditioned,
             train: TrainConfig {
                 epochs: 60,
                 batch_size: 128,
@@ -77,6 +81,34 @@ impl Default for DdpmConfig {
             },
         }
     }
+}
+
+/// Standard deviation of MNIST pixels in the model range [-1, 1] (about 0.62 on the training
+/// split), the `sigma_data` of the preconditioning of [`Prediction::Preconditioned`].
+pub const SIGMA_DATA: f64 = 0.6;
+
+/// The parametrisation of the network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Prediction {
+    /// The network predicts the noise `eps` directly (Ho et al.), optionally on top of the
+    /// Gaussian skip.
+    #[default]
+    Noise,
+    /// The preconditioning of Karras et al. (2022, "EDM"), in the variance-preserving frame: with
+    /// `x~ = x_t / sqrt(alphabar)` (the image plus noise of level `s^2 = (1 - alphabar) /
+    /// alphabar`), the denoised image is `c_skip x~ + c_out F(c_in x~, t)` with
+    /// `c_skip = sd^2 / (s^2 + sd^2)`, `c_out = s sd / sqrt(s^2 + sd^2)`, `c_in = 1 / sqrt(s^2 +
+    /// sd^2)` and `sd` = [`SIGMA_DATA`]; the noise prediction follows from it. Input and target of
+    /// `F` have unit variance at every step, and at small noise the skip carries the image, so
+    /// the MLP need not learn the identity (the eps-MLP leaves visible speckle).
+    Preconditioned,
+}
+
+/// `(c_skip, c_out, c_in)` of [`Prediction::Preconditioned`] at `alphabar`, for `x~`.
+pub(crate) fn preconditioning(alpha_bar: f64) -> (f64, f64, f64) {
+    let s2 = (1.0 - alpha_bar) / alpha_bar;
+    let d2 = SIGMA_DATA * SIGMA_DATA;
+    (d2 / (s2 + d2), (s2 * d2 / (s2 + d2)).sqrt(), 1.0 / (s2 + d2).sqrt())
 }
 
 impl DdpmConfig {
@@ -94,6 +126,13 @@ impl DdpmConfig {
         if self.hidden.contains(&0) {
             return Err(Error::InvalidConfig {
                 reason: format!("hidden layer widths must be positive, got {:?}", self.hidden),
+            });
+        }
+        if self.gaussian_skip && self.prediction == Prediction::Preconditioned {
+            return Err(Error::InvalidConfig {
+                reason: "the Gaussian skip corrects noise predictions; the preconditioned \
+                         parametrisation has its own skip"
+                    .into(),
             });
         }
         timestep_embedding(1, self.time_embedding_dim)?;
@@ -261,6 +300,12 @@ impl Ddpm {
                     reason: format!("diffusion step {t} outside 1..={}", self.config.steps),
                 });
             }
+            if self.config.prediction == Prediction::Preconditioned {
+                // c_in x~ = c_in x_t / sqrt(alphabar).
+                let ab = self.schedule.alpha_bar(t)?;
+                let scale = (preconditioning(ab).2 / ab.sqrt()) as f32;
+                input.view_mut((0, col), (IMAGE_PIXELS, 1)).scale_mut(scale);
+            }
             input.view_mut((IMAGE_PIXELS, col), (dim, 1)).copy_from(&self.embeddings.column(t));
         }
         Ok(input)
@@ -273,6 +318,18 @@ impl Ddpm {
         let mut eps = self.network.forward(&input)?;
         if let Some(prior) = &self.prior {
             prior.add_noise_prediction(&self.schedule, x_t, steps, 1.0, &mut eps)?;
+        }
+        if self.config.prediction == Prediction::Preconditioned {
+            // eps = (x_t - sqrt(ab) x0) / sqrt(1 - ab), x0 = c_skip x~ + c_out F.
+            for (col, &t) in steps.iter().enumerate() {
+                let ab = self.schedule.alpha_bar(t)?;
+                let (c_skip, c_out, _) = preconditioning(ab);
+                let a = ((1.0 - c_skip) / (1.0 - ab).sqrt()) as f32;
+                let b = (-(ab.sqrt()) * c_out / (1.0 - ab).sqrt()) as f32;
+                for (e, &x) in eps.column_mut(col).iter_mut().zip(x_t.column(col).iter()) {
+                    *e = a * x + b * *e;
+                }
+            }
         }
         Ok(eps)
     }

@@ -20,7 +20,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use crate::baseline::model::{Ddpm, DdpmConfig, to_model_range};
+use crate::baseline::model::{Ddpm, DdpmConfig, Prediction, preconditioning, to_model_range};
 use crate::baseline::prior::PixelPrior;
 use crate::error::{Error, Result};
 
@@ -79,6 +79,22 @@ impl Ddpm {
                 let batch = || -> Result<(DMatrix<f32>, DMatrix<f32>)> {
                     let x_t = shape.schedule().diffuse(&x0, &t, &noise)?;
                     let input = shape.network_input(&x_t, &t)?;
+                    if shape.config().prediction == Prediction::Preconditioned {
+                        // F's target: (x0 - c_skip x~) / c_out.
+                        let mut target = x0.clone();
+                        for (col, &step) in t.iter().enumerate() {
+                            let ab = shape.schedule().alpha_bar(step)?;
+                            let (c_skip, c_out, _) = preconditioning(ab);
+                            let k = (c_skip / ab.sqrt()) as f32;
+                            let inv = (1.0 / c_out) as f32;
+                            for (y, &x) in
+                                target.column_mut(col).iter_mut().zip(x_t.column(col).iter())
+                            {
+                                *y = (*y - k * x) * inv;
+                            }
+                        }
+                        return Ok((input, target));
+                    }
                     // The network's target is what the Gaussian model leaves unexplained.
                     let mut target = noise.clone();
                     if let Some(prior) = shape.prior() {

@@ -1,0 +1,366 @@
+//! Shot-based sampling: the whole reverse chain of one sample as one circuit, run on a
+//! `qhw-mitigation` [`Backend`] with readout mitigation, read out as Bloch vectors.
+//!
+//! # The circuit of one sample
+//!
+//! On `n + k` qubits (system `0..n`, ancillas `n..n+k`, the layout of [`crate::reverse`]) and
+//! `n` classical bits:
+//!
+//! 1. seed preparation: `u(theta_q, phi_q, 0)` on system qubit `q`, which maps `|0>` to exactly
+//!    [`crate::data::qubit_state`]`((theta_q, phi_q))`; the angles are [`seed_angles`], the same
+//!    seeds as [`crate::sample::seeds`];
+//! 2. for `t = T, T-1, ..., 1` (the order of [`ReverseModel::run_chain`]): the ansatz bound at
+//!    the angles of step `t`, then a `reset` of every ancilla;
+//! 3. a basis change ([`Basis`]: `H` for X, `S^dagger` then `H` for Y, nothing for Z) and a
+//!    measurement of system qubit `q` into classical bit `q`.
+//!
+//! Three circuits per sample (X, Y, Z), `shots` shots each; the per-qubit marginals of the counts
+//! give `<X_q>, <Y_q>, <Z_q>` in the layout of [`Readout::Bloch`](crate::features::Readout),
+//! optionally corrected for readout error by a tensored model calibrated on the same backend.
+//!
+//! # What the shots estimate: the channel average, not one trajectory
+//!
+//! [`crate::sample::generate`] follows one trajectory per seed (each ancilla outcome drawn once)
+//! and reads out that trajectory's pure final state exactly. A device cannot do that. Every shot
+//! of the circuit above runs the whole chain again, and each reset discards an ancilla outcome
+//! that is random anew in every shot, so **each shot is a different trajectory**. The statistics
+//! of the shots therefore estimate the channel-averaged, mixed final state
+//! `rho = R_1(R_2(... R_T(|seed><seed|)))`, whose Bloch vectors are the average of the trajectory
+//! Bloch vectors over the ancilla outcomes (the features are linear in the state): shorter than
+//! a pure trajectory's, inside the unit ball. Recovering one trajectory's state would take
+//! recording the `k T` ancilla outcomes and post-selecting on one record, a fraction `2^{-kT}`
+//! of the shots for typical records. The channel average is the honest hardware analogue of the
+//! simulated sampler; it is the same thing only when the reverse process has no ancillas.
+//!
+//! # Statistics
+//!
+//! A raw feature is `1 - 2 f`, with `f` the frequency of reading 1 in `shots` shots: unbiased,
+//! with standard deviation `sqrt(1 - e^2) / sqrt(shots) <= 1 / sqrt(shots)`. Readout correction
+//! divides that by `1 - P(1|0) - P(0|1)` of the qubit (and adds the calibration's own error).
+//! Each qubit's estimate is finally scaled back onto the unit ball if shot noise put it outside
+//! (a small bias towards the centre for nearly pure states).
+
+use qhw_mitigation::backend::{Backend, Experiment};
+use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
+use qhw_mitigation::counts::Counts;
+use qhw_mitigation::readout::{AssignmentMatrix, Correction, TensoredReadout, mitigate};
+use qsim_core::circuit::Circuit;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::data::haar_angles;
+use crate::error::{Error, Result};
+use crate::reverse::ReverseModel;
+use crate::train::mix;
+
+/// The Bloch angles `(theta, phi)` of every qubit of `count` Haar-random product seeds of `n`
+/// qubits; seed `i` depends only on `(seed, i)` and is the state [`crate::sample::seeds`] builds.
+pub fn seed_angles(n: usize, count: usize, seed: u64) -> Vec<Vec<(f64, f64)>> {
+    (0..count)
+        .map(|i| {
+            let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, i as u64));
+            (0..n).map(|_| haar_angles(&mut rng)).collect()
+        })
+        .collect()
+}
+
+/// The Pauli basis the system qubits are measured in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// `<X>`: a Hadamard before the measurement.
+    X,
+    /// `<Y>`: `S^dagger` then a Hadamard before the measurement.
+    Y,
+    /// `<Z>`: the computational basis.
+    Z,
+}
+
+impl Basis {
+    /// The three bases in the order of the Bloch features: X, Y, Z.
+    pub const ALL: [Basis; 3] = [Basis::X, Basis::Y, Basis::Z];
+
+    /// Appends the rotation that maps this basis onto Z on qubit `q`.
+    fn rotate(self, c: &mut Circuit, q: usize) -> Result<()> {
+        // H Z H = X, and (H S^dagger)^dagger Z (H S^dagger) = S X S^dagger = Y.
+        match self {
+            Basis::X => {
+                c.h(q)?;
+            }
+            Basis::Y => {
+                c.sdg(q)?.h(q)?;
+            }
+            Basis::Z => {}
+        }
+        Ok(())
+    }
+}
+
+/// How read counts are corrected for readout error.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Mitigation {
+    /// Raw frequencies.
+    None,
+    /// A tensored readout model of the system qubits, calibrated on the same backend in one job
+    /// before sampling, inverted on each qubit's marginal counts.
+    Tensored {
+        /// Shots per calibration circuit.
+        calibration_shots: u64,
+        /// Which calibration circuits.
+        method: TensoredMethod,
+    },
+}
+
+/// How a shot-based estimate is taken.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShotConfig {
+    /// Shots per sample and basis (a sample costs `3 shots`).
+    pub shots: u64,
+    /// Samples per job (three experiments each). One job pays the device's latency once; the
+    /// random streams depend on the batching, so results are reproducible for a fixed
+    /// `(seed, samples_per_job)`.
+    pub samples_per_job: usize,
+    /// Readout mitigation.
+    pub mitigation: Mitigation,
+    /// Seed of the sampling jobs and of the calibration job.
+    pub seed: u64,
+}
+
+impl Default for ShotConfig {
+    fn default() -> Self {
+        Self {
+            shots: 1024,
+            samples_per_job: 32,
+            mitigation: Mitigation::Tensored {
+                calibration_shots: 8192,
+                method: TensoredMethod::ZerosAndOnes,
+            },
+            seed: 0,
+        }
+    }
+}
+
+/// The seed-independent part of every sample's circuit: for `t = T, ..., 1` the ansatz bound at
+/// step `t`, then a reset of every ancilla.
+fn reverse_chain(reverse: &ReverseModel, params: &[f64]) -> Result<Circuit> {
+    let (n, k) = (reverse.num_system(), reverse.num_ancillas());
+    let mut chain = Circuit::with_clbits(n + k, n);
+    for t in (1..=reverse.steps()).rev() {
+        chain.append(&reverse.model().bound_circuit(params, t)?)?;
+        for a in n..n + k {
+            chain.reset(a)?;
+        }
+    }
+    Ok(chain)
+}
+
+/// Seed preparation, the chain, the basis change and the measurement of the system qubits.
+fn sample_circuit(
+    chain: &Circuit,
+    num_system: usize,
+    seed: &[(f64, f64)],
+    basis: Basis,
+) -> Result<Circuit> {
+    check_seed(seed, num_system)?;
+    let mut c = Circuit::with_clbits(chain.num_qubits(), num_system);
+    for (q, &(theta, phi)) in seed.iter().enumerate() {
+        // u(theta, phi, 0)|0> = (cos(theta/2), e^{i phi} sin(theta/2)), exactly `qubit_state`.
+        c.u(q, theta, phi, 0.0)?;
+    }
+    c.append(chain)?;
+    for q in 0..num_system {
+        basis.rotate(&mut c, q)?;
+        c.measure(q, q)?;
+    }
+    Ok(c)
+}
+
+fn check_seed(seed: &[(f64, f64)], num_system: usize) -> Result<()> {
+    if seed.len() != num_system {
+        return Err(Error::DimensionMismatch {
+            what: "qubits of a seed",
+            expected: num_system,
+            got: seed.len(),
+        });
+    }
+    if let Some((q, (theta, phi))) =
+        seed.iter().enumerate().find(|(_, (t, p))| !(t.is_finite() && p.is_finite()))
+    {
+        return Err(Error::InvalidConfig {
+            reason: format!("seed angles ({theta}, {phi}) of qubit {q} are not finite"),
+        });
+    }
+    Ok(())
+}
+
+/// The circuit of one sample measured in `basis`: seed preparation, the reverse chain
+/// `t = T, ..., 1` with ancilla resets, the basis change, and system qubit `q` measured into
+/// classical bit `q` (see the module documentation).
+pub fn chain_circuit(
+    reverse: &ReverseModel,
+    params: &[f64],
+    seed: &[(f64, f64)],
+    basis: Basis,
+) -> Result<Circuit> {
+    sample_circuit(&reverse_chain(reverse, params)?, reverse.num_system(), seed, basis)
+}
+
+/// Bloch features `[<X_0>, <Y_0>, <Z_0>, <X_1>, ...]` of one sample from its X, Y and Z counts
+/// (in that order, bit `q` = system qubit `q`), corrected with `readout` (bit `q` = qubit `q`)
+/// if given, each qubit's vector scaled back onto the unit ball if it lies outside.
+pub fn bloch_from_counts(counts: &[Counts], readout: Option<&TensoredReadout>) -> Result<Vec<f64>> {
+    if counts.len() != Basis::ALL.len() {
+        return Err(Error::DimensionMismatch {
+            what: "count tables per sample (X, Y, Z)",
+            expected: Basis::ALL.len(),
+            got: counts.len(),
+        });
+    }
+    let n = counts[0].num_bits();
+    for c in &counts[1..] {
+        if c.num_bits() != n {
+            return Err(Error::DimensionMismatch {
+                what: "bits of the X, Y and Z counts",
+                expected: n,
+                got: c.num_bits(),
+            });
+        }
+    }
+    let per_qubit = match readout {
+        Some(model) => {
+            if model.num_qubits() != n {
+                return Err(Error::DimensionMismatch {
+                    what: "qubits of the readout model vs bits of the counts",
+                    expected: n,
+                    got: model.num_qubits(),
+                });
+            }
+            Some(
+                (0..n)
+                    .map(|q| model.for_qubits(&[q]))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            )
+        }
+        None => None,
+    };
+    let mut features = vec![0.0; 3 * n];
+    for (b, table) in counts.iter().enumerate() {
+        for q in 0..n {
+            let marginal = table.marginal(&[q])?;
+            // For a tensored model the marginal of the corrected distribution is the
+            // correction of the marginal, so one qubit at a time loses nothing.
+            features[3 * q + b] = match &per_qubit {
+                Some(models) => {
+                    mitigate(&models[q], &marginal, &Correction::Inverse)?.parity_expectation(1)
+                }
+                None => marginal.parity_expectation(1)?,
+            };
+        }
+    }
+    for v in features.chunks_exact_mut(3) {
+        let r = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if r > 1.0 {
+            v.iter_mut().for_each(|x| *x /= r);
+        }
+    }
+    Ok(features)
+}
+
+/// Shot estimates of the Bloch features of the reverse chain's final state from every seed
+/// (angles as [`seed_angles`] gives them), run on `backend` as the module documentation
+/// describes: the channel-averaged state, in the layout of `Readout::Bloch`.
+pub fn estimate_bloch(
+    backend: &dyn Backend,
+    reverse: &ReverseModel,
+    params: &[f64],
+    seeds: &[Vec<(f64, f64)>],
+    config: &ShotConfig,
+) -> Result<Vec<Vec<f64>>> {
+    if config.shots == 0 {
+        return Err(Error::InvalidConfig { reason: "shot-based sampling needs shots".into() });
+    }
+    if config.samples_per_job == 0 {
+        return Err(Error::InvalidConfig { reason: "a job needs at least one sample".into() });
+    }
+    let (n, width) = (reverse.num_system(), reverse.num_system() + reverse.num_ancillas());
+    if backend.num_qubits() < width {
+        return Err(Error::InvalidConfig {
+            reason: format!(
+                "backend `{}` has {} qubits; the chain needs {width} ({n} system, {} ancillas)",
+                backend.name(),
+                backend.num_qubits(),
+                reverse.num_ancillas()
+            ),
+        });
+    }
+    // Everything the caller can get wrong is checked before any device time is spent.
+    let chain = reverse_chain(reverse, params)?;
+    for s in seeds {
+        check_seed(s, n)?;
+    }
+    if seeds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let readout = match config.mitigation {
+        Mitigation::None => None,
+        Mitigation::Tensored { calibration_shots, method } => {
+            let qubits: Vec<usize> = (0..n).collect();
+            let seed = mix(config.seed, u64::MAX);
+            Some(calibrate_tensored(backend, &qubits, calibration_shots, method, seed)?.model)
+        }
+    };
+    let mut features = Vec::with_capacity(seeds.len());
+    for (j, batch) in seeds.chunks(config.samples_per_job).enumerate() {
+        let mut experiments = Vec::with_capacity(3 * batch.len());
+        for s in batch {
+            for basis in Basis::ALL {
+                let circuit = sample_circuit(&chain, n, s, basis)?;
+                experiments.push(Experiment::fixed(circuit, config.shots));
+            }
+        }
+        let job = backend.run(&experiments, mix(config.seed, j as u64))?;
+        if job.counts.len() != experiments.len() {
+            return Err(Error::DimensionMismatch {
+                what: "count tables returned by the backend",
+                expected: experiments.len(),
+                got: job.counts.len(),
+            });
+        }
+        for counts in job.counts.chunks_exact(Basis::ALL.len()) {
+            features.push(bloch_from_counts(counts, readout.as_ref())?);
+        }
+    }
+    Ok(features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::qubit_state;
+
+    #[test]
+    fn seed_preparation_is_qubit_state_exactly() {
+        for &(theta, phi) in &[(0.3, 1.9), (2.8, -0.4), (0.0, 5.0), (std::f64::consts::PI, 0.7)] {
+            let mut c = Circuit::new(1);
+            c.u(0, theta, phi, 0.0).unwrap();
+            let mut psi = qsim_core::state::StateVector::new(1).unwrap();
+            psi.apply_circuit(&c, &[]).unwrap();
+            let want = qubit_state((theta, phi));
+            let err: f64 = psi.amplitudes().iter().zip(&want).map(|(a, b)| (a - b).norm()).sum();
+            assert!(err < 1e-15, "{theta} {phi}: {:?} vs {want:?}", psi.amplitudes());
+        }
+    }
+
+    #[test]
+    fn counts_of_a_known_state_give_its_bloch_vector() {
+        // Qubit 0 in |+> (X reads 0, Y and Z are even), qubit 1 in |1> (Z reads 1, X, Y even).
+        let x = Counts::from_pairs(2, [(0b00, 50), (0b10, 50)]).unwrap();
+        let y = Counts::from_pairs(2, [(0b00, 25), (0b01, 25), (0b10, 25), (0b11, 25)]).unwrap();
+        let z = Counts::from_pairs(2, [(0b10, 50), (0b11, 50)]).unwrap();
+        let f = bloch_from_counts(&[x.clone(), y.clone(), z.clone()], None).unwrap();
+        let want = [1.0, 0.0, 0.0, 0.0, 0.0, -1.0];
+        assert!(f.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-15), "{f:?}");
+        let model = TensoredReadout::from_flips(&[(0.0, 0.0), (0.0, 0.0)]).unwrap();
+        assert_eq!(bloch_from_counts(&[x, y, z], Some(&model)).unwrap(), f);
+    }
+}
