@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use qansatz_mps::ansatz::{AncillaCoupling, Entangler};
 use qansatz_mps::embedding::Conditioning;
 use qdiffusion::experiment::{self, Encoding, Event, ExperimentConfig, Paths, RunOptions};
 
@@ -50,9 +51,15 @@ struct Args {
     /// Ansatz layers per step [default: 1].
     #[arg(long)]
     layers: Option<usize>,
-    /// Training iterations of the quantum model [default: 150].
+    /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// How the ancillas couple to the system qubits.
+    #[arg(long, value_enum, default_value_t = CouplingArg::Spread)]
+    coupling: CouplingArg,
+    /// Entangling layer between neighbouring qubits.
+    #[arg(long, value_enum, default_value_t = EntanglerArg::Xy)]
+    entangler: EntanglerArg,
     /// Per-step independent angles instead of the sinusoidal time embedding.
     #[arg(long)]
     per_step: bool,
@@ -88,6 +95,24 @@ enum EncodingArg {
     Amplitude,
 }
 
+/// The command-line spelling of [`AncillaCoupling`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum CouplingArg {
+    /// XY couplings between every system qubit and an ancilla in every layer.
+    Spread,
+    /// Ancillas only as the last links of the staircase (they touch the last system qubit).
+    Chain,
+}
+
+/// The command-line spelling of [`Entangler`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum EntanglerArg {
+    /// Trainable RXX-RYY staircase (the identity at zero angles).
+    Xy,
+    /// CNOT staircase.
+    Cnot,
+}
+
 impl Args {
     fn config(&self) -> ExperimentConfig {
         let mut c =
@@ -112,6 +137,14 @@ impl Args {
         q.layers = self.layers.unwrap_or(q.layers);
         q.train.iterations = self.iterations.unwrap_or(q.train.iterations);
         q.train.seed = self.train_seed.unwrap_or(q.train.seed);
+        q.ancilla_coupling = match self.coupling {
+            CouplingArg::Spread => AncillaCoupling::Spread,
+            CouplingArg::Chain => AncillaCoupling::Chain,
+        };
+        q.entangler = match self.entangler {
+            EntanglerArg::Xy => Entangler::StaircaseXy,
+            EntanglerArg::Cnot => Entangler::Staircase,
+        };
         if self.per_step {
             q.conditioning = Conditioning::PerStep;
         }

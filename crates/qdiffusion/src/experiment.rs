@@ -115,7 +115,7 @@ impl Default for QuantumConfig {
             conditioning: Conditioning::Embedded { dim: 4 },
             cosine_offset: 0.008,
             train: TrainConfig {
-                iterations: 150,
+                iterations: 100,
                 batch: 32,
                 data_batch: 256,
                 learning_rate: 0.01,

@@ -8,7 +8,7 @@ use qdecoder::checkpoint::CacheStatus;
 use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, LabeledImages};
 use qdecoder::nn::train::TrainConfig;
 use qdiffusion::Error;
-use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction, SIGMA_DATA};
+use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, NoisePredictor, Sampler, denoise};
 use qdiffusion::baseline::schedule::NoiseSchedule;
 use rand::{RngExt, SeedableRng};
@@ -290,10 +290,9 @@ fn a_tiny_training_run_lowers_the_loss() {
     assert!(trained < 0.9 * untrained, "preconditioned: loss {untrained} -> {trained}");
 }
 
-/// With a preconditioned network whose `F` is exactly the ideal target for one known `x_0`
-/// (here: `F = 0`, so the denoised image is `c_skip x~`), the noise prediction is the algebraic
-/// consequence `(x_t - sqrt(ab) c_skip x~) / sqrt(1 - ab)`; checked through the public API by
-/// comparing an untrained model's prediction with that formula at several steps.
+/// With an untrained preconditioned network (zero output layer, so `F = 0`), the denoised image
+/// is the per-pixel Gaussian posterior mean `m + a (x~ - m)`, `a = v / (v + s^2)`, and the noise
+/// prediction is its algebraic consequence `(x_t - sqrt(ab) x0) / sqrt(1 - ab)`.
 #[test]
 fn preconditioned_noise_prediction_follows_from_the_skip() {
     let config = DdpmConfig {
@@ -306,18 +305,23 @@ fn preconditioned_noise_prediction_follows_from_the_skip() {
         ..toy_config(1, false)
     };
     let model = Ddpm::train(&toy_images(), &config, |_| {}).unwrap();
+    let prior = model.prior().unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let x_t = normals(784, 3, &mut rng);
     for t in [1, 37, 100] {
         let eps = model.predict_noise_at(&x_t, &[t, t, t]).unwrap();
         let ab = model.schedule().alpha_bar(t).unwrap();
         let s2 = (1.0 - ab) / ab;
-        let d2 = SIGMA_DATA * SIGMA_DATA;
-        let c_skip = d2 / (s2 + d2);
-        for (e, x) in eps.iter().zip(x_t.iter()) {
+        for (k, (e, x)) in eps.iter().zip(x_t.iter()).enumerate() {
+            let (m, v) = (f64::from(prior.mean()[k % 784]), f64::from(prior.variance()[k % 784]));
+            let v = v.max(1e-4);
             let x = f64::from(*x);
-            let want = (x - ab.sqrt() * c_skip * x / ab.sqrt()) / (1.0 - ab).sqrt();
-            assert!((f64::from(*e) - want).abs() < 1e-4 * (1.0 + want.abs()), "t {t}");
+            let x0 = m + v / (v + s2) * (x / ab.sqrt() - m);
+            let want = (x - ab.sqrt() * x0) / (1.0 - ab).sqrt();
+            assert!(
+                (f64::from(*e) - want).abs() < 1e-3 * (1.0 + want.abs()),
+                "t {t}: {e} vs {want}"
+            );
         }
     }
 }
@@ -331,6 +335,7 @@ fn rejects_bad_configurations_and_inputs() {
         DdpmConfig { time_embedding_dim: 7, ..toy_config(1, true) },
         DdpmConfig { hidden: vec![0], ..toy_config(1, true) },
         DdpmConfig { beta_start: 0.5, beta_end: 0.1, ..toy_config(1, true) },
+        DdpmConfig { prediction: Prediction::Preconditioned, ..toy_config(1, true) },
         DdpmConfig {
             train: TrainConfig { epochs: 0, ..TrainConfig::default() },
             ..toy_config(1, true)

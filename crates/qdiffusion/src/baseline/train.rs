@@ -58,7 +58,7 @@ impl Ddpm {
             return Err(Error::InvalidConfig { reason: "no training images".into() });
         }
         let data = to_model_range(&train.images().to_matrix());
-        let prior = if config.gaussian_skip { Some(PixelPrior::fit(&data)?) } else { None };
+        let prior = if config.uses_prior() { Some(PixelPrior::fit(&data)?) } else { None };
         let mut network = initial_network(config)?;
         // `fit` updates the network while the batch builder needs the schedule, embeddings and
         // prior: the initial model supplies those, the trained network replaces its own at the end.
@@ -79,25 +79,29 @@ impl Ddpm {
                 let batch = || -> Result<(DMatrix<f32>, DMatrix<f32>)> {
                     let x_t = shape.schedule().diffuse(&x0, &t, &noise)?;
                     let input = shape.network_input(&x_t, &t)?;
-                    if shape.config().prediction == Prediction::Preconditioned {
-                        // F's target: (x0 - c_skip x~) / c_out.
+                    if let (Prediction::Preconditioned, Some(prior)) =
+                        (shape.config().prediction, shape.prior())
+                    {
+                        // F's target: (x0 - m - a (x~ - m)) / c.
                         let mut target = x0.clone();
                         for (col, &step) in t.iter().enumerate() {
                             let ab = shape.schedule().alpha_bar(step)?;
-                            let (c_skip, c_out, _) = preconditioning(ab);
-                            let k = (c_skip / ab.sqrt()) as f32;
-                            let inv = (1.0 / c_out) as f32;
-                            for (y, &x) in
-                                target.column_mut(col).iter_mut().zip(x_t.column(col).iter())
+                            let root = ab.sqrt() as f32;
+                            let coefficients = preconditioning(prior, ab);
+                            for ((y, &x), &(m, a, c)) in target
+                                .column_mut(col)
+                                .iter_mut()
+                                .zip(x_t.column(col).iter())
+                                .zip(&coefficients)
                             {
-                                *y = (*y - k * x) * inv;
+                                *y = (*y - m - a * (x / root - m)) / c;
                             }
                         }
                         return Ok((input, target));
                     }
                     // The network's target is what the Gaussian model leaves unexplained.
                     let mut target = noise.clone();
-                    if let Some(prior) = shape.prior() {
+                    if let (true, Some(prior)) = (shape.config().gaussian_skip, shape.prior()) {
                         prior.add_noise_prediction(
                             shape.schedule(),
                             &x_t,
