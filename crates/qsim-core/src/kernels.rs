@@ -13,6 +13,7 @@ use num_complex::Complex64;
 use rayon::prelude::*;
 
 mod chunk;
+mod lanes;
 pub(crate) use chunk::{Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program};
 
 /// States at least this long are processed with rayon; below it a thread hop costs more than the

@@ -1,15 +1,22 @@
 //! Serial kernels over one cache-sized chunk of amplitudes, and the program runner that applies a
 //! list of them. The engine hands each thread whole chunks, so nothing here spawns work.
 //!
-//! The runner is compiled twice: once with AVX2 and FMA enabled (chosen at run time when the CPU
-//! has them) and once portable. Kernels are `#[inline(always)]` so that each copy is compiled for
-//! its instruction set. Amplitudes are viewed as interleaved `f64` pairs (`re, im`) so that the
-//! inner loops work on `[f64; 4]` groups, two complex numbers at a time, which map onto one AVX2
-//! register.
+//! The runner is compiled twice: once for AVX2 and FMA (chosen at run time when the CPU has them)
+//! and once portable. Kernels are generic over the vector type ([`Lanes`]) and `#[inline(always)]`,
+//! so each copy is compiled for its instruction set; they apply small operation objects
+//! (`PairOp`, `QuadOp`) through trait methods, never closures, which the compiler may leave
+//! un-inlined and so outside the AVX2 build.
+//!
+//! Amplitudes are viewed as interleaved `f64` pairs (`re, im`); one vector holds two consecutive
+//! amplitudes.
 
 use std::sync::Arc;
 
 use num_complex::Complex64;
+
+#[cfg(target_arch = "x86_64")]
+use super::lanes::Avx2;
+use super::lanes::{Coef, Lanes, Portable, cdot, cmul, cmul_packed, coef, coef2};
 
 /// One instruction of a chunk program. Qubit positions are physical bit positions inside the
 /// chunk.
@@ -45,41 +52,596 @@ pub(crate) fn run_program(
     scratch: &mut Vec<Complex64>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            unsafe { run_program_avx2(amps, program, scratch) };
-            return;
-        }
+    if let Some(s) = Avx2::detect() {
+        // SAFETY: `s` exists only on a CPU with AVX2 and FMA, the features the function enables.
+        unsafe { run_program_avx2(s, amps, program, scratch) };
+        return;
     }
-    run_program_with::<false>(amps, program, scratch);
+    run_program_with(Portable, amps, program, scratch);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_program_avx2(amps: &mut [Complex64], program: &[Kernel], scratch: &mut Vec<Complex64>) {
-    run_program_with::<true>(amps, program, scratch);
-}
-
-#[inline(always)]
-fn run_program_with<const FMA: bool>(
+fn run_program_avx2(
+    s: Avx2,
     amps: &mut [Complex64],
     program: &[Kernel],
     scratch: &mut Vec<Complex64>,
 ) {
-    for kernel in program {
-        match kernel {
-            Kernel::Real1 { q, m } => real_1q::<FMA>(amps, *q, m),
-            Kernel::Dense1 { q, m } => dense_1q::<FMA>(amps, *q, m),
-            Kernel::Diag1 { q, d } => diag_1q(amps, *q, d),
-            Kernel::Dense2 { q0, q1, m } => dense_2q(amps, *q0, *q1, m),
-            Kernel::Diag { bits, lo, hi } => diag::<FMA>(amps, *bits, lo, hi),
-            Kernel::DiagK { qubits, table } => diag_k(amps, qubits, table),
-            Kernel::Flip { cmask, t } => flip(amps, *cmask, *t),
-            Kernel::Swap { cmask, a, b } => swap(amps, *cmask, *a, *b),
-            Kernel::Perm { lo_bits, lo, hi } => perm(amps, *lo_bits, lo, hi, scratch),
-            Kernel::Dense { cmask, targets, m } => super::dense_kq_serial(amps, targets, *cmask, m),
+    run_program_with(s, amps, program, scratch);
+}
+
+/// The runner. A permutation scatters into the other buffer instead of copying back, so the
+/// state alternates between `amps` and `scratch` (one copy at the end at most), and two
+/// single-qubit kernels in a row on different qubits share one pass.
+#[inline(always)]
+fn run_program_with<S: Lanes>(
+    s: S,
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    scratch: &mut Vec<Complex64>,
+) {
+    let len = amps.len();
+    let mut in_scratch = false;
+    let mut rest = program;
+    while let Some((kernel, tail)) = rest.split_first() {
+        rest = tail;
+        if let Kernel::Perm { lo_bits, lo, hi } = kernel {
+            if in_scratch {
+                scatter(&scratch[..len], amps, *lo_bits, lo, hi);
+            } else {
+                scratch.resize(len, Complex64::new(0.0, 0.0));
+                scatter(amps, &mut scratch[..len], *lo_bits, lo, hi);
+            }
+            in_scratch = !in_scratch;
+            continue;
         }
+        let state: &mut [Complex64] = if in_scratch { &mut scratch[..len] } else { amps };
+        if let Some(next) = rest.first() {
+            if apply_two(s, state, kernel, next) {
+                rest = &rest[1..];
+                continue;
+            }
+        }
+        apply_kernel(s, state, kernel);
+    }
+    if in_scratch {
+        amps.copy_from_slice(&scratch[..len]);
+    }
+}
+
+/// Applies `first` then `second` in one pass if both are single-qubit matrices on different
+/// qubits (each group of four amplitudes is loaded and stored once for both: half the memory
+/// traffic of two passes); false if they are not such a pair.
+#[inline(always)]
+fn apply_two<S: Lanes>(s: S, amps: &mut [Complex64], first: &Kernel, second: &Kernel) -> bool {
+    match (first, second) {
+        (Kernel::Real1 { q: a, m: ma }, Kernel::Real1 { q: b, m: mb }) if a != b => {
+            two_1q(s, amps, *a, &Real2x2::new(s, ma), *b, &Real2x2::new(s, mb))
+        }
+        (Kernel::Real1 { q: a, m: ma }, Kernel::Dense1 { q: b, m: mb }) if a != b => {
+            two_1q(s, amps, *a, &Real2x2::new(s, ma), *b, &Complex2x2::new(s, mb))
+        }
+        (Kernel::Dense1 { q: a, m: ma }, Kernel::Real1 { q: b, m: mb }) if a != b => {
+            two_1q(s, amps, *a, &Complex2x2::new(s, ma), *b, &Real2x2::new(s, mb))
+        }
+        (Kernel::Dense1 { q: a, m: ma }, Kernel::Dense1 { q: b, m: mb }) if a != b => {
+            two_1q(s, amps, *a, &Complex2x2::new(s, ma), *b, &Complex2x2::new(s, mb))
+        }
+        _ => return false,
+    }
+    true
+}
+
+#[inline(always)]
+fn apply_kernel<S: Lanes>(s: S, amps: &mut [Complex64], kernel: &Kernel) {
+    match kernel {
+        Kernel::Real1 { q, m } => for_pairs(s, amps, *q, 0, &Real2x2::new(s, m)),
+        Kernel::Dense1 { q, m } => for_pairs(s, amps, *q, 0, &Complex2x2::new(s, m)),
+        Kernel::Diag1 { q, d } => diag_1q(s, amps, *q, d),
+        Kernel::Dense2 { q0, q1, m } => dense_2q(s, amps, *q0, *q1, 0, &m[..]),
+        Kernel::Diag { bits, lo, hi } => diag(s, amps, *bits, lo, hi),
+        Kernel::DiagK { qubits, table } => diag_k(amps, qubits, table),
+        Kernel::Flip { cmask, t } => for_pairs(s, amps, *t, *cmask, &Exchange),
+        Kernel::Swap { cmask, a, b } => swap(amps, *cmask, *a, *b),
+        Kernel::Perm { .. } => unreachable!("the runner handles permutations"),
+        Kernel::Dense { cmask, targets, m } => match targets[..] {
+            [t] => {
+                let m = [m[0], m[1], m[2], m[3]];
+                for_pairs(s, amps, t, *cmask, &Complex2x2::new(s, &m))
+            }
+            [t0, t1] => dense_2q(s, amps, t0, t1, *cmask, m),
+            _ => super::dense_kq_serial(amps, targets, *cmask, m),
+        },
+    }
+}
+
+/// Views amplitudes as interleaved `re, im` doubles.
+#[inline(always)]
+fn as_f64(amps: &mut [Complex64]) -> &mut [f64] {
+    bytemuck::cast_slice_mut(amps)
+}
+
+/// What a single-qubit kernel does to the amplitudes of its pairs (index `i` with bit `q` clear
+/// and `i + 2^q`), two pairs at a time.
+trait PairOp<S: Lanes> {
+    /// `a` holds two amplitudes with the target bit clear, `b` their partners.
+    fn pair(&self, s: S, a: S::V, b: S::V) -> (S::V, S::V);
+    /// Target qubit 0: `v` holds one whole pair, `[bit clear, bit set]`.
+    fn packed(&self, s: S, v: S::V) -> S::V;
+}
+
+/// Applies `op` to every pair of amplitudes differing in bit `q` whose index has every bit of
+/// `cmask` set (`cmask` excludes `q`).
+///
+/// For `q >= 1`, cutting the array into blocks of `2^(q+1)` and each block in half gives the two
+/// members of every pair as two equally long contiguous runs, walked in step (`pair`). For
+/// `q = 0` each vector holds one pair (`packed`). Controls above `q` are constant over a block,
+/// controls below `q` over runs of `2^c` amplitudes (`c` = lowest control), except a control on
+/// bit 0, which only the second amplitude of each vector can satisfy: the result is blended in
+/// for that lane.
+#[inline(always)]
+fn for_pairs<S: Lanes, O: PairOp<S>>(s: S, amps: &mut [Complex64], q: usize, cmask: usize, op: &O) {
+    let x = as_f64(amps);
+    if q == 0 {
+        // Controls all sit above bit 0, so they are constant over a vector (amplitudes 2k, 2k+1).
+        for (k, v) in x.chunks_exact_mut(4).enumerate() {
+            if (2 * k) & cmask == cmask {
+                s.store(v, op.packed(s, s.load(v)));
+            }
+        }
+        return;
+    }
+    let half = 2usize << q; // doubles in half a block
+    let above = cmask >> (q + 1);
+    let below = cmask & ((1usize << q) - 1);
+    for (k, block) in x.chunks_exact_mut(2 * half).enumerate() {
+        if k & above != above {
+            continue;
+        }
+        let (lo, hi) = block.split_at_mut(half);
+        if below == 0 {
+            pair_run(s, lo, hi, op);
+        } else if below & 1 == 0 {
+            let run = 2usize << below.trailing_zeros(); // doubles in a run of equal low controls
+            for (r, (l, h)) in lo.chunks_exact_mut(run).zip(hi.chunks_exact_mut(run)).enumerate() {
+                if (r * run / 2) & below == below {
+                    pair_run(s, l, h, op);
+                }
+            }
+        } else {
+            for (j, (l, h)) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)).enumerate() {
+                if (2 * j + 1) & below == below {
+                    let (a, b) = (s.load(l), s.load(h));
+                    let (na, nb) = op.pair(s, a, b);
+                    s.store(l, s.blend_halves(a, na));
+                    s.store(h, s.blend_halves(b, nb));
+                }
+            }
+        }
+    }
+}
+
+/// `op` on the pairs `(lo[j], hi[j])` of two equally long runs.
+#[inline(always)]
+fn pair_run<S: Lanes, O: PairOp<S>>(s: S, lo: &mut [f64], hi: &mut [f64], op: &O) {
+    for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
+        let (na, nb) = op.pair(s, s.load(a), s.load(b));
+        s.store(a, na);
+        s.store(b, nb);
+    }
+}
+
+/// A real 2x2 matrix: real and imaginary lanes are treated alike.
+struct Real2x2<V> {
+    /// The four entries, each broadcast.
+    m: [V; 4],
+    /// For `packed`: `[m00, m00, m11, m11]` and `[m01, m01, m10, m10]`.
+    diag: V,
+    anti: V,
+}
+
+impl<V> Real2x2<V> {
+    #[inline(always)]
+    fn new<S: Lanes<V = V>>(s: S, m: &[f64; 4]) -> Self {
+        Real2x2 {
+            m: m.map(|x| s.splat(x)),
+            diag: s.from_array([m[0], m[0], m[3], m[3]]),
+            anti: s.from_array([m[1], m[1], m[2], m[2]]),
+        }
+    }
+}
+
+impl<S: Lanes> PairOp<S> for Real2x2<S::V> {
+    #[inline(always)]
+    fn pair(&self, s: S, a: S::V, b: S::V) -> (S::V, S::V) {
+        let [m00, m01, m10, m11] = self.m;
+        (s.mul_add(m00, a, s.mul(m01, b)), s.mul_add(m10, a, s.mul(m11, b)))
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: S::V) -> S::V {
+        // [a, b] -> [m00 a + m01 b, m11 b + m10 a]: the partner is the other half of the vector.
+        s.mul_add(self.diag, v, s.mul(self.anti, s.swap_halves(v)))
+    }
+}
+
+/// A complex 2x2 matrix.
+struct Complex2x2<V> {
+    m: [Coef<V>; 4],
+    /// For `packed`: `[m00 | m11]` and `[m01 | m10]` (first | second complex lane).
+    diag: Coef<V>,
+    anti: Coef<V>,
+}
+
+impl<V> Complex2x2<V> {
+    #[inline(always)]
+    fn new<S: Lanes<V = V>>(s: S, m: &[Complex64; 4]) -> Self {
+        Complex2x2 {
+            m: m.map(|z| coef(s, z)),
+            diag: coef2(s, m[0], m[3]),
+            anti: coef2(s, m[1], m[2]),
+        }
+    }
+}
+
+impl<S: Lanes> PairOp<S> for Complex2x2<S::V> {
+    #[inline(always)]
+    fn pair(&self, s: S, a: S::V, b: S::V) -> (S::V, S::V) {
+        let (x, xs) = ([a, b], [s.swap_re_im(a), s.swap_re_im(b)]);
+        let [m00, m01, m10, m11] = self.m;
+        (cdot(s, &[m00, m01], &x, &xs), cdot(s, &[m10, m11], &x, &xs))
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: S::V) -> S::V {
+        let h = s.swap_halves(v);
+        cdot(s, &[self.diag, self.anti], &[v, h], &[s.swap_re_im(v), s.swap_re_im(h)])
+    }
+}
+
+/// X: exchanges the members of each pair.
+struct Exchange;
+
+impl<S: Lanes> PairOp<S> for Exchange {
+    #[inline(always)]
+    fn pair(&self, _: S, a: S::V, b: S::V) -> (S::V, S::V) {
+        (b, a)
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: S::V) -> S::V {
+        s.swap_halves(v)
+    }
+}
+
+/// `a` on qubit `qa`, then `b` on qubit `qb != qa`, in one pass over groups of four.
+#[inline(always)]
+fn two_1q<S: Lanes, A: PairOp<S>, B: PairOp<S>>(
+    s: S,
+    amps: &mut [Complex64],
+    qa: usize,
+    a: &A,
+    qb: usize,
+    b: &B,
+) {
+    if qa < qb {
+        for_quads(s, amps, qa, qb, 0, &Both::<A, B, true> { low: a, high: b });
+    } else {
+        for_quads(s, amps, qb, qa, 0, &Both::<B, A, false> { low: b, high: a });
+    }
+}
+
+/// Single-qubit operations on both bits of a group: `low` pairs members `(0, 1)` and `(2, 3)`,
+/// `high` pairs `(0, 2)` and `(1, 3)`; `LOW_FIRST` keeps the program's order.
+struct Both<'a, L, H, const LOW_FIRST: bool> {
+    low: &'a L,
+    high: &'a H,
+}
+
+impl<S: Lanes, L: PairOp<S>, H: PairOp<S>, const LOW_FIRST: bool> QuadOp<S>
+    for Both<'_, L, H, LOW_FIRST>
+{
+    #[inline(always)]
+    fn quad(&self, s: S, x: [S::V; 4]) -> [S::V; 4] {
+        let [mut x0, mut x1, mut x2, mut x3] = x;
+        if LOW_FIRST {
+            (x0, x1) = self.low.pair(s, x0, x1);
+            (x2, x3) = self.low.pair(s, x2, x3);
+        }
+        (x0, x2) = self.high.pair(s, x0, x2);
+        (x1, x3) = self.high.pair(s, x1, x3);
+        if !LOW_FIRST {
+            (x0, x1) = self.low.pair(s, x0, x1);
+            (x2, x3) = self.low.pair(s, x2, x3);
+        }
+        [x0, x1, x2, x3]
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: [S::V; 2]) -> [S::V; 2] {
+        // The low qubit is bit 0: each vector holds one of its pairs.
+        let [mut v0, mut v1] = v;
+        if LOW_FIRST {
+            (v0, v1) = (self.low.packed(s, v0), self.low.packed(s, v1));
+        }
+        (v0, v1) = self.high.pair(s, v0, v1);
+        if !LOW_FIRST {
+            (v0, v1) = (self.low.packed(s, v0), self.low.packed(s, v1));
+        }
+        [v0, v1]
+    }
+}
+
+/// Multiplies every amplitude of `x` by `c`.
+#[inline(always)]
+fn scale<S: Lanes>(s: S, x: &mut [f64], c: Coef<S::V>) {
+    for v in x.chunks_exact_mut(4) {
+        s.store(v, cmul(s, c, s.load(v)));
+    }
+}
+
+/// `diag(d0, d1)` on qubit `q`; a unit `d0` (phase gates) leaves the first halves untouched.
+#[inline(always)]
+fn diag_1q<S: Lanes>(s: S, amps: &mut [Complex64], q: usize, d: &[Complex64; 2]) {
+    let x = as_f64(amps);
+    if q == 0 {
+        // Each vector is [bit clear, bit set]: one coefficient per lane.
+        scale(s, x, coef2(s, d[0], d[1]));
+        return;
+    }
+    let half = 2usize << q;
+    let skip_lo = d[0] == Complex64::new(1.0, 0.0);
+    let (c0, c1) = (coef(s, d[0]), coef(s, d[1]));
+    for block in x.chunks_exact_mut(2 * half) {
+        let (lo, hi) = block.split_at_mut(half);
+        if !skip_lo {
+            scale(s, lo, c0);
+        }
+        scale(s, hi, c1);
+    }
+}
+
+/// Multiplies each amplitude by `lo[i & (2^bits - 1)] * hi[i >> bits]`. The `lo` table is read
+/// two entries (one vector) at a time in step with the amplitudes.
+#[inline(always)]
+fn diag<S: Lanes>(s: S, amps: &mut [Complex64], bits: usize, lo: &[Complex64], hi: &[Complex64]) {
+    let t: &[f64] = bytemuck::cast_slice(lo);
+    for (h, chunk) in amps.chunks_mut(1 << bits).enumerate() {
+        let x = as_f64(chunk);
+        let factor = hi.get(h).map(|&z| coef(s, z));
+        match (lo.is_empty(), factor) {
+            (true, None) => {}
+            (true, Some(c)) => scale(s, x, c),
+            (false, None) => {
+                for (v, d) in x.chunks_exact_mut(4).zip(t.chunks_exact(4)) {
+                    s.store(v, cmul_packed(s, s.load(d), s.load(v)));
+                }
+            }
+            (false, Some(c)) => {
+                for (v, d) in x.chunks_exact_mut(4).zip(t.chunks_exact(4)) {
+                    let d = cmul(s, c, s.load(d));
+                    s.store(v, cmul_packed(s, d, s.load(v)));
+                }
+            }
+        }
+    }
+}
+
+/// What a two-qubit kernel does to one group of four amplitudes (target bits `00, 01, 10, 11`,
+/// bit 0 = the lower position), two groups at a time.
+trait QuadOp<S: Lanes> {
+    /// Lower target position >= 1: `x[k]` holds member `k` of two consecutive groups.
+    fn quad(&self, s: S, x: [S::V; 4]) -> [S::V; 4];
+    /// Lower target at position 0: `v[0] = [x0, x1]`, `v[1] = [x2, x3]` of one group.
+    fn packed(&self, s: S, v: [S::V; 2]) -> [S::V; 2];
+}
+
+/// A dense 4x4 matrix on positions `q0 != q1` (bit 0 of its index = `q0`) where every bit of
+/// `cmask` is set. The pair is ordered so that bit 0 is the lower position (swapping the roles of
+/// the qubits exchanges matrix indices 1 and 2); matrices that only couple `00 <-> 11` and
+/// `01 <-> 10` (XX, YY and XY couplings) take the two-term kernel.
+#[inline(always)]
+fn dense_2q<S: Lanes>(
+    s: S,
+    amps: &mut [Complex64],
+    q0: usize,
+    q1: usize,
+    cmask: usize,
+    m: &[Complex64],
+) {
+    let swap_bits = |k: usize| ((k & 1) << 1) | ((k >> 1) & 1);
+    let m: [Complex64; 16] = if q0 < q1 {
+        std::array::from_fn(|e| m[e])
+    } else {
+        std::array::from_fn(|e| m[4 * swap_bits(e / 4) + swap_bits(e % 4)])
+    };
+    let (l, h) = (q0.min(q1), q0.max(q1));
+    let zero = Complex64::new(0.0, 0.0);
+    let x_pairs = (0..16).all(|e| matches!((e / 4) ^ (e % 4), 0 | 3) || m[e] == zero);
+    if x_pairs {
+        for_quads(s, amps, l, h, cmask, &XPairs4x4::new(s, &m));
+    } else {
+        for_quads(s, amps, l, h, cmask, &Dense4x4::new(s, &m));
+    }
+}
+
+/// Applies `op` to every group of four amplitudes differing in bits `l < h` whose index has every
+/// bit of `cmask` set.
+///
+/// For `l >= 1`, blocks of `2^(h+1)` split in half and each half into blocks of `2^(l+1)` split in
+/// half give the four members of every group as four equally long contiguous runs, walked in
+/// step (`quad`). For `l = 0` a vector holds members `(0, 1)` or `(2, 3)` of one group (`packed`).
+/// Controls other than bit 0 are constant over a vector (two consecutive indices); a control on
+/// bit 0 is blended in for the second lane.
+#[inline(always)]
+fn for_quads<S: Lanes, O: QuadOp<S>>(
+    s: S,
+    amps: &mut [Complex64],
+    l: usize,
+    h: usize,
+    cmask: usize,
+    op: &O,
+) {
+    if cmask == 0 {
+        quads::<S, O, false>(s, amps, l, h, 0, op);
+    } else {
+        quads::<S, O, true>(s, amps, l, h, cmask, op);
+    }
+}
+
+#[inline(always)]
+fn quads<S: Lanes, O: QuadOp<S>, const CONTROLLED: bool>(
+    s: S,
+    amps: &mut [Complex64],
+    l: usize,
+    h: usize,
+    cmask: usize,
+    op: &O,
+) {
+    let x = as_f64(amps);
+    let (half_l, half_h) = (2usize << l, 2usize << h); // doubles
+    let vector_mask = cmask & !1; // the controls that are constant over a vector
+    for (k, block) in x.chunks_exact_mut(2 * half_h).enumerate() {
+        let (b0, b1) = block.split_at_mut(half_h);
+        if l == 0 {
+            for w in 0..half_h / 4 {
+                if CONTROLLED && ((k << (h + 1)) + 2 * w) & cmask != cmask {
+                    continue;
+                }
+                let j = 4 * w;
+                let (u, v) = (&mut b0[j..j + 4], &mut b1[j..j + 4]);
+                let [nu, nv] = op.packed(s, [s.load(u), s.load(v)]);
+                s.store(u, nu);
+                s.store(v, nv);
+            }
+            continue;
+        }
+        let sub = b0.chunks_exact_mut(2 * half_l).zip(b1.chunks_exact_mut(2 * half_l));
+        for (m, (s0, s1)) in sub.enumerate() {
+            let (x0, x1) = s0.split_at_mut(half_l);
+            let (x2, x3) = s1.split_at_mut(half_l);
+            let base = (k << (h + 1)) + (m << (l + 1));
+            // Indexed rather than a zip of four iterators, whose constructor is not always inlined.
+            for v in 0..half_l / 4 {
+                if CONTROLLED && (base + 2 * v) & vector_mask != vector_mask {
+                    continue;
+                }
+                let j = 4 * v;
+                let (a, b) = (&mut x0[j..j + 4], &mut x1[j..j + 4]);
+                let (c, d) = (&mut x2[j..j + 4], &mut x3[j..j + 4]);
+                let old = [s.load(a), s.load(b), s.load(c), s.load(d)];
+                let mut new = op.quad(s, old);
+                if CONTROLLED && cmask & 1 == 1 {
+                    // Only the second amplitude of each vector has bit 0 set.
+                    new = [
+                        s.blend_halves(old[0], new[0]),
+                        s.blend_halves(old[1], new[1]),
+                        s.blend_halves(old[2], new[2]),
+                        s.blend_halves(old[3], new[3]),
+                    ];
+                }
+                s.store(a, new[0]);
+                s.store(b, new[1]);
+                s.store(c, new[2]);
+                s.store(d, new[3]);
+            }
+        }
+    }
+}
+
+/// A general 4x4 matrix: every output is a four-term complex dot product.
+struct Dense4x4<V> {
+    /// Row `r`: the entries `m[r][c]`, broadcast.
+    rows: [[Coef<V>; 4]; 4],
+    /// For `packed`, output vector `R` (rows `2R`, `2R + 1`) from inputs `[v0, swap(v0), v1,
+    /// swap(v1)]`: lane `L` of input `2C + S` holds member `2C + (L ^ S)`, so its coefficient is
+    /// `m[2R + L][2C + (L ^ S)]`.
+    packed: [[Coef<V>; 4]; 2],
+}
+
+impl<V> Dense4x4<V> {
+    #[inline(always)]
+    fn new<S: Lanes<V = V>>(s: S, m: &[Complex64; 16]) -> Self {
+        let at = |r: usize, c: usize| m[4 * r + c];
+        Dense4x4 {
+            rows: std::array::from_fn(|r| std::array::from_fn(|c| coef(s, at(r, c)))),
+            packed: std::array::from_fn(|big_r| {
+                std::array::from_fn(|input| {
+                    let (c, swapped) = (input / 2, input % 2);
+                    let lane = |l: usize| at(2 * big_r + l, 2 * c + (l ^ swapped));
+                    coef2(s, lane(0), lane(1))
+                })
+            }),
+        }
+    }
+}
+
+impl<S: Lanes> QuadOp<S> for Dense4x4<S::V> {
+    #[inline(always)]
+    fn quad(&self, s: S, x: [S::V; 4]) -> [S::V; 4] {
+        let xs = [s.swap_re_im(x[0]), s.swap_re_im(x[1]), s.swap_re_im(x[2]), s.swap_re_im(x[3])];
+        let rows = &self.rows;
+        [
+            cdot(s, &rows[0], &x, &xs),
+            cdot(s, &rows[1], &x, &xs),
+            cdot(s, &rows[2], &x, &xs),
+            cdot(s, &rows[3], &x, &xs),
+        ]
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: [S::V; 2]) -> [S::V; 2] {
+        let y = [v[0], s.swap_halves(v[0]), v[1], s.swap_halves(v[1])];
+        let ys = [s.swap_re_im(y[0]), s.swap_re_im(y[1]), s.swap_re_im(y[2]), s.swap_re_im(y[3])];
+        [cdot(s, &self.packed[0], &y, &ys), cdot(s, &self.packed[1], &y, &ys)]
+    }
+}
+
+/// A 4x4 matrix that only couples members `0 <-> 3` and `1 <-> 2` (`rxx`, `ryy`, their
+/// products): two interleaved 2x2 problems, two terms per output.
+struct XPairs4x4<V> {
+    /// Output `r` from its two inputs in ascending order: `[m00, m03]` and `[m30, m33]` on
+    /// `(x0, x3)`, `[m11, m12]` and `[m21, m22]` on `(x1, x2)`.
+    rows: [[Coef<V>; 2]; 4],
+    /// For `packed`: `[r0, r1] = [m00 | m11] v0 + [m03 | m12] swap(v1)` and
+    /// `[r2, r3] = [m22 | m33] v1 + [m21 | m30] swap(v0)`.
+    packed: [[Coef<V>; 2]; 2],
+}
+
+impl<V> XPairs4x4<V> {
+    #[inline(always)]
+    fn new<S: Lanes<V = V>>(s: S, m: &[Complex64; 16]) -> Self {
+        let at = |r: usize, c: usize| m[4 * r + c];
+        XPairs4x4 {
+            rows: std::array::from_fn(|r| {
+                let (c0, c1) = if r == 0 || r == 3 { (0, 3) } else { (1, 2) };
+                [coef(s, at(r, c0)), coef(s, at(r, c1))]
+            }),
+            packed: [
+                [coef2(s, at(0, 0), at(1, 1)), coef2(s, at(0, 3), at(1, 2))],
+                [coef2(s, at(2, 2), at(3, 3)), coef2(s, at(2, 1), at(3, 0))],
+            ],
+        }
+    }
+}
+
+impl<S: Lanes> QuadOp<S> for XPairs4x4<S::V> {
+    #[inline(always)]
+    fn quad(&self, s: S, x: [S::V; 4]) -> [S::V; 4] {
+        let xs = [s.swap_re_im(x[0]), s.swap_re_im(x[1]), s.swap_re_im(x[2]), s.swap_re_im(x[3])];
+        let (outer, inner) = ([x[0], x[3]], [x[1], x[2]]);
+        let (outer_s, inner_s) = ([xs[0], xs[3]], [xs[1], xs[2]]);
+        let c = &self.rows;
+        [
+            cdot(s, &c[0], &outer, &outer_s),
+            cdot(s, &c[1], &inner, &inner_s),
+            cdot(s, &c[2], &inner, &inner_s),
+            cdot(s, &c[3], &outer, &outer_s),
+        ]
+    }
+    #[inline(always)]
+    fn packed(&self, s: S, v: [S::V; 2]) -> [S::V; 2] {
+        let (w0, w1) = (s.swap_halves(v[0]), s.swap_halves(v[1]));
+        let (y0, y1) = ([v[0], w1], [v[1], w0]);
+        let ys0 = [s.swap_re_im(y0[0]), s.swap_re_im(y0[1])];
+        let ys1 = [s.swap_re_im(y1[0]), s.swap_re_im(y1[1])];
+        [cdot(s, &self.packed[0], &y0, &ys0), cdot(s, &self.packed[1], &y1, &ys1)]
     }
 }
 
@@ -194,107 +756,6 @@ fn matrix_element_1q_with(
     acc[0] + acc[1]
 }
 
-/// `a * b + c`, fused when compiled for FMA.
-#[inline(always)]
-fn fma<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FMA { a.mul_add(b, c) } else { a * b + c }
-}
-
-/// Views amplitudes as interleaved `re, im` doubles.
-#[inline(always)]
-fn as_f64(amps: &mut [Complex64]) -> &mut [f64] {
-    bytemuck::cast_slice_mut(amps)
-}
-
-/// Real 2x2 on qubit `q`. For `q >= 1` the two halves of each block are contiguous runs of equal
-/// length, and since the matrix is real, re and im lanes are treated alike: a plain vector loop.
-#[inline(always)]
-fn real_1q<const FMA: bool>(amps: &mut [Complex64], q: usize, m: &[f64; 4]) {
-    let [m00, m01, m10, m11] = *m;
-    let x = as_f64(amps);
-    if q == 0 {
-        for g in x.chunks_exact_mut(4) {
-            let (ar, ai, br, bi) = (g[0], g[1], g[2], g[3]);
-            g[0] = fma::<FMA>(m00, ar, m01 * br);
-            g[1] = fma::<FMA>(m00, ai, m01 * bi);
-            g[2] = fma::<FMA>(m10, ar, m11 * br);
-            g[3] = fma::<FMA>(m10, ai, m11 * bi);
-        }
-        return;
-    }
-    let half = 2usize << q;
-    for block in x.chunks_exact_mut(2 * half) {
-        let (lo, hi) = block.split_at_mut(half);
-        for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
-            for l in 0..4 {
-                let (u, v) = (a[l], b[l]);
-                a[l] = fma::<FMA>(m00, u, m01 * v);
-                b[l] = fma::<FMA>(m10, u, m11 * v);
-            }
-        }
-    }
-}
-
-/// `m * x` for two complex numbers packed as `[re0, im0, re1, im1]`, with `m = mr + i mi`:
-/// `mr * x + mi * [-im0, re0, -im1, re1]`.
-#[inline(always)]
-fn cmul2<const FMA: bool>(mr: f64, mi: f64, x: &[f64; 4]) -> [f64; 4] {
-    let swapped = [-x[1], x[0], -x[3], x[2]];
-    std::array::from_fn(|l| fma::<FMA>(mr, x[l], mi * swapped[l]))
-}
-
-/// Complex 2x2 on qubit `q`.
-#[inline(always)]
-fn dense_1q<const FMA: bool>(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
-    if q == 0 {
-        for pair in amps.chunks_exact_mut(2) {
-            let (a, b) = (pair[0], pair[1]);
-            pair[0] = m[0] * a + m[1] * b;
-            pair[1] = m[2] * a + m[3] * b;
-        }
-        return;
-    }
-    let x = as_f64(amps);
-    let half = 2usize << q;
-    for block in x.chunks_exact_mut(2 * half) {
-        let (lo, hi) = block.split_at_mut(half);
-        for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
-            let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
-            let v: [f64; 4] = [b[0], b[1], b[2], b[3]];
-            let (p, r) = (cmul2::<FMA>(m[0].re, m[0].im, &u), cmul2::<FMA>(m[1].re, m[1].im, &v));
-            let (s, t) = (cmul2::<FMA>(m[2].re, m[2].im, &u), cmul2::<FMA>(m[3].re, m[3].im, &v));
-            for l in 0..4 {
-                a[l] = p[l] + r[l];
-                b[l] = s[l] + t[l];
-            }
-        }
-    }
-}
-
-/// Dense 4x4 on qubits `q0`, `q1`. The groups of four amplitudes that differ only in those bits
-/// are walked with three nested loops over the blocks of the higher and the lower bit, so the
-/// innermost index runs over contiguous amplitudes. (Written out rather than through a closure,
-/// which the compiler may leave un-inlined and so outside the AVX2 build.)
-#[inline(always)]
-fn dense_2q(amps: &mut [Complex64], q0: usize, q1: usize, m: &[Complex64; 16]) {
-    let (lo, hi) = (q0.min(q1), q0.max(q1));
-    let (b0, b1) = (1usize << q0, 1usize << q1);
-    for outer in (0..amps.len()).step_by(2 << hi) {
-        for middle in (outer..outer + (1 << hi)).step_by(2 << lo) {
-            for i in middle..middle + (1 << lo) {
-                let idx = [i, i | b0, i | b1, i | b0 | b1];
-                let v = [amps[idx[0]], amps[idx[1]], amps[idx[2]], amps[idx[3]]];
-                for r in 0..4 {
-                    amps[idx[r]] = m[4 * r] * v[0]
-                        + m[4 * r + 1] * v[1]
-                        + m[4 * r + 2] * v[2]
-                        + m[4 * r + 3] * v[3];
-                }
-            }
-        }
-    }
-}
-
 /// The two-qubit version of [`adjoint_run_1q`]: `<lambda| G_j |phi>` for every 4x4 generator,
 /// then `undo` on both vectors, in one pass.
 pub(crate) fn adjoint_run_2q(
@@ -366,102 +827,12 @@ fn adjoint_run_2q_with(
     acc
 }
 
-/// `diag(d0, d1)` on qubit `q`; a unit `d0` (phase gates) is skipped.
-#[inline(always)]
-fn diag_1q(amps: &mut [Complex64], q: usize, d: &[Complex64; 2]) {
-    let half = 1usize << q;
-    let skip_lo = d[0] == Complex64::new(1.0, 0.0);
-    for block in amps.chunks_exact_mut(2 * half) {
-        let (lo, hi) = block.split_at_mut(half);
-        if !skip_lo {
-            lo.iter_mut().for_each(|a| *a *= d[0]);
-        }
-        hi.iter_mut().for_each(|a| *a *= d[1]);
-    }
-}
-
-/// Multiplies each amplitude by `lo[i & (2^bits - 1)] * hi[i >> bits]`.
-#[inline(always)]
-fn diag<const FMA: bool>(amps: &mut [Complex64], bits: usize, lo: &[Complex64], hi: &[Complex64]) {
-    let block = 1usize << bits;
-    for (h, chunk) in amps.chunks_mut(block).enumerate() {
-        let scale = hi.get(h).copied();
-        if lo.is_empty() {
-            if let Some(s) = scale {
-                chunk.iter_mut().for_each(|a| *a *= s);
-            }
-            continue;
-        }
-        let x = as_f64(chunk);
-        let t: &[f64] = bytemuck::cast_slice(lo);
-        match scale {
-            None => {
-                for (a, d) in x.chunks_exact_mut(4).zip(t.chunks_exact(4)) {
-                    let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
-                    let swapped = [-u[1], u[0], -u[3], u[2]];
-                    let dr = [d[0], d[0], d[2], d[2]];
-                    let di = [d[1], d[1], d[3], d[3]];
-                    for l in 0..4 {
-                        a[l] = fma::<FMA>(dr[l], u[l], di[l] * swapped[l]);
-                    }
-                }
-            }
-            Some(s) => {
-                for (a, d) in chunk_pairs(x, t) {
-                    // (d * s) * a, with d * s formed per pair of amplitudes.
-                    let d0 = Complex64::new(d[0], d[1]) * s;
-                    let d1 = Complex64::new(d[2], d[3]) * s;
-                    let u: [f64; 4] = [a[0], a[1], a[2], a[3]];
-                    let swapped = [-u[1], u[0], -u[3], u[2]];
-                    let dr = [d0.re, d0.re, d1.re, d1.re];
-                    let di = [d0.im, d0.im, d1.im, d1.im];
-                    for l in 0..4 {
-                        a[l] = fma::<FMA>(dr[l], u[l], di[l] * swapped[l]);
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[inline(always)]
-fn chunk_pairs<'a>(
-    x: &'a mut [f64],
-    t: &'a [f64],
-) -> impl Iterator<Item = (&'a mut [f64], &'a [f64])> {
-    x.chunks_exact_mut(4).zip(t.chunks_exact(4))
-}
-
 /// Diagonal over arbitrary positions: the slow general case (mixed factors).
 #[inline(always)]
 fn diag_k(amps: &mut [Complex64], qubits: &[usize], table: &[Complex64]) {
     for (i, a) in amps.iter_mut().enumerate() {
         let j: usize = qubits.iter().enumerate().map(|(l, &q)| ((i >> q) & 1) << l).sum();
         *a *= table[j];
-    }
-}
-
-/// Controlled X: swaps the halves of each `2^(t+1)` block where the controls are set. Controls
-/// above `t` are constant over a block and checked once; controls below are checked per pair.
-#[inline(always)]
-fn flip(amps: &mut [Complex64], cmask: usize, t: usize) {
-    let half = 1usize << t;
-    let (above, below) = (cmask & !((half << 1) - 1), cmask & (half - 1));
-    for (k, block) in amps.chunks_exact_mut(2 * half).enumerate() {
-        let base = k * 2 * half;
-        if base & above != above {
-            continue;
-        }
-        let (lo, hi) = block.split_at_mut(half);
-        if below == 0 {
-            lo.swap_with_slice(hi);
-        } else {
-            for j in 0..half {
-                if j & below == below {
-                    std::mem::swap(&mut lo[j], &mut hi[j]);
-                }
-            }
-        }
     }
 }
 
@@ -480,31 +851,20 @@ fn swap(amps: &mut [Complex64], cmask: usize, a: usize, b: usize) {
     }
 }
 
-/// Affine bit permutation: scatter into `scratch`, then copy back.
+/// Affine bit permutation from `src` into `dst`: `dst[lo[l] ^ hi[h]] = src[h 2^lo_bits + l]`.
 #[inline(always)]
-fn perm(
-    amps: &mut [Complex64],
-    lo_bits: usize,
-    lo: &[u32],
-    hi: &[u32],
-    scratch: &mut Vec<Complex64>,
-) {
-    scratch.resize(amps.len(), Complex64::new(0.0, 0.0));
-    let block = 1usize << lo_bits;
-    for (h, chunk) in amps.chunks_exact(block).enumerate() {
-        let base = hi[h];
-        for (l, a) in chunk.iter().enumerate() {
-            scratch[(base ^ lo[l]) as usize] = *a;
+fn scatter(src: &[Complex64], dst: &mut [Complex64], lo_bits: usize, lo: &[u32], hi: &[u32]) {
+    for (chunk, &base) in src.chunks_exact(1 << lo_bits).zip(hi) {
+        for (a, &l) in chunk.iter().zip(lo) {
+            dst[(base ^ l) as usize] = *a;
         }
     }
-    amps.copy_from_slice(scratch);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::Matrix;
-    use crate::state::apply_matrix_reference;
+    use crate::kernels::apply_controlled_kq;
 
     fn state(n: usize) -> Vec<Complex64> {
         (0..1usize << n)
@@ -512,74 +872,186 @@ mod tests {
             .collect()
     }
 
-    fn close(a: &[Complex64], b: &[Complex64]) -> bool {
-        a.iter().zip(b).all(|(x, y)| (x - y).norm() < 1e-12)
+    fn c(re: f64, im: f64) -> Complex64 {
+        Complex64::new(re, im)
     }
 
+    /// Runs `kernel` on `state(n)` through every implementation available here (portable, and
+    /// AVX2 when the CPU has it) and checks each against the general dense kernel applying `m` on
+    /// `targets` where `cmask` is set.
+    fn check(n: usize, kernel: Kernel, targets: &[usize], cmask: usize, m: &[Complex64]) {
+        let mut expected = state(n);
+        apply_controlled_kq(&mut expected, targets, cmask, m);
+        let mut results = Vec::new();
+        let mut portable = state(n);
+        run_program_with(Portable, &mut portable, std::slice::from_ref(&kernel), &mut Vec::new());
+        results.push(("portable", portable));
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = Avx2::detect() {
+            let mut fast = state(n);
+            // SAFETY: `s` proves the CPU has AVX2 and FMA.
+            unsafe {
+                run_program_avx2(s, &mut fast, std::slice::from_ref(&kernel), &mut Vec::new())
+            };
+            results.push(("avx2", fast));
+        }
+        for (name, got) in results {
+            let worst = got.iter().zip(&expected).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+            assert!(worst < 1e-12, "{name}: {kernel:?} deviates by {worst:e}");
+        }
+    }
+
+    const N: usize = 6;
+
     #[test]
-    fn kernels_agree_with_the_reference_matrix_application() {
-        let n = 6;
-        let c = |re: f64, im: f64| Complex64::new(re, im);
+    fn single_qubit_kernels_agree_with_the_reference_on_every_qubit() {
         let m1 = [c(0.6, 0.1), c(-0.3, 0.7), c(0.2, -0.5), c(0.9, 0.4)];
         let r1 = [0.6, -0.8, 0.8, 0.6];
-        for q in 0..n {
-            for (kernel, matrix) in [
-                (Kernel::Dense1 { q, m: m1 }, Matrix::new(1, m1.to_vec()).unwrap()),
-                (
-                    Kernel::Real1 { q, m: r1 },
-                    Matrix::new(1, r1.iter().map(|&x| c(x, 0.0)).collect()).unwrap(),
-                ),
-                (
-                    Kernel::Flip { cmask: 0, t: q },
-                    Matrix::new(1, vec![c(0., 0.), c(1., 0.), c(1., 0.), c(0., 0.)]).unwrap(),
-                ),
-            ] {
-                let mut fast = state(n);
-                run_program(&mut fast, &[kernel], &mut Vec::new());
-                let mut slow = state(n);
-                apply_matrix_reference(&mut slow, &[q], &matrix);
-                assert!(close(&fast, &slow), "q={q}");
+        let x = [c(0., 0.), c(1., 0.), c(1., 0.), c(0., 0.)];
+        for q in 0..N {
+            check(N, Kernel::Dense1 { q, m: m1 }, &[q], 0, &m1);
+            check(N, Kernel::Real1 { q, m: r1 }, &[q], 0, &r1.map(|v| c(v, 0.0)));
+            check(N, Kernel::Flip { cmask: 0, t: q }, &[q], 0, &x);
+            for d in [[c(0.6, 0.8), c(0.0, -1.0)], [c(1.0, 0.0), c(0.28, 0.96)]] {
+                let m = [d[0], c(0., 0.), c(0., 0.), d[1]];
+                check(N, Kernel::Diag1 { q, d }, &[q], 0, &m);
+            }
+        }
+    }
+
+    /// Controls above, below and on bit 0 of the target, alone and together.
+    #[test]
+    fn controlled_single_qubit_kernels_agree_with_the_reference() {
+        let m1 = [c(0.6, 0.1), c(-0.3, 0.7), c(0.2, -0.5), c(0.9, 0.4)];
+        let x = [c(0., 0.), c(1., 0.), c(1., 0.), c(0., 0.)];
+        for t in 0..N {
+            for cmask in 1usize..1 << N {
+                if cmask & (1 << t) != 0 || cmask.count_ones() > 2 {
+                    continue;
+                }
+                check(N, Kernel::Flip { cmask, t }, &[t], cmask, &x);
+                let dense = Kernel::Dense { cmask, targets: vec![t], m: m1.to_vec().into() };
+                check(N, dense, &[t], cmask, &m1);
             }
         }
     }
 
     #[test]
-    fn dense_2q_agrees_with_the_reference_on_every_pair_order() {
-        let n = 5;
-        let m: Vec<Complex64> = (0..16)
-            .map(|i| Complex64::new((i as f64 * 0.3).sin(), (i as f64 * 0.7).cos()))
+    fn two_qubit_kernels_agree_with_the_reference_on_every_pair_order() {
+        let dense: Vec<Complex64> =
+            (0..16).map(|i| c((i as f64 * 0.3).sin(), (i as f64 * 0.7).cos())).collect();
+        // Only 00 <-> 11 and 01 <-> 10 coupled, as in rxx * ryy.
+        let xy: Vec<Complex64> = (0..16)
+            .map(|e| if matches!((e / 4) ^ (e % 4), 0 | 3) { dense[e] } else { c(0., 0.) })
             .collect();
-        let matrix = Matrix::new(2, m.clone()).unwrap();
-        for q0 in 0..n {
-            for q1 in 0..n {
+        for q0 in 0..N {
+            for q1 in 0..N {
                 if q0 == q1 {
                     continue;
                 }
-                let mut fast = state(n);
-                let boxed: Box<[Complex64; 16]> = Box::new(m.clone().try_into().unwrap());
-                run_program(&mut fast, &[Kernel::Dense2 { q0, q1, m: boxed }], &mut Vec::new());
-                let mut slow = state(n);
-                apply_matrix_reference(&mut slow, &[q0, q1], &matrix);
-                assert!(close(&fast, &slow), "q0={q0} q1={q1}");
+                for m in [&dense, &xy] {
+                    let boxed: Box<[Complex64; 16]> = Box::new(m.clone().try_into().unwrap());
+                    check(N, Kernel::Dense2 { q0, q1, m: boxed }, &[q0, q1], 0, m);
+                    let others = ((1usize << N) - 1) & !(1 << q0) & !(1 << q1);
+                    for cmask in [others & 1, others & (1 << 5), others & 0b100101] {
+                        let k = Kernel::Dense { cmask, targets: vec![q0, q1], m: m[..].into() };
+                        check(N, k, &[q0, q1], cmask, m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A permutation kernel for the affine map `i -> A i ^ b` (`cols` = the columns of `A`).
+    fn perm_kernel(cols: &[u32], constant: u32, lo_bits: usize) -> Kernel {
+        let span = |range: std::ops::Range<usize>, base: u32| -> Arc<[u32]> {
+            (0..1usize << range.len())
+                .map(|x| {
+                    (0..range.len())
+                        .filter(|l| (x >> l) & 1 == 1)
+                        .fold(base, |acc, l| acc ^ cols[range.start + l])
+                })
+                .collect()
+        };
+        Kernel::Perm { lo_bits, lo: span(0..lo_bits, 0), hi: span(lo_bits..cols.len(), constant) }
+    }
+
+    /// Programs mixing permutations (the state moves between the buffers) with single-qubit
+    /// kernels in a row (applied in shared passes) agree with applying each kernel by itself.
+    #[test]
+    fn programs_with_permutations_and_paired_kernels_agree_with_one_by_one() {
+        let m1 = [c(0.6, 0.1), c(-0.3, 0.7), c(0.2, -0.5), c(0.9, 0.4)];
+        let r1 = [0.6, -0.8, 0.8, 0.6];
+        // The CNOT chain 0 -> 1 -> ... -> 5 (prefix XOR), then an X on qubit 2.
+        let chain: Vec<u32> = (0..N).map(|k| ((1u32 << N) - 1) & !((1u32 << k) - 1)).collect();
+        let perm = perm_kernel(&chain, 0b100, 3);
+        let reference = |amps: &mut Vec<Complex64>, kernel: &Kernel| match kernel {
+            Kernel::Real1 { q, m } => {
+                apply_controlled_kq(amps, &[*q], 0, &m.map(|v| c(v, 0.0)));
+            }
+            Kernel::Dense1 { q, m } => apply_controlled_kq(amps, &[*q], 0, m),
+            Kernel::Perm { lo_bits, lo, hi } => {
+                let mut out = vec![c(0., 0.); amps.len()];
+                for (i, a) in amps.iter().enumerate() {
+                    out[(lo[i & ((1 << lo_bits) - 1)] ^ hi[i >> lo_bits]) as usize] = *a;
+                }
+                *amps = out;
+            }
+            _ => unreachable!(),
+        };
+        let programs: Vec<Vec<Kernel>> = vec![
+            vec![Kernel::Real1 { q: 0, m: r1 }, Kernel::Dense1 { q: 3, m: m1 }],
+            vec![Kernel::Dense1 { q: 5, m: m1 }, Kernel::Real1 { q: 0, m: r1 }],
+            vec![Kernel::Dense1 { q: 2, m: m1 }, Kernel::Dense1 { q: 1, m: m1 }],
+            vec![
+                Kernel::Real1 { q: 4, m: r1 },
+                Kernel::Real1 { q: 1, m: r1 },
+                perm.clone(),
+                Kernel::Real1 { q: 2, m: r1 },
+                perm.clone(),
+                Kernel::Dense1 { q: 0, m: m1 },
+                perm.clone(),
+                Kernel::Real1 { q: 0, m: r1 },
+                Kernel::Real1 { q: 5, m: r1 },
+                Kernel::Real1 { q: 3, m: r1 },
+            ],
+        ];
+        for program in programs {
+            let mut expected = state(N);
+            program.iter().for_each(|k| reference(&mut expected, k));
+            let mut got = state(N);
+            run_program(&mut got, &program, &mut Vec::new());
+            let mut portable = state(N);
+            run_program_with(Portable, &mut portable, &program, &mut Vec::new());
+            for result in [got, portable] {
+                let worst =
+                    result.iter().zip(&expected).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
+                assert!(worst < 1e-12, "{program:?} deviates by {worst:e}");
             }
         }
     }
 
     #[test]
     fn diag_with_both_tables_multiplies_both_factors() {
-        let n = 5;
         let lo: Vec<Complex64> =
             (0..8).map(|i| Complex64::from_polar(1.0, i as f64 * 0.3)).collect();
         let hi: Vec<Complex64> =
-            (0..4).map(|i| Complex64::from_polar(1.0, -(i as f64) * 0.7)).collect();
-        let mut fast = state(n);
-        run_program(
-            &mut fast,
-            &[Kernel::Diag { bits: 3, lo: lo.clone(), hi: hi.clone() }],
-            &mut Vec::new(),
-        );
-        let expected: Vec<Complex64> =
-            state(n).iter().enumerate().map(|(i, a)| a * lo[i & 7] * hi[i >> 3]).collect();
-        assert!(close(&fast, &expected));
+            (0..8).map(|i| Complex64::from_polar(1.0, -(i as f64) * 0.7)).collect();
+        let full = |lo: &[Complex64], hi: &[Complex64]| -> Vec<Complex64> {
+            (0..1usize << N)
+                .map(|i| {
+                    let l = lo.get(i & 7).copied().unwrap_or(c(1., 0.));
+                    l * hi.get(i >> 3).copied().unwrap_or(c(1., 0.))
+                })
+                .collect()
+        };
+        for (lo, hi) in [(lo.clone(), hi.clone()), (lo.clone(), vec![]), (vec![], hi.clone())] {
+            let table = full(&lo, &hi);
+            let m: Vec<Complex64> = (0..1usize << (2 * N))
+                .map(|e| if e >> N == e & ((1 << N) - 1) { table[e >> N] } else { c(0., 0.) })
+                .collect();
+            let targets: Vec<usize> = (0..N).collect();
+            check(N, Kernel::Diag { bits: 3, lo, hi }, &targets, 0, &m);
+        }
     }
 }
