@@ -18,10 +18,10 @@ use qansatz_mps::born::{BornConfig, GradientMode, bars_and_stripes, train};
 #[command(version, about)]
 struct Args {
     /// Ansatz layers (the staircase: a block on every qubit, then a CNOT chain).
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 8)]
     layers: usize,
     /// Adam steps.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 1000)]
     steps: usize,
     /// Adam learning rate.
     #[arg(long, default_value_t = 0.1)]
