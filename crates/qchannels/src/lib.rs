@@ -10,7 +10,8 @@
 //!   [`readout::ReadoutError`];
 //! - exact application to a `DensityMatrix` on `k` of `n` qubits (a `2k`-qubit superoperator on
 //!   the vectorised state, never a `4^n x 4^n` matrix), and noisy circuits with a
-//!   [`noise_model::NoiseModel`];
+//!   [`noise_model::NoiseModel`]; single-qubit Pauli channels on many qubits (a local
+//!   depolarizing step) take a dedicated kernel, a few cache-blocked passes over the matrix;
 //! - [`trajectory`]: unravellings on a `StateVector` with the caller's RNG, including both
 //!   depolarizing unravellings (Pauli kicks, measure-and-reprepare);
 //! - diffusion [`schedule::Schedule`]s: linear, cosine, custom; `alphabar_t`; the closed-form
@@ -40,6 +41,7 @@
 
 pub mod channel;
 pub mod error;
+mod kernels;
 pub mod noise_model;
 mod pauli_basis;
 pub mod readout;
