@@ -119,6 +119,7 @@ impl Default for QuantumConfig {
                 batch: 32,
                 data_batch: 256,
                 learning_rate: 0.01,
+                final_learning_rate: 0.001,
                 loss: Loss::ChainMmd {
                     kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
                 },

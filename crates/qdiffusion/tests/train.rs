@@ -48,6 +48,7 @@ fn config(loss: Loss, iterations: usize) -> TrainConfig {
         batch: 16,
         data_batch: 32,
         learning_rate: 0.05,
+        final_learning_rate: 0.01,
         loss,
         readout: Readout::Bloch,
         init: Init::NearIdentity { scale: 0.01 },
@@ -88,16 +89,8 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     let mut uninterrupted = straight.init_state();
     straight.train(&mut uninterrupted, None, |_| {}).unwrap();
 
-    let first = Trainer::new(
-        &reverse,
-        &forward,
-        &data,
-        TrainConfig { checkpoint_every: 4, ..config(loss.clone(), 5) },
-    )
-    .unwrap();
-    let mut state = first.init_state();
-    first.train(&mut state, Some(&path), |_| {}).unwrap();
-    // The run "crashed" after 5 iterations; the checkpoint holds iteration 5 (the end of run 1).
+    // The same run "crashes" after 5 iterations, having written a checkpoint at iteration 4 and
+    // (by hand, as `train` would at its next multiple) at 5.
     let second = Trainer::new(
         &reverse,
         &forward,
@@ -105,6 +98,15 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
         TrainConfig { checkpoint_every: 4, ..config(loss.clone(), 12) },
     )
     .unwrap();
+    let mut state = second.init_state();
+    for _ in 0..5 {
+        second.step(&mut state).unwrap();
+        if state.iteration == 4 {
+            second.save_checkpoint(&path, &state).unwrap();
+        }
+    }
+    second.save_checkpoint(&path, &state).unwrap();
+    drop(state);
     let mut resumed = second.load_checkpoint(&path).unwrap();
     assert_eq!(resumed.iteration, 5);
     second.train(&mut resumed, Some(&path), |_| {}).unwrap();
@@ -147,4 +149,16 @@ fn bad_training_settings_are_errors() {
     );
     let (_, other_forward, _) = setup(5);
     assert!(Trainer::new(&reverse, &other_forward, &data, config(loss, 1)).is_err());
+}
+
+#[test]
+fn learning_rate_decays_along_a_half_cosine() {
+    let (reverse, forward, data) = setup(3);
+    let config = config(Loss::DenoisingFidelity, 11);
+    let trainer = Trainer::new(&reverse, &forward, &data, config.clone()).unwrap();
+    assert_eq!(trainer.learning_rate_at(0), config.learning_rate);
+    assert!((trainer.learning_rate_at(10) - config.final_learning_rate).abs() < 1e-15);
+    let middle = 0.5 * (config.learning_rate + config.final_learning_rate);
+    assert!((trainer.learning_rate_at(5) - middle).abs() < 1e-15);
+    assert!((1..=10).all(|k| trainer.learning_rate_at(k) < trainer.learning_rate_at(k - 1)));
 }
