@@ -20,7 +20,9 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use qansatz_mps::ansatz::{AncillaCoupling, Entangler};
 use qansatz_mps::embedding::Conditioning;
-use qdiffusion::experiment::{self, Encoding, Event, ExperimentConfig, Paths, RunOptions};
+use qdiffusion::experiment::{
+    self, Encoding, Event, ExperimentConfig, Paths, RunOptions, ShotSampling,
+};
 
 /// The workspace root, where the default data, cache and output paths live.
 fn workspace() -> PathBuf {
@@ -60,6 +62,14 @@ struct Args {
     /// Entangling layer between neighbouring qubits.
     #[arg(long, value_enum, default_value_t = EntanglerArg::Xy)]
     entangler: EntanglerArg,
+    /// Also sample the first `--shot-samples` seeds with this many shots per basis through an
+    /// ideal-sampler backend with readout mitigation (as on hardware: estimates the channel
+    /// average; about 20 ms per shot of a 12-qubit, 50-step chain).
+    #[arg(long)]
+    shots: Option<u64>,
+    /// Seeds sampled with shots.
+    #[arg(long, default_value_t = 20)]
+    shot_samples: usize,
     /// Skip the classical DDPM baseline (quantum variants only; no DDPM rows or files).
     #[arg(long)]
     no_baseline: bool,
@@ -152,6 +162,7 @@ impl Args {
             q.conditioning = Conditioning::PerStep;
         }
         c.classical_baseline = !self.no_baseline;
+        c.shots = self.shots.map(|shots| ShotSampling { shots, samples: self.shot_samples });
         c.seed = self.seed.unwrap_or(c.seed);
         c.samples = self.samples.unwrap_or(c.samples);
         c

@@ -28,6 +28,7 @@ use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::nn::train::EpochReport;
 use qdecoder::score::{Evaluator, SampleScore};
 use qdecoder::statistics::Statistics;
+use qhw_mitigation::backend::IdealBackend;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,7 @@ use crate::data::EncodedData;
 use crate::error::{Error, Result};
 use crate::features::{MmdKernel, Readout};
 use crate::forward::{ForwardProcess, NoiseKind};
+use crate::hardware::{self, ShotConfig};
 use crate::reverse::ReverseModel;
 use crate::sample;
 use crate::train::{Loss, TrainConfig, TrainState, Trainer};
@@ -166,6 +168,10 @@ pub struct ExperimentConfig {
     pub classifier: ClassifierConfig,
     /// The autoencoder of the latent encoding.
     pub autoencoder: AutoencoderConfig,
+    /// Shot-based sampling as on hardware (see [`crate::hardware`]): the first `samples` seeds
+    /// are also run through an ideal-sampler backend with `shots` shots per basis and tensored
+    /// readout mitigation, and scored beside the exact trajectories of the same seeds.
+    pub shots: Option<ShotSampling>,
     /// Train (or load) and sample the classical DDPM baseline (off for quick quantum variants).
     pub classical_baseline: bool,
     /// Samples drawn from every model (the held-out split has 2,000: FIDs compare at equal n).
@@ -182,6 +188,7 @@ impl Default for ExperimentConfig {
             ddim_steps: 50,
             classifier: ClassifierConfig::default(),
             autoencoder: AutoencoderConfig::default(),
+            shots: None,
             classical_baseline: true,
             samples: 2000,
             seed: 7,
@@ -210,8 +217,18 @@ impl ExperimentConfig {
         c.autoencoder.decoder_hidden = vec![64];
         c.autoencoder.train.epochs = 2;
         c.samples = 200;
+        c.shots = Some(ShotSampling { shots: 32, samples: 16 });
         c
     }
+}
+
+/// The shot-based sampling stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShotSampling {
+    /// Shots per sample and measurement basis (X, Y, Z).
+    pub shots: u64,
+    /// How many of the seeds (each costs `3 shots` runs of the whole chain).
+    pub samples: usize,
 }
 
 /// Where the run reads and writes.
@@ -410,6 +427,19 @@ pub fn run(
         t0.elapsed().as_secs_f64(),
     )?;
 
+    if let Some(shot) = config.shots {
+        rows.extend(shot_rows(
+            config,
+            shot,
+            &reverse,
+            &state.params,
+            &codec,
+            &evaluator,
+            &paths.out,
+            on_event,
+        )?);
+    }
+
     let classical = if config.classical_baseline {
         classical_samples(config, paths, &mnist.train, &evaluator, on_event)?
     } else {
@@ -447,6 +477,57 @@ pub fn run(
         .map_err(|e| qdecoder::Error::Encode { what: "metrics", reason: e.to_string() })?;
     qdecoder::atomic::write_atomic(&out.join("metrics.json"), text.as_bytes())?;
     Ok(metrics)
+}
+
+/// The shot-based rows: the first `shot.samples` seeds through an ideal backend (channel
+/// averages estimated from shots, mitigated), and the exact trajectories of the same seeds.
+fn shot_rows(
+    config: &ExperimentConfig,
+    shot: ShotSampling,
+    reverse: &ReverseModel,
+    params: &[f64],
+    codec: &Codec,
+    evaluator: &Evaluator,
+    out: &Path,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Vec<Row>> {
+    if config.quantum.encoding != Encoding::Latent {
+        return Err(Error::InvalidConfig {
+            reason: "shot-based sampling reads Bloch vectors: latent encoding only".into(),
+        });
+    }
+    on_event(Event::Stage("shot-based sampling (ideal backend, mitigated)"));
+    let n = shot.samples.min(config.samples);
+    let angles = hardware::seed_angles(config.quantum.qubits, n, config.seed);
+    let backend = IdealBackend::new(reverse.num_system() + reverse.num_ancillas());
+    let shot_config = ShotConfig { shots: shot.shots, seed: config.seed, ..ShotConfig::default() };
+    let t0 = Instant::now();
+    let features = hardware::estimate_bloch(&backend, reverse, params, &angles, &shot_config)?;
+    let images = codec.decode(&features)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    ImageSet::from_matrix(&images)?.write_idx(out.join("samples_quantum_shots.idx"))?;
+    let seeds = sample::seeds(config.quantum.qubits, n, config.seed)?;
+    let t0 = Instant::now();
+    let exact = sample::generate(reverse, params, &seeds, config.seed, Readout::Bloch)?;
+    let exact_images = codec.decode(&exact)?;
+    Ok(vec![
+        scored(
+            evaluator,
+            &format!("quantum, {} shots per basis, channel average (first {n} seeds)", shot.shots),
+            &images,
+            0.0,
+            false,
+            seconds,
+        )?,
+        scored(
+            evaluator,
+            &format!("quantum, exact trajectories (the same {n} seeds)"),
+            &exact_images,
+            0.0,
+            false,
+            t0.elapsed().as_secs_f64(),
+        )?,
+    ])
 }
 
 /// Trains (or loads) the DDPM baseline and draws `config.samples` images with the ancestral

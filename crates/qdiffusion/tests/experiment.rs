@@ -29,9 +29,13 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     let first = run(&config, &paths, false).unwrap();
 
     let names: Vec<&str> = first.rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 8, "{names:?}");
+    let row = |prefix: &str| first.rows.iter().position(|r| r.name.starts_with(prefix)).unwrap();
+    let (quantum, ablation, ddpm) = (row("quantum, 5 steps"), row("ablation"), row("DDPM"));
+    let shots = config.shots.unwrap();
     for row in &first.rows {
-        assert_eq!(row.score.n, config.samples, "{}", row.name);
+        let n = if row.name.contains("seeds)") { shots.samples } else { config.samples };
+        assert_eq!(row.score.n, n, "{}", row.name);
         assert!(row.score.fid.is_finite() && row.score.fid >= 0.0, "{}", row.name);
         let total: f64 = row.score.class_histogram.iter().sum();
         assert!((total - 1.0).abs() < 1e-9, "{}", row.name);
@@ -39,23 +43,26 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     // The real-data floor is far below every generated set.
     let floor = first.rows[0].score.fid;
     assert!(first.rows[2..].iter().all(|r| r.score.fid > floor));
-    assert!(!first.rows[4].loaded, "the quantum model was trained in this run");
-    assert_eq!(first.quantum_over_ablation, first.rows[4].score.fid / first.rows[5].score.fid);
+    assert!(!first.rows[quantum].loaded, "the quantum model was trained in this run");
+    let ratio = first.rows[quantum].score.fid / first.rows[ablation].score.fid;
+    assert_eq!(first.quantum_over_ablation, ratio);
 
     for name in ["quantum", "ablation", "ddpm1000", "ddim50"] {
         let set = ImageSet::read_idx(paths.out.join(format!("samples_{name}.idx"))).unwrap();
         assert_eq!(set.len(), config.samples, "{name}");
     }
+    let set = ImageSet::read_idx(paths.out.join("samples_quantum_shots.idx")).unwrap();
+    assert_eq!(set.len(), shots.samples);
     for name in ["samples_quantum.png", "samples_classical.png", "metrics.json"] {
         assert!(paths.out.join(name).metadata().unwrap().len() > 100, "{name}");
     }
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(paths.out.join("metrics.json")).unwrap()).unwrap();
-    assert_eq!(json["rows"].as_array().unwrap().len(), 6);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 8);
 
     // Second run: every model comes from its cache or checkpoint, and the results repeat.
     let second = run(&config, &paths, false).unwrap();
-    assert!(second.rows[4].loaded && second.rows[2].loaded);
+    assert!(second.rows[quantum].loaded && second.rows[ddpm].loaded);
     for (a, b) in first.rows.iter().zip(&second.rows) {
         assert_eq!(a.score, b.score, "{}", a.name);
     }
