@@ -67,7 +67,7 @@ struct Args {
     /// average; about 20 ms per shot of a 12-qubit, 50-step chain).
     #[arg(long)]
     shots: Option<u64>,
-    /// Seeds sampled with shots.
+    /// Seeds sampled with shots (`--quick` always samples 16 seeds with 32 shots).
     #[arg(long, default_value_t = 20)]
     shot_samples: usize,
     /// Skip the classical DDPM baseline (quantum variants only; no DDPM rows or files).
@@ -162,7 +162,9 @@ impl Args {
             q.conditioning = Conditioning::PerStep;
         }
         c.classical_baseline = !self.no_baseline;
-        c.shots = self.shots.map(|shots| ShotSampling { shots, samples: self.shot_samples });
+        if let Some(shots) = self.shots {
+            c.shots = Some(ShotSampling { shots, samples: self.shot_samples });
+        }
         c.seed = self.seed.unwrap_or(c.seed);
         c.samples = self.samples.unwrap_or(c.samples);
         c
