@@ -25,6 +25,7 @@ use qansatz_mps::checkpoint;
 use qansatz_mps::embedding::ConditionalConfig;
 use qansatz_mps::optim::Adam;
 use qsim_core::gradient;
+use qsim_core::state::StateVector;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -327,21 +328,32 @@ impl<'a> Trainer<'a> {
                 self.reverse.run_chain(params, s, &mut r, true)
             })
             .collect::<Result<Vec<_>>>()?;
+        self.mmd_and_gradient(kernel, params, &runs, &targets, |tape, cotangent, g| {
+            self.reverse.backprop_chain(params, tape, cotangent, g)
+        })
+    }
+
+    /// The MMD between the read-out features of `outputs` (final states with what their
+    /// backpropagation needs) and `targets`, and its gradient: each output's feature cotangent
+    /// is pulled back through `backprop`, in parallel, and the parts summed.
+    fn mmd_and_gradient<T: Sync>(
+        &self,
+        kernel: &MmdKernel,
+        params: &[f64],
+        outputs: &[(StateVector, T)],
+        targets: &[Vec<f64>],
+        backprop: impl Fn(&T, Vec<Complex64>, &mut [f64]) -> Result<()> + Sync,
+    ) -> Result<(f64, Vec<f64>)> {
         let readout = self.config.readout;
         let features: Vec<Vec<f64>> =
-            runs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
-        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, &targets);
-        let parts = runs
+            outputs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
+        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, targets);
+        let parts = outputs
             .par_iter()
             .zip(dfs.par_iter())
-            .map(|((psi, tape), df)| {
+            .map(|((psi, record), df)| {
                 let mut g = vec![0.0; params.len()];
-                self.reverse.backprop_chain(
-                    params,
-                    tape,
-                    readout.cotangent(psi.amplitudes(), df),
-                    &mut g,
-                )?;
+                backprop(record, readout.cotangent(psi.amplitudes(), df), &mut g)?;
                 Ok(g)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -381,24 +393,10 @@ impl<'a> Trainer<'a> {
                 self.reverse.step(params, t, s, &mut r)
             })
             .collect::<Result<Vec<_>>>()?;
-        let features: Vec<Vec<f64>> =
-            outs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
-        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, &targets);
-        let parts = outs
-            .par_iter()
-            .zip(dfs.par_iter())
-            .map(|((psi, rec), df)| {
-                let mut g = vec![0.0; params.len()];
-                self.reverse.backprop_step(
-                    params,
-                    rec,
-                    readout.cotangent(psi.amplitudes(), df),
-                    &mut g,
-                )?;
-                Ok(g)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts)))
+        self.mmd_and_gradient(kernel, params, &outs, &targets, |record, cotangent, g| {
+            // The cotangent of the step's input state is not needed here.
+            self.reverse.backprop_step(params, record, cotangent, g).map(drop)
+        })
     }
 
     fn denoising_fidelity(
