@@ -369,13 +369,14 @@ pub fn run(
     note_cache(on_event, "FID classifier", &status);
     let evaluator = Evaluator::new(classifier, &test)?;
     let n = config.samples;
-    let real = first_columns(&mnist.train.images().to_matrix(), n);
+    let train_images = mnist.train.images().to_matrix();
+    let real = first_columns(&train_images, n);
     rows.push(scored(&evaluator, "real train images (floor)", &real, 0.0, true, 0.0)?);
 
     // The quantum side.
     let quantum = &config.quantum;
-    let codec = Codec::build(config, paths, &mnist.train, on_event)?;
-    let data = codec.encode(&mnist.train)?;
+    let codec = Codec::build(config, paths, &mnist.train, &train_images, on_event)?;
+    let data = codec.encode(&train_images)?;
     let t0 = Instant::now();
     let floor: Vec<Vec<f64>> = (0..n.min(data.len()))
         .map(|i| data.features(i, quantum.encoding.readout()))
@@ -651,6 +652,7 @@ impl Codec {
         config: &ExperimentConfig,
         paths: &Paths,
         train: &LabeledImages,
+        train_images: &DMatrix<f32>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Self> {
         let encoding = config.quantum.encoding;
@@ -690,7 +692,7 @@ impl Codec {
                         got: qubits,
                     });
                 }
-                let images = train.images().to_matrix();
+                let images = train_images;
                 let mean_norm =
                     (0..images.ncols()).map(|j| images.column(j).norm() as f64).sum::<f64>()
                         / images.ncols().max(1) as f64;
@@ -706,11 +708,11 @@ impl Codec {
     }
 
     /// The training images as states.
-    fn encode(&self, train: &LabeledImages) -> Result<EncodedData> {
-        let images = train.images().to_matrix();
+    /// `images`: 784 x N intensities (the training split).
+    fn encode(&self, images: &DMatrix<f32>) -> Result<EncodedData> {
         match (&self.autoencoder, self.encoding) {
             (Some(ae), Encoding::Latent) => {
-                let states = ae.encoder().encode(&images)?;
+                let states = ae.encoder().encode(images)?;
                 Ok(EncodedData::Product(
                     states
                         .iter()
