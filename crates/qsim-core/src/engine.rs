@@ -115,7 +115,7 @@ impl Plan {
         }
         match &self.execution {
             Execution::Serial { program } => {
-                kernels::run_program(amps, &program.materialize(&fused), &mut Vec::new());
+                kernels::run_program_owned(amps, &program.materialize(&fused));
             }
             Execution::Blocked { chunk_bits, stages } => {
                 let identity = Layout::identity(self.n);

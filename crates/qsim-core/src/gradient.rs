@@ -262,19 +262,23 @@ fn undo_run(
     }
     // Here w = U_k ... U_1.
     let undo = dagger2(&w);
-    let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
-        kernels::adjoint_run_1q(phi, lambda, qubit, &generators, &undo)
-    } else if qubit < crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize) {
-        let part =
-            1usize << crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize);
-        phi.par_chunks_mut(part)
-            .zip(lambda.par_chunks_mut(part))
-            .map(|(p, l)| kernels::adjoint_run_1q(p, l, qubit, &generators, &undo))
-            .reduce(
-                || vec![Complex64::new(0.0, 0.0); generators.len()],
-                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
-            )
+    // <lambda| G |phi> = sum_ij G_ij R_ij for every generator of the run.
+    let through = |r: [Complex64; 4]| -> Vec<Complex64> {
+        generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
+    };
+    let bits = crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize);
+    let elements = if phi.len() < kernels::PARALLEL_THRESHOLD {
+        through(kernels::adjoint_run_1q(phi, lambda, qubit, &undo))
+    } else if qubit < bits {
+        let zero = [Complex64::new(0.0, 0.0); 4];
+        through(
+            phi.par_chunks_mut(1 << bits)
+                .zip(lambda.par_chunks_mut(1 << bits))
+                .map(|(p, l)| kernels::adjoint_run_1q(p, l, qubit, &undo))
+                .reduce(|| zero, |a, b| std::array::from_fn(|k| a[k] + b[k])),
+        )
     } else {
+        // A high qubit of a large state: each element is a parallel pass, then the undo.
         let m = |g: &[Complex64; 4]| Matrix::new(1, g.to_vec()).expect("2x2");
         let elements =
             generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();

@@ -14,7 +14,9 @@ use rayon::prelude::*;
 
 mod chunk;
 mod lanes;
-pub(crate) use chunk::{Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program};
+pub(crate) use chunk::{
+    Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program, run_program_owned,
+};
 
 /// States at least this long are processed with rayon; below it a thread hop costs more than the
 /// work (a 2^14-amplitude state is 256 KiB).

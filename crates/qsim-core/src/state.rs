@@ -36,6 +36,9 @@ pub struct StateVector {
     amps: Vec<Complex64>,
 }
 
+/// Allocations from this size on (bytes) are checked against the memory available.
+const LARGE_ALLOCATION: u128 = 64 << 20;
+
 /// Allocates `2^n` zeros, reporting failure as an error instead of aborting.
 pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Complex64>> {
     let bytes =
@@ -44,10 +47,13 @@ pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Compl
         return Err(Error::TooManyQubits { num_qubits, bytes, max_qubits });
     }
     // With overcommit, a too-large reservation succeeds and the process is killed while zeroing
-    // it, so compare with what the machine has first.
-    if let Some(available) = available_memory() {
-        if bytes > available as u128 {
-            return Err(Error::OutOfMemory { num_qubits, bytes });
+    // it, so compare large ones with what the machine has first (reading /proc/meminfo costs
+    // tens of microseconds: more than allocating a small state).
+    if bytes >= LARGE_ALLOCATION {
+        if let Some(available) = available_memory() {
+            if bytes > available as u128 {
+                return Err(Error::OutOfMemory { num_qubits, bytes });
+            }
         }
     }
     let len = 1usize << num_qubits;

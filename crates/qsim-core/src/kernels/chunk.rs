@@ -51,13 +51,46 @@ pub(crate) fn run_program(
     program: &[Kernel],
     scratch: &mut Vec<Complex64>,
 ) {
+    if run_program_into(amps, program, scratch) {
+        amps.copy_from_slice(&scratch[..amps.len()]);
+    }
+}
+
+/// Largest spare buffer (amplitudes) a thread keeps for [`run_program_owned`].
+const MAX_SPARE: usize = 1 << 16;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Complex64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`run_program`] on a whole state it may replace: the permutation buffer is a per-thread spare
+/// (no allocation or zeroing per call), and a result left in it is swapped in, not copied back.
+/// For small states, where those costs are a fair part of the work.
+pub(crate) fn run_program_owned(amps: &mut Vec<Complex64>, program: &[Kernel]) {
+    SPARE.with_borrow_mut(|spare| {
+        let len = amps.len();
+        if run_program_into(amps, program, spare) {
+            spare.truncate(len);
+            std::mem::swap(amps, spare);
+        }
+        if spare.capacity() > MAX_SPARE {
+            *spare = Vec::new();
+        }
+    });
+}
+
+/// Applies `program`; true if the result was left in `scratch[..amps.len()]` instead of `amps`.
+fn run_program_into(
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    scratch: &mut Vec<Complex64>,
+) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Some(s) = Avx2::detect() {
         // SAFETY: `s` exists only on a CPU with AVX2 and FMA, the features the function enables.
-        unsafe { run_program_avx2(s, amps, program, scratch) };
-        return;
+        return unsafe { run_program_avx2(s, amps, program, scratch) };
     }
-    run_program_with(Portable, amps, program, scratch);
+    run_program_with(Portable, amps, program, scratch)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -67,12 +100,12 @@ fn run_program_avx2(
     amps: &mut [Complex64],
     program: &[Kernel],
     scratch: &mut Vec<Complex64>,
-) {
-    run_program_with(s, amps, program, scratch);
+) -> bool {
+    run_program_with(s, amps, program, scratch)
 }
 
 /// The runner. A permutation scatters into the other buffer instead of copying back, so the
-/// state alternates between `amps` and `scratch` (one copy at the end at most), and two
+/// state alternates between `amps` and `scratch` (the return value says where it ends), and two
 /// single-qubit kernels in a row on different qubits share one pass.
 #[inline(always)]
 fn run_program_with<S: Lanes>(
@@ -80,7 +113,7 @@ fn run_program_with<S: Lanes>(
     amps: &mut [Complex64],
     program: &[Kernel],
     scratch: &mut Vec<Complex64>,
-) {
+) -> bool {
     let len = amps.len();
     let mut in_scratch = false;
     let mut rest = program;
@@ -90,7 +123,9 @@ fn run_program_with<S: Lanes>(
             if in_scratch {
                 scatter(&scratch[..len], amps, *lo_bits, lo, hi);
             } else {
-                scratch.resize(len, Complex64::new(0.0, 0.0));
+                if scratch.len() < len {
+                    scratch.resize(len, Complex64::new(0.0, 0.0));
+                }
                 scatter(amps, &mut scratch[..len], *lo_bits, lo, hi);
             }
             in_scratch = !in_scratch;
@@ -105,9 +140,7 @@ fn run_program_with<S: Lanes>(
         }
         apply_kernel(s, state, kernel);
     }
-    if in_scratch {
-        amps.copy_from_slice(&scratch[..len]);
-    }
+    in_scratch
 }
 
 /// Applies `first` then `second` in one pass if both are single-qubit matrices on different
@@ -645,65 +678,114 @@ impl<S: Lanes> QuadOp<S> for XPairs4x4<S::V> {
     }
 }
 
-/// One pass of the adjoint method over a run of single-qubit gates on qubit `q`: returns
-/// `<lambda| M_j |phi>` for every matrix in `generators`, then applies `undo` to both vectors.
-/// Reading each pair once for all of it is what makes the backward sweep cheap.
+/// One pass of the adjoint method over a run of single-qubit gates on qubit `q`: returns the
+/// transition matrix `R_ij = sum conj(lambda_i) phi_j` over the pairs of qubit `q` (row-major),
+/// from which `<lambda| M_q |phi> = sum_ij M_ij R_ij` for every generator `M` of the run, then
+/// applies `undo` to both vectors. Four accumulators whatever the number of generators, and
+/// each pair read once for all of it: that is what makes the backward sweep cheap.
 pub(crate) fn adjoint_run_1q(
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q: usize,
-    generators: &[[Complex64; 4]],
     undo: &[Complex64; 4],
-) -> Vec<Complex64> {
+) -> [Complex64; 4] {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { adjoint_run_1q_avx2(phi, lambda, q, generators, undo) };
-        }
+    if let Some(s) = Avx2::detect() {
+        // SAFETY: `s` exists only on a CPU with AVX2 and FMA, the features the function enables.
+        return unsafe { adjoint_run_1q_avx2(s, phi, lambda, q, undo) };
     }
-    adjoint_run_1q_with(phi, lambda, q, generators, undo)
+    adjoint_run_1q_with(Portable, phi, lambda, q, undo)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn adjoint_run_1q_avx2(
+    s: Avx2,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q: usize,
-    generators: &[[Complex64; 4]],
     undo: &[Complex64; 4],
-) -> Vec<Complex64> {
-    adjoint_run_1q_with(phi, lambda, q, generators, undo)
+) -> [Complex64; 4] {
+    adjoint_run_1q_with(s, phi, lambda, q, undo)
 }
 
+/// With `l = [lr, li, ..]` and `x = [xr, xi, ..]`: `conj(l) x` has real part `lr xr + li xi`
+/// (the lane sum of `l * x`) and imaginary part `lr xi - li xr` (the alternating lane sum of
+/// `l * swap_re_im(x)`). The kernel accumulates the lane products and sums lanes once at the end.
 #[inline(always)]
-fn adjoint_run_1q_with(
+fn adjoint_run_1q_with<S: Lanes>(
+    s: S,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q: usize,
-    generators: &[[Complex64; 4]],
     undo: &[Complex64; 4],
-) -> Vec<Complex64> {
-    let half = 1usize << q;
-    let mut acc = vec![Complex64::new(0.0, 0.0); generators.len()];
-    for (p, l) in phi.chunks_exact_mut(2 * half).zip(lambda.chunks_exact_mut(2 * half)) {
-        let (p0, p1) = p.split_at_mut(half);
-        let (l0, l1) = l.split_at_mut(half);
-        for j in 0..half {
-            let (x, y) = (p0[j], p1[j]);
-            let (a, b) = (l0[j].conj(), l1[j].conj());
-            for (g, m) in acc.iter_mut().zip(generators) {
-                *g += a * (m[0] * x + m[1] * y) + b * (m[2] * x + m[3] * y);
-            }
-            p0[j] = undo[0] * x + undo[1] * y;
-            p1[j] = undo[2] * x + undo[3] * y;
-            let (u, v) = (l0[j], l1[j]);
-            l0[j] = undo[0] * u + undo[1] * v;
-            l1[j] = undo[2] * u + undo[3] * v;
+) -> [Complex64; 4] {
+    let op = Complex2x2::new(s, undo);
+    let zero = s.splat(0.0);
+    // re[k], im[k]: lane products of R entry k = (i, j) in row-major order.
+    let (mut re, mut im) = ([zero; 4], [zero; 4]);
+    let (p, l) = (as_f64(phi), as_f64(lambda));
+    if q == 0 {
+        // One vector holds a whole pair: x = [x0, x1], la = [l0, l1]. With the halves swapped,
+        // la * x pairs l0 with x0 (entry 00) and l1 with x1 (11); la * swap_halves(x) pairs
+        // l0 with x1 (01) and l1 with x0 (10).
+        for (pv, lv) in p.chunks_exact_mut(4).zip(l.chunks_exact_mut(4)) {
+            let (x, la) = (s.load(pv), s.load(lv));
+            let h = s.swap_halves(x);
+            re[0] = s.mul_add(la, x, re[0]);
+            im[0] = s.mul_add(la, s.swap_re_im(x), im[0]);
+            re[1] = s.mul_add(la, h, re[1]);
+            im[1] = s.mul_add(la, s.swap_re_im(h), im[1]);
+            s.store(pv, op.packed(s, x));
+            s.store(lv, op.packed(s, la));
+        }
+        let [d_re, d_im, o_re, o_im] = [re[0], im[0], re[1], im[1]].map(|v| lanes_of(s, v));
+        let first = |v: [f64; 4]| (v[0] + v[1], v[0] - v[1]);
+        let second = |v: [f64; 4]| (v[2] + v[3], v[2] - v[3]);
+        let entry = |(r, _): (f64, f64), (_, i): (f64, f64)| Complex64::new(r, i);
+        return [
+            entry(first(d_re), first(d_im)),
+            entry(first(o_re), first(o_im)),
+            entry(second(o_re), second(o_im)),
+            entry(second(d_re), second(d_im)),
+        ];
+    }
+    let half = 2usize << q; // doubles in half a block
+    for (pb, lb) in p.chunks_exact_mut(2 * half).zip(l.chunks_exact_mut(2 * half)) {
+        let (p0, p1) = pb.split_at_mut(half);
+        let (l0, l1) = lb.split_at_mut(half);
+        let runs = p0.chunks_exact_mut(4).zip(p1.chunks_exact_mut(4));
+        for ((a, b), (c, d)) in runs.zip(l0.chunks_exact_mut(4).zip(l1.chunks_exact_mut(4))) {
+            let (x, y, la, lb) = (s.load(a), s.load(b), s.load(c), s.load(d));
+            let (xs, ys) = (s.swap_re_im(x), s.swap_re_im(y));
+            re[0] = s.mul_add(la, x, re[0]);
+            im[0] = s.mul_add(la, xs, im[0]);
+            re[1] = s.mul_add(la, y, re[1]);
+            im[1] = s.mul_add(la, ys, im[1]);
+            re[2] = s.mul_add(lb, x, re[2]);
+            im[2] = s.mul_add(lb, xs, im[2]);
+            re[3] = s.mul_add(lb, y, re[3]);
+            im[3] = s.mul_add(lb, ys, im[3]);
+            let (nx, ny) = op.pair(s, x, y);
+            s.store(a, nx);
+            s.store(b, ny);
+            let (nla, nlb) = op.pair(s, la, lb);
+            s.store(c, nla);
+            s.store(d, nlb);
         }
     }
-    acc
+    std::array::from_fn(|k| {
+        let (r, i) = (lanes_of(s, re[k]), lanes_of(s, im[k]));
+        Complex64::new(r[0] + r[1] + r[2] + r[3], (i[0] - i[1]) + (i[2] - i[3]))
+    })
+}
+
+/// The four lanes of `v`.
+#[inline(always)]
+fn lanes_of<S: Lanes>(s: S, v: S::V) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    s.store(&mut out, v);
+    out
 }
 
 /// `<bra| M_q |ket>` for a 2x2 matrix `m` on qubit `q`, serially.
@@ -1022,8 +1104,16 @@ mod tests {
             let mut got = state(N);
             run_program(&mut got, &program, &mut Vec::new());
             let mut portable = state(N);
-            run_program_with(Portable, &mut portable, &program, &mut Vec::new());
-            for result in [got, portable] {
+            let mut scratch = Vec::new();
+            if run_program_with(Portable, &mut portable, &program, &mut scratch) {
+                let len = portable.len();
+                portable.copy_from_slice(&scratch[..len]);
+            }
+            // Twice: the second run starts with the thread's spare buffer from the first.
+            let mut owned = [state(N), state(N)];
+            owned.iter_mut().for_each(|o| run_program_owned(o, &program));
+            let [owned, owned_again] = owned;
+            for result in [got, portable, owned, owned_again] {
                 let worst =
                     result.iter().zip(&expected).map(|(a, b)| (a - b).norm()).fold(0.0, f64::max);
                 assert!(worst < 1e-12, "{program:?} deviates by {worst:e}");
