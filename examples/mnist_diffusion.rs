@@ -56,6 +56,10 @@ struct Args {
     /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// Sample with an exponential moving average of the parameters with this decay (0.9
+    /// averages about the last 10 iterations) instead of the last iterate.
+    #[arg(long)]
+    ema: Option<f64>,
     /// How the ancillas couple to the system qubits.
     #[arg(long, value_enum, default_value_t = CouplingArg::Spread)]
     coupling: CouplingArg,
@@ -150,6 +154,7 @@ impl Args {
         q.layers = self.layers.unwrap_or(q.layers);
         q.train.iterations = self.iterations.unwrap_or(q.train.iterations);
         q.train.seed = self.train_seed.unwrap_or(q.train.seed);
+        q.train.ema = self.ema.or(q.train.ema);
         q.ancilla_coupling = match self.coupling {
             CouplingArg::Spread => AncillaCoupling::Spread,
             CouplingArg::Chain => AncillaCoupling::Chain,

@@ -127,6 +127,7 @@ impl Default for QuantumConfig {
                 },
                 readout: Readout::Bloch,
                 init: Init::NearIdentity { scale: 0.005 },
+                ema: None,
                 seed: 1,
                 checkpoint_every: 10,
             },
@@ -406,8 +407,13 @@ pub fn run(
     on_event(Event::Stage("quantum sampling"));
     let seeds = sample::seeds(quantum.qubits, n, config.seed)?;
     let t0 = Instant::now();
-    let features =
-        sample::generate(&reverse, &state.params, &seeds, config.seed, quantum.encoding.readout())?;
+    let features = sample::generate(
+        &reverse,
+        state.sampling_params(),
+        &seeds,
+        config.seed,
+        quantum.encoding.readout(),
+    )?;
     let quantum_images = codec.decode(&features)?;
     let quantum_row = scored(
         &evaluator,
@@ -433,7 +439,7 @@ pub fn run(
             config,
             shot,
             &reverse,
-            &state.params,
+            state.sampling_params(),
             &codec,
             &evaluator,
             &paths.out,

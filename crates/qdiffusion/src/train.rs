@@ -42,7 +42,7 @@ use crate::sample;
 pub const CHECKPOINT_MAGIC: [u8; 8] = *b"QDIFFCKP";
 
 /// Current version of the checkpoint format.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 /// The training objective.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +83,11 @@ pub struct TrainConfig {
     pub readout: Readout,
     /// Initial angles.
     pub init: Init,
+    /// Decay of an exponential moving average of the parameters (bias-corrected, as Adam's
+    /// moments), which sampling then uses instead of the last iterate; `None`: the last iterate.
+    /// The chain-MMD's gradient comes from a few dozen chains, so single iterates scatter
+    /// around the optimum; the average sits closer to it.
+    pub ema: Option<f64>,
     /// Seed of every random draw of training.
     pub seed: u64,
     /// Write a checkpoint every this many iterations (0: never).
@@ -102,6 +107,7 @@ impl Default for TrainConfig {
             },
             readout: Readout::Bloch,
             init: Init::NearIdentity { scale: 0.005 },
+            ema: None,
             seed: 1,
             checkpoint_every: 25,
         }
@@ -119,6 +125,16 @@ pub struct TrainState {
     pub adam: Adam,
     /// The loss of every iteration so far.
     pub losses: Vec<f64>,
+    /// The moving average of the parameters (empty when the configuration keeps none).
+    pub average: Vec<f64>,
+}
+
+impl TrainState {
+    /// The parameters to sample with: the moving average if there is one, else the last
+    /// iterate.
+    pub fn sampling_params(&self) -> &[f64] {
+        if self.average.is_empty() { &self.params } else { &self.average }
+    }
 }
 
 /// What a checkpoint file holds.
@@ -175,6 +191,11 @@ impl<'a> Trainer<'a> {
                 reason: "batches need at least two samples (the MMD is unbiased)".into(),
             });
         }
+        if config.ema.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+            return Err(Error::InvalidConfig {
+                reason: format!("the moving-average decay {:?} must lie in [0, 1)", config.ema),
+            });
+        }
         let rates = [config.learning_rate, config.final_learning_rate];
         if rates.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
             return Err(Error::InvalidConfig {
@@ -199,7 +220,7 @@ impl<'a> Trainer<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(mix(self.config.seed, u64::MAX));
         let params = self.reverse.model().init_params(self.config.init, &mut rng);
         let adam = Adam::new(params.len(), self.config.learning_rate);
-        TrainState { iteration: 0, params, adam, losses: Vec::new() }
+        TrainState { iteration: 0, params, adam, losses: Vec::new(), average: Vec::new() }
     }
 
     /// One iteration: loss and gradient at the current parameters, then an Adam step.
@@ -226,6 +247,16 @@ impl<'a> Trainer<'a> {
         state.adam.step(&mut state.params, &grad);
         state.losses.push(loss);
         state.iteration += 1;
+        if let Some(decay) = self.config.ema {
+            // Bias-corrected: the weight of the newest iterate is (1 - d) / (1 - d^k), which
+            // is 1 at k = 1, so the average needs no initial value.
+            let k = state.iteration as i32;
+            let weight = (1.0 - decay) / (1.0 - decay.powi(k));
+            state.average.resize(state.params.len(), 0.0);
+            for (a, p) in state.average.iter_mut().zip(&state.params) {
+                *a += weight * (p - *a);
+            }
+        }
         Ok(loss)
     }
 

@@ -52,6 +52,7 @@ fn config(loss: Loss, iterations: usize) -> TrainConfig {
         loss,
         readout: Readout::Bloch,
         init: Init::NearIdentity { scale: 0.01 },
+        ema: None,
         seed: 3,
         checkpoint_every: 0,
     }
