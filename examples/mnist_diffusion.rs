@@ -78,8 +78,12 @@ struct Args {
     #[arg(long)]
     no_baseline: bool,
     /// Per-step independent angles instead of the sinusoidal time embedding.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "time_features")]
     per_step: bool,
+    /// Sinusoidal features of the time embedding [default: 4]; the angles are an affine map of
+    /// them, so this sets the conditioning's capacity at no simulation cost.
+    #[arg(long)]
+    time_features: Option<usize>,
     /// How images become states.
     #[arg(long, value_enum, default_value_t = EncodingArg::Latent)]
     encoding: EncodingArg,
@@ -165,6 +169,9 @@ impl Args {
         };
         if self.per_step {
             q.conditioning = Conditioning::PerStep;
+        }
+        if let Some(dim) = self.time_features {
+            q.conditioning = Conditioning::Embedded { dim };
         }
         c.classical_baseline = !self.no_baseline;
         if let Some(shots) = self.shots {
