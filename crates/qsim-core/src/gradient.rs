@@ -328,19 +328,23 @@ fn undo_pair_run(
         w = w.mul(u);
     }
     let undo = w.adjoint();
+    // <lambda| G |phi> = sum_rc G_rc R_rc for every generator of the run.
+    let through = |r: [Complex64; 16]| -> Vec<Complex64> {
+        generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
+    };
     let n = phi.len().trailing_zeros() as usize;
     let bits = crate::engine::single_op_chunk_bits(n);
     let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
-        kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &generators, &as_array(&undo))
+        through(kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &as_array(&undo)))
     } else if pair[0].max(pair[1]) < bits {
         let undo = as_array(&undo);
-        phi.par_chunks_mut(1 << bits)
-            .zip(lambda.par_chunks_mut(1 << bits))
-            .map(|(p, l)| kernels::adjoint_run_2q(p, l, pair[0], pair[1], &generators, &undo))
-            .reduce(
-                || vec![Complex64::new(0.0, 0.0); generators.len()],
-                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
-            )
+        let zero = [Complex64::new(0.0, 0.0); 16];
+        through(
+            phi.par_chunks_mut(1 << bits)
+                .zip(lambda.par_chunks_mut(1 << bits))
+                .map(|(p, l)| kernels::adjoint_run_2q(p, l, pair[0], pair[1], &undo))
+                .reduce(|| zero, |a, b| std::array::from_fn(|k| a[k] + b[k])),
+        )
     } else {
         let elements = generators
             .iter()

@@ -486,9 +486,7 @@ fn dense_2q<S: Lanes>(
         std::array::from_fn(|e| m[4 * swap_bits(e / 4) + swap_bits(e % 4)])
     };
     let (l, h) = (q0.min(q1), q0.max(q1));
-    let zero = Complex64::new(0.0, 0.0);
-    let x_pairs = (0..16).all(|e| matches!((e / 4) ^ (e % 4), 0 | 3) || m[e] == zero);
-    if x_pairs {
+    if couples_only_x_pairs(&m) {
         for_quads(s, amps, l, h, cmask, &XPairs4x4::new(s, &m));
     } else {
         for_quads(s, amps, l, h, cmask, &Dense4x4::new(s, &m));
@@ -838,75 +836,166 @@ fn matrix_element_1q_with(
     acc[0] + acc[1]
 }
 
-/// The two-qubit version of [`adjoint_run_1q`]: `<lambda| G_j |phi>` for every 4x4 generator,
-/// then `undo` on both vectors, in one pass.
+/// The two-qubit version of [`adjoint_run_1q`] on positions `q0 != q1`: returns the 4x4
+/// transition matrix `R_rc = sum conj(lambda_r) phi_c` over the groups of the pair (member bit 0
+/// is `q0`, row-major), then applies `undo` (same order) to both vectors, in one pass.
 pub(crate) fn adjoint_run_2q(
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q0: usize,
     q1: usize,
-    generators: &[[Complex64; 16]],
     undo: &[Complex64; 16],
-) -> Vec<Complex64> {
+) -> [Complex64; 16] {
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { adjoint_run_2q_avx2(phi, lambda, q0, q1, generators, undo) };
-        }
+    if let Some(s) = Avx2::detect() {
+        // SAFETY: `s` exists only on a CPU with AVX2 and FMA, the features the function enables.
+        return unsafe { adjoint_run_2q_avx2(s, phi, lambda, q0, q1, undo) };
     }
-    adjoint_run_2q_with(phi, lambda, q0, q1, generators, undo)
+    adjoint_run_2q_with(Portable, phi, lambda, q0, q1, undo)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn adjoint_run_2q_avx2(
+    s: Avx2,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q0: usize,
     q1: usize,
-    generators: &[[Complex64; 16]],
     undo: &[Complex64; 16],
-) -> Vec<Complex64> {
-    adjoint_run_2q_with(phi, lambda, q0, q1, generators, undo)
+) -> [Complex64; 16] {
+    adjoint_run_2q_with(s, phi, lambda, q0, q1, undo)
 }
 
+/// Works with member bit 0 on the lower position, as [`dense_2q`] does, and maps `R` back.
 #[inline(always)]
-fn adjoint_run_2q_with(
+fn adjoint_run_2q_with<S: Lanes>(
+    s: S,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
     q0: usize,
     q1: usize,
-    generators: &[[Complex64; 16]],
     undo: &[Complex64; 16],
-) -> Vec<Complex64> {
-    let mut acc = vec![Complex64::new(0.0, 0.0); generators.len()];
-    let (lo, hi) = (q0.min(q1), q0.max(q1));
-    let (b0, b1) = (1usize << q0, 1usize << q1);
-    for outer in (0..phi.len()).step_by(2 << hi) {
-        for middle in (outer..outer + (1 << hi)).step_by(2 << lo) {
-            for i in middle..middle + (1 << lo) {
-                let idx = [i, i | b0, i | b1, i | b0 | b1];
-                let x = [phi[idx[0]], phi[idx[1]], phi[idx[2]], phi[idx[3]]];
-                let l = [lambda[idx[0]], lambda[idx[1]], lambda[idx[2]], lambda[idx[3]]];
-                for (a, g) in acc.iter_mut().zip(generators) {
-                    for r in 0..4 {
-                        let gx = g[4 * r] * x[0]
-                            + g[4 * r + 1] * x[1]
-                            + g[4 * r + 2] * x[2]
-                            + g[4 * r + 3] * x[3];
-                        *a += l[r].conj() * gx;
+) -> [Complex64; 16] {
+    let swap_bits = |k: usize| ((k & 1) << 1) | ((k >> 1) & 1);
+    // An involution: entry `e` in the caller's order is entry `order(e)` in the low-first one.
+    let order = |e: usize| if q0 < q1 { e } else { 4 * swap_bits(e / 4) + swap_bits(e % 4) };
+    let m: [Complex64; 16] = std::array::from_fn(|e| undo[order(e)]);
+    let (l, h) = (q0.min(q1), q0.max(q1));
+    let r = if couples_only_x_pairs(&m) {
+        transition_quads(s, phi, lambda, l, h, &XPairs4x4::new(s, &m))
+    } else {
+        transition_quads(s, phi, lambda, l, h, &Dense4x4::new(s, &m))
+    };
+    std::array::from_fn(|e| r[order(e)])
+}
+
+/// True if `m` only couples members `0 <-> 3` and `1 <-> 2` (the [`XPairs4x4`] structure).
+fn couples_only_x_pairs(m: &[Complex64; 16]) -> bool {
+    (0..16).all(|e| matches!((e / 4) ^ (e % 4), 0 | 3) || m[e] == Complex64::new(0.0, 0.0))
+}
+
+/// `R_rc = sum conj(lambda_r) phi_c` over the groups of positions `l < h` (member bit 0 = `l`),
+/// then `op` on both vectors. The lane products are accumulated as in [`adjoint_run_1q_with`]:
+/// `re` holds `lambda * phi`, `im` holds `lambda * swap_re_im(phi)`.
+#[inline(always)]
+fn transition_quads<S: Lanes, O: QuadOp<S>>(
+    s: S,
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    l: usize,
+    h: usize,
+    op: &O,
+) -> [Complex64; 16] {
+    let zero = s.splat(0.0);
+    let (mut re, mut im) = ([zero; 16], [zero; 16]);
+    let (half_l, half_h) = (2usize << l, 2usize << h); // doubles
+    let blocks =
+        as_f64(phi).chunks_exact_mut(2 * half_h).zip(as_f64(lambda).chunks_exact_mut(2 * half_h));
+    for (pb, lb) in blocks {
+        let (p0, p1) = pb.split_at_mut(half_h);
+        let (l0, l1) = lb.split_at_mut(half_h);
+        if l == 0 {
+            // x = [[x0, x1], [x2, x3]] of one group, y likewise. y[a] * x[b] pairs member 2a
+            // with 2b and 2a + 1 with 2b + 1 (slot 4a + 2b); with the halves of x[b] swapped,
+            // 2a with 2b + 1 and 2a + 1 with 2b (slot 4a + 2b + 1).
+            for j in (0..half_h).step_by(4) {
+                let x = [s.load(&p0[j..j + 4]), s.load(&p1[j..j + 4])];
+                let y = [s.load(&l0[j..j + 4]), s.load(&l1[j..j + 4])];
+                for (a, &ya) in y.iter().enumerate() {
+                    for (b, &xb) in x.iter().enumerate() {
+                        let slot = 4 * a + 2 * b;
+                        let w = s.swap_halves(xb);
+                        re[slot] = s.mul_add(ya, xb, re[slot]);
+                        im[slot] = s.mul_add(ya, s.swap_re_im(xb), im[slot]);
+                        re[slot + 1] = s.mul_add(ya, w, re[slot + 1]);
+                        im[slot + 1] = s.mul_add(ya, s.swap_re_im(w), im[slot + 1]);
                     }
                 }
+                let (nx, ny) = (op.packed(s, x), op.packed(s, y));
+                s.store(&mut p0[j..j + 4], nx[0]);
+                s.store(&mut p1[j..j + 4], nx[1]);
+                s.store(&mut l0[j..j + 4], ny[0]);
+                s.store(&mut l1[j..j + 4], ny[1]);
+            }
+            continue;
+        }
+        for start in (0..half_h).step_by(2 * half_l) {
+            for j in (start..start + half_l).step_by(4) {
+                let k = j + half_l;
+                let x = [
+                    s.load(&p0[j..j + 4]),
+                    s.load(&p0[k..k + 4]),
+                    s.load(&p1[j..j + 4]),
+                    s.load(&p1[k..k + 4]),
+                ];
+                let y = [
+                    s.load(&l0[j..j + 4]),
+                    s.load(&l0[k..k + 4]),
+                    s.load(&l1[j..j + 4]),
+                    s.load(&l1[k..k + 4]),
+                ];
+                let xs = x.map(|v| s.swap_re_im(v));
                 for r in 0..4 {
-                    let u = &undo[4 * r..4 * r + 4];
-                    phi[idx[r]] = u[0] * x[0] + u[1] * x[1] + u[2] * x[2] + u[3] * x[3];
-                    lambda[idx[r]] = u[0] * l[0] + u[1] * l[1] + u[2] * l[2] + u[3] * l[3];
+                    for c in 0..4 {
+                        re[4 * r + c] = s.mul_add(y[r], x[c], re[4 * r + c]);
+                        im[4 * r + c] = s.mul_add(y[r], xs[c], im[4 * r + c]);
+                    }
                 }
+                let (nx, ny) = (op.quad(s, x), op.quad(s, y));
+                s.store(&mut p0[j..j + 4], nx[0]);
+                s.store(&mut p0[k..k + 4], nx[1]);
+                s.store(&mut p1[j..j + 4], nx[2]);
+                s.store(&mut p1[k..k + 4], nx[3]);
+                s.store(&mut l0[j..j + 4], ny[0]);
+                s.store(&mut l0[k..k + 4], ny[1]);
+                s.store(&mut l1[j..j + 4], ny[2]);
+                s.store(&mut l1[k..k + 4], ny[3]);
             }
         }
     }
-    acc
+    let sums: [[f64; 4]; 32] =
+        std::array::from_fn(|i| lanes_of(s, if i < 16 { re[i] } else { im[i - 16] }));
+    let whole = |v: [f64; 4], w: [f64; 4]| {
+        Complex64::new(v[0] + v[1] + v[2] + v[3], (w[0] - w[1]) + (w[2] - w[3]))
+    };
+    let first = |v: [f64; 4], w: [f64; 4]| Complex64::new(v[0] + v[1], w[0] - w[1]);
+    let second = |v: [f64; 4], w: [f64; 4]| Complex64::new(v[2] + v[3], w[2] - w[3]);
+    if l > 0 {
+        return std::array::from_fn(|e| whole(sums[e], sums[16 + e]));
+    }
+    let mut r = [Complex64::new(0.0, 0.0); 16];
+    for a in 0..2 {
+        for b in 0..2 {
+            let slot = 4 * a + 2 * b;
+            let (d, o) = ((sums[slot], sums[16 + slot]), (sums[slot + 1], sums[17 + slot]));
+            r[4 * (2 * a) + 2 * b] = first(d.0, d.1);
+            r[4 * (2 * a + 1) + 2 * b + 1] = second(d.0, d.1);
+            r[4 * (2 * a) + 2 * b + 1] = first(o.0, o.1);
+            r[4 * (2 * a + 1) + 2 * b] = second(o.0, o.1);
+        }
+    }
+    r
 }
 
 /// Diagonal over arbitrary positions: the slow general case (mixed factors).
@@ -956,6 +1045,72 @@ mod tests {
 
     fn c(re: f64, im: f64) -> Complex64 {
         Complex64::new(re, im)
+    }
+
+    #[test]
+    fn adjoint_runs_return_the_transition_matrix_and_undo_both_vectors() {
+        const N: usize = 5;
+        let lambda0: Vec<Complex64> = state(N).iter().map(|z| z * c(0.3, -1.1) + 0.2).collect();
+        let matrix = |e: usize| c((e as f64 * 0.7).cos(), (e as f64 * 1.3).sin());
+        let dense: [Complex64; 16] = std::array::from_fn(matrix);
+        let x_pairs: [Complex64; 16] = std::array::from_fn(|e| {
+            if matches!((e / 4) ^ (e % 4), 0 | 3) { matrix(e) } else { c(0.0, 0.0) }
+        });
+        // Reference: group members by explicit bit tests, matrix applied member by member.
+        let reference = |qubits: &[usize], m: &[Complex64]| {
+            let dim = 1 << qubits.len();
+            let (mut phi, mut lambda) = (state(N), lambda0.clone());
+            let mut r = vec![c(0.0, 0.0); dim * dim];
+            let mask: usize = qubits.iter().map(|q| 1 << q).sum();
+            for base in (0..1usize << N).filter(|i| i & mask == 0) {
+                let idx: Vec<usize> = (0..dim)
+                    .map(|k| {
+                        base | qubits
+                            .iter()
+                            .enumerate()
+                            .map(|(b, q)| ((k >> b) & 1) << q)
+                            .sum::<usize>()
+                    })
+                    .collect();
+                for (e, entry) in r.iter_mut().enumerate() {
+                    *entry += lambda[idx[e / dim]].conj() * phi[idx[e % dim]];
+                }
+                for v in [&mut phi, &mut lambda] {
+                    let old: Vec<Complex64> = idx.iter().map(|&i| v[i]).collect();
+                    for (row, &i) in idx.iter().enumerate() {
+                        v[i] = (0..dim).map(|col| m[dim * row + col] * old[col]).sum();
+                    }
+                }
+            }
+            (r, phi, lambda)
+        };
+        let close = |a: &[Complex64], b: &[Complex64]| {
+            a.iter().zip(b).map(|(x, y)| (x - y).norm()).fold(0.0, f64::max) < 1e-12
+        };
+        for q in 0..N {
+            let m = [dense[0], dense[1], dense[4], dense[5]];
+            let (r, phi, lambda) = reference(&[q], &m);
+            let (mut p, mut l) = (state(N), lambda0.clone());
+            let got = adjoint_run_1q(&mut p, &mut l, q, &m);
+            let (mut pp, mut lp) = (state(N), lambda0.clone());
+            let portable = adjoint_run_1q_with(Portable, &mut pp, &mut lp, q, &m);
+            for (g, (p, l)) in [(got, (p, l)), (portable, (pp, lp))] {
+                assert!(close(&g, &r) && close(&p, &phi) && close(&l, &lambda), "qubit {q}");
+            }
+        }
+        for (q0, q1) in [(0, 1), (1, 0), (0, 3), (3, 0), (1, 4), (4, 2)] {
+            for m in [&dense, &x_pairs] {
+                let (r, phi, lambda) = reference(&[q0, q1], m);
+                let (mut p, mut l) = (state(N), lambda0.clone());
+                let got = adjoint_run_2q(&mut p, &mut l, q0, q1, m);
+                let (mut pp, mut lp) = (state(N), lambda0.clone());
+                let portable = adjoint_run_2q_with(Portable, &mut pp, &mut lp, q0, q1, m);
+                for (g, (p, l)) in [(got, (p, l)), (portable, (pp, lp))] {
+                    assert!(close(&g, &r), "R on ({q0}, {q1})");
+                    assert!(close(&p, &phi) && close(&l, &lambda), "undo on ({q0}, {q1})");
+                }
+            }
+        }
     }
 
     /// Runs `kernel` on `state(n)` through every implementation available here (portable, and
