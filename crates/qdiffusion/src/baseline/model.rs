@@ -97,8 +97,9 @@ impl DdpmConfig {
     /// Measured on 2 cores (DDIM-50 FID on our classifier features, 2,000 samples): 128 x 2
     /// hidden units at 30 epochs 12.9, 256 x 2 at 30 / 60 / 120 / 200 epochs 10.8 / 8.2 / 6.3 /
     /// 5.1, three layers of 256 at 60 epochs 6.9, plain noise prediction at 30 epochs 13.6 against
-    /// 10.8 preconditioned. 120 epochs train in about 20 s with one thread, and DDIM-50 on 2,000
-    /// samples takes under a second (ancestral 1,000 steps about 13 s).
+    /// 10.8 preconditioned. 120 epochs train in 21 to 30 s on one thread (depending on the
+    /// machine's load), DDIM-50 on 2,000 samples takes under a second, ancestral 1,000 steps
+    /// 13 to 19 s.
     pub fn latent() -> Self {
         let pixel = DdpmConfig::default();
         DdpmConfig {
