@@ -18,7 +18,7 @@ use clap::Parser;
 use nalgebra::DMatrix;
 use qdecoder::checkpoint::CacheStatus;
 use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{ImageSet, Mnist};
+use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, Mnist};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
 use qdiffusion::Result;
@@ -163,7 +163,7 @@ fn main() -> Result<()> {
 
     eprintln!(
         "DDPM baseline: MLP {:?}, {} epochs, batches of {}, seed {}",
-        config.layer_sizes(),
+        config.layer_sizes(IMAGE_PIXELS),
         config.train.epochs,
         config.train.batch_size,
         config.train.seed

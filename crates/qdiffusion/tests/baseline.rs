@@ -11,6 +11,7 @@ use qdiffusion::Error;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, NoisePredictor, Sampler, denoise};
 use qdiffusion::baseline::schedule::NoiseSchedule;
+use qdiffusion::baseline::train::fingerprint;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -205,6 +206,65 @@ fn model_files_round_trip_and_reject_damage() {
     let other = DdpmConfig { time_embedding_dim: 4, ..config };
     let (_, status) = Ddpm::load_or_train(&path, &data, &other, |_| {}).unwrap();
     assert!(matches!(status, CacheStatus::Trained { reason } if reason.contains("configuration")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// 96 unit Bloch vectors for each of 10 qubits (30 x 96, in [-1, 1]): the shape of the latent
+/// encoding's features.
+fn toy_bloch() -> DMatrix<f32> {
+    DMatrix::from_fn(30, 96, |r, c| {
+        let (qubit, axis) = (r / 3, r % 3);
+        let theta = 0.3 + 0.25 * ((c * 7 + qubit * 3) % 11) as f32;
+        let phi = 0.5 * ((c + qubit * 5) % 13) as f32;
+        match axis {
+            0 => theta.sin() * phi.cos(),
+            1 => theta.sin() * phi.sin(),
+            _ => theta.cos(),
+        }
+    })
+}
+
+/// A model on latent features (not 784 pixels) has its data dimension from the data, round-trips
+/// through its file, is reused from the cache only for the same data, and samples in its own
+/// dimension.
+#[test]
+fn latent_models_round_trip_and_sample_in_their_dimension() {
+    let dir = scratch("latent");
+    let data = toy_bloch();
+    let config = DdpmConfig { prediction: Prediction::Preconditioned, ..toy_config(1, false) };
+    let path = dir.join("latent_ddpm.bin");
+    let print = fingerprint(&data);
+    let (model, status) = Ddpm::load_or_train_on(&path, &data, print, &config, |_| {}).unwrap();
+    assert!(matches!(status, CacheStatus::Trained { .. }));
+    assert_eq!(model.data_dim(), 30);
+    assert_eq!(model.network().input_dim(), 30 + config.time_embedding_dim);
+    assert_eq!(model.prior().unwrap().dim(), 30);
+    assert_eq!(model.train_fingerprint(), print);
+    assert_eq!(model, Ddpm::train_on(&data, print, &config, |_| {}).unwrap());
+
+    let loaded = Ddpm::load(&path).unwrap();
+    assert_eq!(loaded, model);
+    let (again, status) = Ddpm::load_or_train_on(&path, &data, print, &config, |_| {}).unwrap();
+    assert_eq!((again, status), (model.clone(), CacheStatus::Loaded));
+    // Other data (even of the same shape) is never served from this cache; the pixel loader
+    // retrains too.
+    let other = data.map(|v| -v);
+    assert_ne!(fingerprint(&other), print);
+    let (_, status) =
+        Ddpm::load_or_train_on(&path, &other, fingerprint(&other), &config, |_| {}).unwrap();
+    assert!(matches!(status, CacheStatus::Trained { reason } if reason.contains("other data")));
+    let (pixel, status) = Ddpm::load_or_train(&path, &toy_images(), &config, |_| {}).unwrap();
+    assert!(matches!(status, CacheStatus::Trained { .. }));
+    assert_eq!(pixel.data_dim(), IMAGE_PIXELS);
+
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    for sampler in [Sampler::ddim(10), Sampler::ddpm()] {
+        let x = loaded.sample_model_range(5, sampler, &mut rng).unwrap();
+        assert_eq!(x.shape(), (30, 5));
+        assert!(x.iter().all(|v| v.is_finite()));
+    }
+    assert!(loaded.predict_noise(&DMatrix::zeros(IMAGE_PIXELS, 2), 5).is_err());
+    assert!(Ddpm::train_on(&DMatrix::zeros(30, 0), 0, &config, |_| {}).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -15,7 +15,11 @@
 //!
 //! Images are 784 x N matrices (one image per column); the model works in [-1, 1] and
 //! [`Ddpm::sample`](model::Ddpm::sample) returns intensities in [0, 1], ready for
-//! [`qdecoder::score::Evaluator`].
+//! [`qdecoder::score::Evaluator`]. The same machinery runs on any data already in [-1, 1] with
+//! one example per column ([`Ddpm::train_on`](model::Ddpm::train_on),
+//! [`Ddpm::sample_model_range`](model::Ddpm::sample_model_range)): the experiment's latent DDPM
+//! is trained on the Bloch vectors of the encoded images and decoded by the quantum model's
+//! decoder.
 
 pub mod embedding;
 pub mod model;

@@ -1,5 +1,7 @@
 //! The per-pixel Gaussian fit of the data and its exact noise predictor, which the network
 //! corrects (a fixed skip connection, in the spirit of Karras et al. 2022's preconditioning).
+//! "Pixel" is any coordinate of the data: MNIST pixels for the pixel-space baseline, Bloch
+//! coordinates for the latent one.
 //!
 //! If every pixel were independent and Gaussian, `x_0,p ~ N(mu_p, v_p)`, then with
 //! `x_t = a x_0 + b eps` (`a = sqrt(alphabar_t)`, `b = sqrt(1 - alphabar_t)`) the best noise
@@ -11,13 +13,12 @@
 //! digits; its output layer starts at zero, so training starts from the Gaussian model.
 
 use nalgebra::DMatrix;
-use qdecoder::dataset::IMAGE_PIXELS;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::schedule::NoiseSchedule;
 use crate::error::{Error, Result};
 
-/// Per-pixel mean and variance of the training images in the model's range [-1, 1].
+/// Per-pixel (per-coordinate) mean and variance of the training data in the model's range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PixelPrior {
     mean: Vec<f32>,
@@ -25,13 +26,16 @@ pub struct PixelPrior {
 }
 
 impl PixelPrior {
-    /// Fits the per-pixel moments of `images` (784 x N in [-1, 1], at least one image).
+    /// Fits the per-pixel moments of `images` (one image per column, in the model's range; at
+    /// least one row and one column).
     pub fn fit(images: &DMatrix<f32>) -> Result<Self> {
-        if images.nrows() != IMAGE_PIXELS || images.ncols() == 0 {
-            return Err(Error::DimensionMismatch {
-                what: "prior images (784 rows, at least one column)",
-                expected: IMAGE_PIXELS,
-                got: if images.nrows() == IMAGE_PIXELS { 0 } else { images.nrows() },
+        if images.is_empty() {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "the prior needs at least one image of at least one pixel, got {} x {}",
+                    images.nrows(),
+                    images.ncols()
+                ),
             });
         }
         let n = images.ncols() as f64;
@@ -46,16 +50,20 @@ impl PixelPrior {
         PixelPrior::new(mean, variance)
     }
 
-    /// A prior from explicit moments (784 each, finite, variances non-negative).
+    /// A prior from explicit moments (one of each per pixel, at least one pixel, finite,
+    /// variances non-negative).
     pub fn new(mean: Vec<f32>, variance: Vec<f32>) -> Result<Self> {
-        for (what, v) in [("prior means (one per pixel)", &mean), ("prior variances", &variance)] {
-            if v.len() != IMAGE_PIXELS {
-                return Err(Error::DimensionMismatch {
-                    what,
-                    expected: IMAGE_PIXELS,
-                    got: v.len(),
-                });
-            }
+        if mean.is_empty() {
+            return Err(Error::InvalidConfig {
+                reason: "the prior needs at least one pixel".into(),
+            });
+        }
+        if variance.len() != mean.len() {
+            return Err(Error::DimensionMismatch {
+                what: "prior variances (one per mean)",
+                expected: mean.len(),
+                got: variance.len(),
+            });
         }
         if mean.iter().chain(&variance).any(|v| !v.is_finite()) || variance.iter().any(|&v| v < 0.0)
         {
@@ -64,6 +72,11 @@ impl PixelPrior {
             });
         }
         Ok(PixelPrior { mean, variance })
+    }
+
+    /// Number of pixels (rows of the data it was fitted to).
+    pub fn dim(&self) -> usize {
+        self.mean.len()
     }
 
     /// The per-pixel means.
@@ -77,7 +90,7 @@ impl PixelPrior {
     }
 
     /// Adds `scale * E[eps | x_t]` under the Gaussian model to `out`, column `j` at step
-    /// `steps[j]` (`1..=T`); `x_t` and `out` are 784 x N.
+    /// `steps[j]` (`1..=T`); `x_t` and `out` are [`dim`](Self::dim) x N.
     pub fn add_noise_prediction(
         &self,
         schedule: &NoiseSchedule,
@@ -86,7 +99,7 @@ impl PixelPrior {
         scale: f32,
         out: &mut DMatrix<f32>,
     ) -> Result<()> {
-        if x_t.nrows() != IMAGE_PIXELS || out.shape() != x_t.shape() || steps.len() != x_t.ncols() {
+        if x_t.nrows() != self.dim() || out.shape() != x_t.shape() || steps.len() != x_t.ncols() {
             return Err(Error::DimensionMismatch {
                 what: "images, outputs and steps for the Gaussian noise prediction",
                 expected: x_t.len(),
@@ -115,6 +128,8 @@ impl PixelPrior {
 
 #[cfg(test)]
 mod tests {
+    use qdecoder::dataset::IMAGE_PIXELS;
+
     use super::*;
 
     #[test]
@@ -136,8 +151,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_moments() {
-        assert!(PixelPrior::new(vec![0.0; 3], vec![0.0; 3]).is_err());
+        assert!(PixelPrior::new(vec![0.0; 3], vec![0.0; 2]).is_err());
+        assert!(PixelPrior::new(Vec::new(), Vec::new()).is_err());
         assert!(PixelPrior::new(vec![0.0; IMAGE_PIXELS], vec![-1.0; IMAGE_PIXELS]).is_err());
         assert!(PixelPrior::fit(&DMatrix::zeros(IMAGE_PIXELS, 0)).is_err());
+        assert!(PixelPrior::fit(&DMatrix::zeros(0, 3)).is_err());
+        assert_eq!(PixelPrior::fit(&DMatrix::zeros(30, 3)).unwrap().dim(), 30);
+        let prior = PixelPrior::fit(&DMatrix::zeros(30, 3)).unwrap();
+        let schedule = NoiseSchedule::linear(10, 1e-4, 0.02).unwrap();
+        let mut out = DMatrix::zeros(IMAGE_PIXELS, 1);
+        let wrong = DMatrix::zeros(IMAGE_PIXELS, 1);
+        assert!(prior.add_noise_prediction(&schedule, &wrong, &[1], 1.0, &mut out).is_err());
     }
 }

@@ -20,7 +20,6 @@
 //! number of images, never on the number of threads.
 
 use nalgebra::DMatrix;
-use qdecoder::dataset::IMAGE_PIXELS;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -187,8 +186,8 @@ pub fn ancestral_step(
     Ok(out)
 }
 
-/// Runs `sampler` from `x_start` (the noise at the sampler's first step, 784 x N in the model's
-/// range) down to `x_0`, returned unclamped in the model's range [-1, 1].
+/// Runs `sampler` from `x_start` (the noise at the sampler's first step, one column per sample,
+/// 784 rows for pixels) down to `x_0`, returned unclamped in the model's range [-1, 1].
 ///
 /// `rng` seeds one stream per chunk of [`SAMPLE_CHUNK`] columns (DDIM draws nothing from them).
 pub fn denoise(
@@ -239,15 +238,27 @@ pub fn denoise(
 }
 
 impl Ddpm {
-    /// Draws `n` images with `sampler`: 784 x `n` intensities in [0, 1] (clamped), one per column.
+    /// Draws `n` images with `sampler` from a model trained on images: 784 x `n` intensities in
+    /// [0, 1] (clamped), one per column.
     ///
     /// The initial noise and every later draw come from `rng`; DDIM is deterministic given the
     /// initial noise (see [`denoise`] to supply it).
     pub fn sample(&self, n: usize, sampler: Sampler, rng: &mut impl Rng) -> Result<DMatrix<f32>> {
+        Ok(to_intensities(&self.sample_model_range(n, sampler, rng)?))
+    }
+
+    /// Draws `n` samples with `sampler` in the model's range, unclamped:
+    /// [`data_dim`](Ddpm::data_dim) x `n`, one per column (for data other than images, such as
+    /// latent features); [`sample`](Self::sample) is this mapped to intensities.
+    pub fn sample_model_range(
+        &self,
+        n: usize,
+        sampler: Sampler,
+        rng: &mut impl Rng,
+    ) -> Result<DMatrix<f32>> {
         let x_start =
-            DMatrix::from_fn(IMAGE_PIXELS, n, |_, _| rng.sample::<f32, _>(StandardNormal));
-        let x0 = denoise(self, self.schedule(), &x_start, sampler, rng)?;
-        Ok(to_intensities(&x0))
+            DMatrix::from_fn(self.data_dim(), n, |_, _| rng.sample::<f32, _>(StandardNormal));
+        denoise(self, self.schedule(), &x_start, sampler, rng)
     }
 }
 

@@ -6,12 +6,15 @@
 //! (seeded shuffle, Adam, half-cosine learning-rate decay) and computes each batch's gradient over
 //! fixed column chunks summed in a fixed order, so the trained weights depend on the seed only,
 //! not on the number of threads.
+//!
+//! [`Ddpm::train`] takes MNIST images; [`Ddpm::train_on`] takes any data already in the model
+//! range (one column per example), such as the Bloch vectors of the latent encoding.
 
 use std::path::Path;
 
 use nalgebra::DMatrix;
 use qdecoder::checkpoint::{self, CacheStatus};
-use qdecoder::dataset::{IMAGE_PIXELS, LabeledImages};
+use qdecoder::dataset::LabeledImages;
 use qdecoder::nn::layer::{Activation, Dense, Layer};
 use qdecoder::nn::loss::Loss;
 use qdecoder::nn::network::Sequential;
@@ -28,15 +31,29 @@ use crate::error::{Error, Result};
 /// shuffles and noise.
 const INIT_SEED_MIX: u64 = 0xdd93_1a17_b45e_0001;
 
-/// The untrained noise predictor: a ReLU MLP with He-initialised hidden layers and an output
-/// layer of zeros.
+/// FNV-1a hash of a data matrix's shape and the bits of its entries: the
+/// [`Ddpm::train_fingerprint`] of a model trained with [`Ddpm::train_on`], so a cached model is
+/// only reused for the same data.
+pub fn fingerprint(data: &DMatrix<f32>) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let shape = [data.nrows() as u64, data.ncols() as u64];
+    for word in shape.into_iter().chain(data.iter().map(|v| u64::from(v.to_bits()))) {
+        hash ^= word;
+        hash = hash.wrapping_mul(PRIME);
+    }
+    hash
+}
+
+/// The untrained noise predictor for data of `data_dim` rows: a ReLU MLP with He-initialised
+/// hidden layers and an output layer of zeros.
 ///
 /// A zero output layer makes the first prediction exactly the Gaussian model's (or zero without
 /// it) instead of unit-variance noise the optimiser must first unlearn; measured on this data,
 /// the plain MLP's loss after 250 Adam steps fell from 1.00 (random output layer) to 0.66.
-fn initial_network(config: &DdpmConfig) -> Result<Sequential> {
+fn initial_network(config: &DdpmConfig, data_dim: usize) -> Result<Sequential> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.train.seed ^ INIT_SEED_MIX);
-    let random = Sequential::mlp(&config.layer_sizes(), Activation::Relu, &mut rng)?;
+    let random = Sequential::mlp(&config.layer_sizes(data_dim), Activation::Relu, &mut rng)?;
     let mut layers = random.layers().to_vec();
     if let Some(Layer::Dense(last)) = layers.last_mut() {
         *last =
@@ -58,21 +75,44 @@ impl Ddpm {
             return Err(Error::InvalidConfig { reason: "no training images".into() });
         }
         let data = to_model_range(&train.images().to_matrix());
-        let prior = if config.uses_prior() { Some(PixelPrior::fit(&data)?) } else { None };
-        let mut network = initial_network(config)?;
+        Ddpm::train_on(&data, train.fingerprint(), config, on_epoch)
+    }
+
+    /// Trains a DDPM on `data` (one example per column, already in the model range [-1, 1]:
+    /// the samplers clip their clean estimates to it); the model's data dimension is
+    /// `data.nrows()`, and `fingerprint` identifies the data for the cache (see
+    /// [`fingerprint`]). Deterministic given `config.train.seed`.
+    pub fn train_on(
+        data: &DMatrix<f32>,
+        fingerprint: u64,
+        config: &DdpmConfig,
+        on_epoch: impl FnMut(&EpochReport),
+    ) -> Result<Self> {
+        config.validate()?;
+        if data.is_empty() {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "no training data ({} rows, {} columns)",
+                    data.nrows(),
+                    data.ncols()
+                ),
+            });
+        }
+        let data_dim = data.nrows();
+        let prior = if config.uses_prior() { Some(PixelPrior::fit(data)?) } else { None };
+        let mut network = initial_network(config, data_dim)?;
         // `fit` updates the network while the batch builder needs the schedule, embeddings and
         // prior: the initial model supplies those, the trained network replaces its own at the end.
-        let shape =
-            Ddpm::from_parts(network.clone(), config.clone(), prior.clone(), train.fingerprint())?;
+        let shape = Ddpm::from_parts(network.clone(), config.clone(), prior.clone(), fingerprint)?;
         let steps = config.steps;
         fit(
             &mut network,
             Loss::MeanSquaredError,
             &config.train,
-            train.len(),
+            data.ncols(),
             |indices, rng| {
                 let x0 = data.select_columns(indices);
-                let noise = DMatrix::from_fn(IMAGE_PIXELS, indices.len(), |_, _| {
+                let noise = DMatrix::from_fn(data_dim, indices.len(), |_, _| {
                     rng.sample::<f32, _>(StandardNormal)
                 });
                 let t: Vec<usize> = indices.iter().map(|_| rng.random_range(1..=steps)).collect();
@@ -116,7 +156,7 @@ impl Ddpm {
             },
             on_epoch,
         )?;
-        Ddpm::from_parts(network, config.clone(), prior, train.fingerprint())
+        Ddpm::from_parts(network, config.clone(), prior, fingerprint)
     }
 
     /// The training objective on `images` (784 x N intensities in [0, 1]): the mean squared
@@ -148,7 +188,22 @@ impl Ddpm {
         config: &DdpmConfig,
         on_epoch: impl FnMut(&EpochReport),
     ) -> Result<(Self, CacheStatus)> {
-        let fingerprint = train.fingerprint();
+        if train.is_empty() {
+            return Err(Error::InvalidConfig { reason: "no training images".into() });
+        }
+        let data = to_model_range(&train.images().to_matrix());
+        Ddpm::load_or_train_on(path, &data, train.fingerprint(), config, on_epoch)
+    }
+
+    /// [`load_or_train`](Self::load_or_train) for data already in the model range, as
+    /// [`train_on`](Self::train_on) takes it.
+    pub fn load_or_train_on(
+        path: impl AsRef<Path>,
+        data: &DMatrix<f32>,
+        fingerprint: u64,
+        config: &DdpmConfig,
+        on_epoch: impl FnMut(&EpochReport),
+    ) -> Result<(Self, CacheStatus)> {
         // The training closure must return a qdecoder result; keep our own error to return it
         // unchanged instead of flattening it to a string.
         let mut failure = None;
@@ -157,14 +212,14 @@ impl Ddpm {
             |m: &Ddpm| {
                 if m.config() != config {
                     Some("the cached model has another configuration".into())
-                } else if m.train_fingerprint() != fingerprint {
+                } else if m.data_dim() != data.nrows() || m.train_fingerprint() != fingerprint {
                     Some("the cached model was trained on other data".into())
                 } else {
                     None
                 }
             },
             || {
-                Ddpm::train(train, config, on_epoch).map_err(|e| {
+                Ddpm::train_on(data, fingerprint, config, on_epoch).map_err(|e| {
                     let reason = e.to_string();
                     failure = Some(e);
                     qdecoder::Error::InvalidModel { reason }
