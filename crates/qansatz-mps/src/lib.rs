@@ -10,7 +10,7 @@
 //!   independent angles per step, with chain-rule gradients through the simulator's adjoint
 //!   method;
 //! - [`checkpoint`]: the versioned, checksummed, atomically written parameter file format;
-//! - [`optim`]: Adam;
+//! - the Adam optimiser, in [`optim`];
 //! - [`born`]: a Born machine trained with squared MMD (mixture of Gaussian kernels), exact or
 //!   from shots.
 //!

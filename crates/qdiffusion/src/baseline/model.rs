@@ -249,7 +249,7 @@ impl TryFrom<DdpmRecord> for Ddpm {
     }
 }
 
-/// qdecoder's header has no diffusion kind; the payload (a [`DdpmRecord`]) does not decode as
+/// qdecoder's header has no diffusion kind; the payload (a `DdpmRecord`) does not decode as
 /// any other model, so a wrong file still fails with a typed error.
 impl Checkpoint for Ddpm {
     const KIND: ModelKind = ModelKind::Network;
