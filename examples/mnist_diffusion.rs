@@ -58,6 +58,10 @@ struct Args {
     /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// Chain trajectories per training iteration [default: 32]; the cost of training grows
+    /// linearly with it.
+    #[arg(long)]
+    batch: Option<usize>,
     /// Sample with an exponential moving average of the parameters with this decay (0.9
     /// averages about the last 10 iterations) instead of the last iterate.
     #[arg(long)]
@@ -160,6 +164,7 @@ impl Args {
         q.ancillas = self.ancillas.unwrap_or(q.ancillas);
         q.layers = self.layers.unwrap_or(q.layers);
         q.train.iterations = self.iterations.unwrap_or(q.train.iterations);
+        q.train.batch = self.batch.unwrap_or(q.train.batch);
         q.train.seed = self.train_seed.unwrap_or(q.train.seed);
         q.train.ema = self.ema.or(q.train.ema);
         q.ancilla_coupling = match self.coupling {
