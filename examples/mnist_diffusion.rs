@@ -58,6 +58,10 @@ struct Args {
     /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// Add a per-qubit MMD term with this weight to the chain MMD (Gaussian scales 0.25, 0.5
+    /// and 1 on each qubit's Bloch vectors).
+    #[arg(long)]
+    marginal_weight: Option<f64>,
     /// Chain trajectories per training iteration [default: 32]; the cost of training grows
     /// linearly with it.
     #[arg(long)]
@@ -165,6 +169,12 @@ impl Args {
         q.layers = self.layers.unwrap_or(q.layers);
         q.train.iterations = self.iterations.unwrap_or(q.train.iterations);
         q.train.batch = self.batch.unwrap_or(q.train.batch);
+        if let Some(weight) = self.marginal_weight {
+            q.train.marginal = Some(qdiffusion::features::MarginalMmd {
+                kernel: qdiffusion::features::MmdKernel::Gaussian { scales: vec![0.25, 0.5, 1.0] },
+                weight,
+            });
+        }
         q.train.seed = self.train_seed.unwrap_or(q.train.seed);
         q.train.ema = self.ema.or(q.train.ema);
         q.ancilla_coupling = match self.coupling {

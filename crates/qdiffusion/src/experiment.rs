@@ -132,6 +132,7 @@ impl Default for QuantumConfig {
                     kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
                 },
                 readout: Readout::Bloch,
+                marginal: None,
                 init: Init::NearIdentity { scale: 0.005 },
                 ema: None,
                 seed: 1,

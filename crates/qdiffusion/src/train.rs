@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::EncodedData;
 use crate::error::{Error, Result};
-use crate::features::{FeatureMmd, MmdKernel, Readout};
+use crate::features::{FeatureMmd, MarginalMmd, MmdKernel, Readout};
 use crate::forward::ForwardProcess;
 use crate::reverse::ReverseModel;
 use crate::sample;
@@ -42,7 +42,7 @@ use crate::sample;
 pub const CHECKPOINT_MAGIC: [u8; 8] = *b"QDIFFCKP";
 
 /// Current version of the checkpoint format.
-pub const CHECKPOINT_VERSION: u32 = 2;
+pub const CHECKPOINT_VERSION: u32 = 3;
 
 /// The training objective.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -81,6 +81,8 @@ pub struct TrainConfig {
     pub loss: Loss,
     /// What is read out of the final states.
     pub readout: Readout,
+    /// An extra per-qubit MMD term for the MMD losses (Bloch readout only); `None`: none.
+    pub marginal: Option<MarginalMmd>,
     /// Initial angles.
     pub init: Init,
     /// Decay of an exponential moving average of the parameters (bias-corrected, as Adam's
@@ -106,6 +108,7 @@ impl Default for TrainConfig {
                 kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
             },
             readout: Readout::Bloch,
+            marginal: None,
             init: Init::NearIdentity { scale: 0.005 },
             ema: None,
             seed: 1,
@@ -189,6 +192,11 @@ impl<'a> Trainer<'a> {
         if config.batch < 2 || config.data_batch < 2 {
             return Err(Error::InvalidConfig {
                 reason: "batches need at least two samples (the MMD is unbiased)".into(),
+            });
+        }
+        if config.marginal.is_some() && config.readout != Readout::Bloch {
+            return Err(Error::InvalidConfig {
+                reason: "the per-qubit MMD term needs the Bloch readout".into(),
             });
         }
         if config.ema.is_some_and(|d| !(0.0..1.0).contains(&d)) {
@@ -378,7 +386,18 @@ impl<'a> Trainer<'a> {
         let readout = self.config.readout;
         let features: Vec<Vec<f64>> =
             outputs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
-        let (loss, dfs) = FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, targets);
+        let (mut loss, mut dfs) =
+            FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, targets);
+        if let Some(marginal) = &self.config.marginal {
+            let (extra, grads) = FeatureMmd { kernel: marginal.kernel.clone() }
+                .marginal_loss_and_grad(&features, targets, 3);
+            loss += marginal.weight * extra;
+            for (all, part) in dfs.iter_mut().zip(grads) {
+                for (a, p) in all.iter_mut().zip(part) {
+                    *a += marginal.weight * p;
+                }
+            }
+        }
         let parts = outputs
             .par_iter()
             .zip(dfs.par_iter())

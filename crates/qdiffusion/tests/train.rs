@@ -6,7 +6,7 @@ use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
 use qchannels::schedule::Schedule;
 use qdiffusion::Error;
 use qdiffusion::data::EncodedData;
-use qdiffusion::features::{MmdKernel, Readout};
+use qdiffusion::features::{MarginalMmd, MmdKernel, Readout};
 use qdiffusion::forward::{ForwardProcess, NoiseKind};
 use qdiffusion::reverse::ReverseModel;
 use qdiffusion::train::{Loss, TrainConfig, Trainer};
@@ -51,6 +51,7 @@ fn config(loss: Loss, iterations: usize) -> TrainConfig {
         final_learning_rate: 0.01,
         loss,
         readout: Readout::Bloch,
+        marginal: None,
         init: Init::NearIdentity { scale: 0.01 },
         ema: None,
         seed: 3,
@@ -77,6 +78,24 @@ fn every_loss_decreases_on_a_small_problem() {
         let (first, last) = (mean(&state.losses[..10]), mean(&state.losses[50..]));
         assert!(last < first, "{loss:?}: mean loss {first} -> {last}");
     }
+}
+
+#[test]
+fn the_per_qubit_mmd_term_lowers_the_chain_loss_and_needs_the_bloch_readout() {
+    let (reverse, forward, data) = setup(3);
+    let gaussian = MmdKernel::Gaussian { scales: vec![0.5, 1.0] };
+    let marginal = Some(MarginalMmd { kernel: gaussian.clone(), weight: 1.0 });
+    let config = TrainConfig { marginal, ..config(Loss::ChainMmd { kernel: gaussian }, 60) };
+    let trainer = Trainer::new(&reverse, &forward, &data, config.clone()).unwrap();
+    let mut state = trainer.init_state();
+    trainer.train(&mut state, None, |_| {}).unwrap();
+    let (first, last) = (mean(&state.losses[..10]), mean(&state.losses[50..]));
+    assert!(last < first, "mean loss {first} -> {last}");
+    let born = TrainConfig { readout: Readout::Born, ..config };
+    assert!(matches!(
+        Trainer::new(&reverse, &forward, &data, born),
+        Err(Error::InvalidConfig { .. })
+    ));
 }
 
 #[test]
