@@ -91,7 +91,7 @@ struct Args {
     /// Per-step independent angles instead of the sinusoidal time embedding.
     #[arg(long, conflicts_with = "time_features")]
     per_step: bool,
-    /// Sinusoidal features of the time embedding [default: 4]; the angles are an affine map of
+    /// Sinusoidal features of the time embedding [default: 8]; the angles are an affine map of
     /// them, so this sets the conditioning's capacity at no simulation cost.
     #[arg(long)]
     time_features: Option<usize>,

@@ -120,7 +120,7 @@ impl Default for QuantumConfig {
             layers: 1,
             entangler: Entangler::StaircaseXy,
             ancilla_coupling: AncillaCoupling::Spread,
-            conditioning: Conditioning::Embedded { dim: 4 },
+            conditioning: Conditioning::Embedded { dim: 8 },
             cosine_offset: 0.008,
             train: TrainConfig {
                 iterations: 100,
