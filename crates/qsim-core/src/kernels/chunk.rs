@@ -56,6 +56,39 @@ pub(crate) fn run_program(
     }
 }
 
+/// [`run_program`] with a second buffer as long as `amps` that the caller owns (a chunk of the
+/// engine's spare state): true if the result was left in `other` instead of `amps`, so that a
+/// caller running every chunk alike swaps the whole buffers instead of copying each chunk back.
+pub(crate) fn run_program_split(
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    other: &mut [Complex64],
+) -> bool {
+    debug_assert_eq!(amps.len(), other.len());
+    run_program_into(amps, program, other)
+}
+
+/// Where a program's permutations scatter to: a growable buffer or a fixed one.
+trait Scratch {
+    /// At least `len` amplitudes, contents unspecified.
+    fn buffer(&mut self, len: usize) -> &mut [Complex64];
+}
+
+impl Scratch for Vec<Complex64> {
+    fn buffer(&mut self, len: usize) -> &mut [Complex64] {
+        if self.len() < len {
+            self.resize(len, Complex64::new(0.0, 0.0));
+        }
+        &mut self[..len]
+    }
+}
+
+impl Scratch for [Complex64] {
+    fn buffer(&mut self, len: usize) -> &mut [Complex64] {
+        &mut self[..len]
+    }
+}
+
 /// Largest spare buffer (amplitudes) a thread keeps for [`run_program_owned`].
 const MAX_SPARE: usize = 1 << 16;
 
@@ -80,10 +113,10 @@ pub(crate) fn run_program_owned(amps: &mut Vec<Complex64>, program: &[Kernel]) {
 }
 
 /// Applies `program`; true if the result was left in `scratch[..amps.len()]` instead of `amps`.
-fn run_program_into(
+fn run_program_into<B: Scratch + ?Sized>(
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Some(s) = Avx2::detect() {
@@ -95,11 +128,11 @@ fn run_program_into(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_program_avx2(
+fn run_program_avx2<B: Scratch + ?Sized>(
     s: Avx2,
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     run_program_with(s, amps, program, scratch)
 }
@@ -108,11 +141,11 @@ fn run_program_avx2(
 /// state alternates between `amps` and `scratch` (the return value says where it ends), and two
 /// single-qubit kernels in a row on different qubits share one pass.
 #[inline(always)]
-fn run_program_with<S: Lanes>(
+fn run_program_with<S: Lanes, B: Scratch + ?Sized>(
     s: S,
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     let len = amps.len();
     let mut in_scratch = false;
@@ -120,18 +153,16 @@ fn run_program_with<S: Lanes>(
     while let Some((kernel, tail)) = rest.split_first() {
         rest = tail;
         if let Kernel::Perm { lo_bits, lo, hi } = kernel {
+            let other = scratch.buffer(len);
             if in_scratch {
-                scatter(&scratch[..len], amps, *lo_bits, lo, hi);
+                scatter(other, amps, *lo_bits, lo, hi);
             } else {
-                if scratch.len() < len {
-                    scratch.resize(len, Complex64::new(0.0, 0.0));
-                }
-                scatter(amps, &mut scratch[..len], *lo_bits, lo, hi);
+                scatter(amps, other, *lo_bits, lo, hi);
             }
             in_scratch = !in_scratch;
             continue;
         }
-        let state: &mut [Complex64] = if in_scratch { &mut scratch[..len] } else { amps };
+        let state: &mut [Complex64] = if in_scratch { scratch.buffer(len) } else { amps };
         if let Some(next) = rest.first() {
             if apply_two(s, state, kernel, next) {
                 rest = &rest[1..];
