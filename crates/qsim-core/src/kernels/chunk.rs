@@ -152,24 +152,35 @@ fn run_program_with<S: Lanes, B: Scratch + ?Sized>(
     let mut rest = program;
     while let Some((kernel, tail)) = rest.split_first() {
         rest = tail;
-        if let Kernel::Perm { lo_bits, lo, hi } = kernel {
-            let other = scratch.buffer(len);
-            if in_scratch {
-                scatter(other, amps, *lo_bits, lo, hi);
-            } else {
-                scatter(amps, other, *lo_bits, lo, hi);
-            }
-            in_scratch = !in_scratch;
-            continue;
-        }
-        let state: &mut [Complex64] = if in_scratch { scratch.buffer(len) } else { amps };
-        if let Some(next) = rest.first() {
-            if apply_two(s, state, kernel, next) {
+        // A permutation, or a diagonal right before one (applied while scattering), moves the
+        // state to the other buffer.
+        let (perm, diagonal) = match (kernel, rest.first()) {
+            (Kernel::Perm { lo_bits, lo, hi }, _) => ((*lo_bits, &lo[..], &hi[..]), None),
+            (Kernel::Diag { bits, lo: d_lo, hi: d_hi }, Some(Kernel::Perm { lo_bits, lo, hi }))
+                if !d_lo.is_empty() =>
+            {
                 rest = &rest[1..];
+                ((*lo_bits, &lo[..], &hi[..]), Some((*bits, &d_lo[..], &d_hi[..])))
+            }
+            _ => {
+                let state: &mut [Complex64] = if in_scratch { scratch.buffer(len) } else { amps };
+                if let Some(next) = rest.first() {
+                    if apply_two(s, state, kernel, next) {
+                        rest = &rest[1..];
+                        continue;
+                    }
+                }
+                apply_kernel(s, state, kernel);
                 continue;
             }
+        };
+        let other = scratch.buffer(len);
+        if in_scratch {
+            scatter(s, other, amps, perm, diagonal);
+        } else {
+            scatter(s, amps, other, perm, diagonal);
         }
-        apply_kernel(s, state, kernel);
+        in_scratch = !in_scratch;
     }
     in_scratch
 }
@@ -1007,14 +1018,92 @@ fn swap(amps: &mut [Complex64], cmask: usize, a: usize, b: usize) {
     }
 }
 
-/// Affine bit permutation from `src` into `dst`: `dst[lo[l] ^ hi[h]] = src[h 2^lo_bits + l]`.
+/// A diagonal in the form of [`Kernel::Diag`]: `(bits, lo, hi)`.
+type DiagTables<'a> = (usize, &'a [Complex64], &'a [Complex64]);
+
+/// Affine bit permutation (a [`Kernel::Perm`]: `(lo_bits, lo, hi)`) from `src` into `dst`,
+/// `dst[lo[l] ^ hi[h]] = src[h 2^lo_bits + l]`, after the diagonal `diagonal` if there is one:
+/// applying it while scattering saves its own pass.
 #[inline(always)]
-fn scatter(src: &[Complex64], dst: &mut [Complex64], lo_bits: usize, lo: &[u32], hi: &[u32]) {
-    for (chunk, &base) in src.chunks_exact(1 << lo_bits).zip(hi) {
-        for (a, &l) in chunk.iter().zip(lo) {
-            dst[(base ^ l) as usize] = *a;
+fn scatter<S: Lanes>(
+    s: S,
+    src: &[Complex64],
+    dst: &mut [Complex64],
+    perm: (usize, &[u32], &[u32]),
+    diagonal: Option<DiagTables<'_>>,
+) {
+    match diagonal {
+        Some(d) => scatter_with::<S, true>(s, src, dst, perm, d),
+        None => scatter_with::<S, false>(s, src, dst, perm, (perm.0, &[], &[])),
+    }
+}
+
+/// [`scatter`], scaling by `diagonal` (whose `lo` table is not empty) if `SCALED`: each vector
+/// of two source amplitudes is scaled by its two table entries, then each half stored at its
+/// destination.
+#[inline(always)]
+fn scatter_with<S: Lanes, const SCALED: bool>(
+    s: S,
+    src: &[Complex64],
+    dst: &mut [Complex64],
+    (lo_bits, lo, hi): (usize, &[u32], &[u32]),
+    (bits, d_lo, d_hi): DiagTables<'_>,
+) {
+    // Runs over which both the permutation's `hi` entry and the diagonal's `hi` factor are
+    // constant.
+    let run = 1usize << lo_bits.min(bits);
+    let (lo_mask, d_mask) = ((1usize << lo_bits) - 1, (1usize << bits) - 1);
+    // Destinations are XORs of table entries: all below the power of two `dst.len()` if every
+    // entry is.
+    let entries_or = lo.iter().chain(hi).fold(0u32, |m, &x| m | x) as usize;
+    assert!(dst.len().is_power_of_two() && entries_or < dst.len() && src.len() == dst.len());
+    assert!(run >= 2, "runs are walked two amplitudes (one vector) at a time");
+    let out = as_f64(dst).as_mut_ptr();
+    let src: &[f64] = bytemuck::cast_slice(src);
+    for (r, chunk) in src.chunks_exact(2 * run).enumerate() {
+        let i = r * run;
+        let base = hi[i >> lo_bits] as usize;
+        let targets = lo[i & lo_mask..][..run].chunks_exact(2);
+        let vectors = chunk.chunks_exact(4);
+        let put = |t: &[u32], y: S::V| {
+            // SAFETY: `base ^ t[k]` is below `dst.len()` (asserted above), so both doubles of
+            // that amplitude lie inside `dst`, which `out` borrows mutably.
+            unsafe {
+                s.store_first(vector_half(out, base ^ t[0] as usize), y);
+                s.store_second(vector_half(out, base ^ t[1] as usize), y);
+            }
+        };
+        if SCALED {
+            let entries: &[f64] = bytemuck::cast_slice(&d_lo[i & d_mask..][..run]);
+            match d_hi.get(i >> bits) {
+                Some(&z) => {
+                    let c = coef(s, z);
+                    for ((v, t), e) in vectors.zip(targets).zip(entries.chunks_exact(4)) {
+                        put(t, cmul_packed(s, cmul(s, c, s.load(e)), s.load(v)));
+                    }
+                }
+                None => {
+                    for ((v, t), e) in vectors.zip(targets).zip(entries.chunks_exact(4)) {
+                        put(t, cmul_packed(s, s.load(e), s.load(v)));
+                    }
+                }
+            }
+        } else {
+            for (v, t) in vectors.zip(targets) {
+                put(t, s.load(v));
+            }
         }
     }
+}
+
+/// The two doubles of amplitude `index` of the interleaved array at `ptr`.
+///
+/// # Safety
+/// `ptr` valid for writes of amplitude `index`, with no other live reference to it.
+#[inline(always)]
+unsafe fn vector_half<'a>(ptr: *mut f64, index: usize) -> &'a mut [f64] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(ptr.add(2 * index), 2) }
 }
 
 #[cfg(test)]
@@ -1167,6 +1256,12 @@ mod tests {
                 apply_controlled_kq(amps, &[*q], 0, &m.map(|v| c(v, 0.0)));
             }
             Kernel::Dense1 { q, m } => apply_controlled_kq(amps, &[*q], 0, m),
+            Kernel::Diag { bits, lo, hi } => {
+                for (i, a) in amps.iter_mut().enumerate() {
+                    *a *= lo.get(i & ((1 << bits) - 1)).copied().unwrap_or(c(1., 0.));
+                    *a *= hi.get(i >> bits).copied().unwrap_or(c(1., 0.));
+                }
+            }
             Kernel::Perm { lo_bits, lo, hi } => {
                 let mut out = vec![c(0., 0.); amps.len()];
                 for (i, a) in amps.iter().enumerate() {
@@ -1176,7 +1271,30 @@ mod tests {
             }
             _ => unreachable!(),
         };
+        // Diagonals right before a permutation are applied while scattering.
+        let phases = |k: usize, step: f64| -> Vec<Complex64> {
+            (0..k).map(|i| Complex64::from_polar(1.0, step * i as f64)).collect()
+        };
+        let diag = |lo: usize, hi: usize| Kernel::Diag {
+            bits: 2,
+            lo: phases(lo, 0.3),
+            hi: phases(hi, -0.7),
+        };
         let programs: Vec<Vec<Kernel>> = vec![
+            vec![
+                diag(4, 16),
+                perm.clone(),
+                Kernel::Real1 { q: 1, m: r1 },
+                diag(4, 0),
+                perm.clone(),
+            ],
+            vec![
+                diag(0, 16),
+                perm.clone(),
+                diag(4, 16),
+                Kernel::Real1 { q: 0, m: r1 },
+                perm.clone(),
+            ],
             vec![Kernel::Real1 { q: 0, m: r1 }, Kernel::Dense1 { q: 3, m: m1 }],
             vec![Kernel::Dense1 { q: 5, m: m1 }, Kernel::Real1 { q: 0, m: r1 }],
             vec![Kernel::Dense1 { q: 2, m: m1 }, Kernel::Dense1 { q: 1, m: m1 }],
