@@ -132,10 +132,7 @@ impl Plan {
                         layout = target.clone();
                     }
                     let program = stage.program.materialize(&fused);
-                    amps.par_chunks_mut(1 << chunk_bits)
-                        .for_each_init(Vec::new, |scratch, chunk| {
-                            kernels::run_program(chunk, &program, scratch)
-                        });
+                    run_chunks(amps, &mut spare, &program, 1 << chunk_bits);
                 }
                 if layout != identity && !relayout(amps, &mut spare, &layout, &identity) {
                     unreachable!("the spare buffer exists once any relayout succeeded");
@@ -143,6 +140,50 @@ impl Plan {
             }
         }
     }
+}
+
+/// Runs `program` on every chunk of `chunk` amplitudes. Permutations scatter into the matching
+/// chunk of `spare` (a second full-size buffer, allocated here if the stage comes before any
+/// relayout); if the program ends there, the buffers are swapped, not copied back. Without
+/// memory for `spare`, each task scatters into a chunk-sized buffer of its own.
+fn run_chunks(
+    amps: &mut Vec<Complex64>,
+    spare: &mut Vec<Complex64>,
+    program: &[Kernel],
+    chunk: usize,
+) {
+    let needs_spare = program.iter().any(|k| matches!(k, Kernel::Perm { .. }));
+    if needs_spare && spare.len() != amps.len() && !allocate_spare(spare, amps.len()) {
+        amps.par_chunks_mut(chunk).for_each_init(Vec::new, |scratch, chunk| {
+            kernels::run_program(chunk, program, scratch)
+        });
+        return;
+    }
+    if !needs_spare {
+        amps.par_chunks_mut(chunk).for_each(|c| {
+            kernels::run_program(c, program, &mut Vec::new());
+        });
+        return;
+    }
+    // Every chunk runs the same program, so all end in the same buffer.
+    let in_spare = amps
+        .par_chunks_mut(chunk)
+        .zip(spare.par_chunks_mut(chunk))
+        .map(|(c, other)| kernels::run_program_split(c, program, other))
+        .reduce(|| false, |a, b| a || b);
+    if in_spare {
+        std::mem::swap(amps, spare);
+    }
+}
+
+/// Makes `spare` a buffer of `len` amplitudes; false if the memory is not there.
+fn allocate_spare(spare: &mut Vec<Complex64>, len: usize) -> bool {
+    spare.clear();
+    if spare.try_reserve_exact(len).is_err() {
+        return false;
+    }
+    spare.resize(len, Complex64::new(0.0, 0.0));
+    true
 }
 
 /// Chunk size used to apply one operation to a large state.
@@ -214,11 +255,8 @@ fn relayout(
     from: &Layout,
     to: &Layout,
 ) -> bool {
-    if spare.len() != amps.len() {
-        if spare.try_reserve_exact(amps.len()).is_err() {
-            return false;
-        }
-        spare.resize(amps.len(), Complex64::new(0.0, 0.0));
+    if spare.len() != amps.len() && !allocate_spare(spare, amps.len()) {
+        return false;
     }
     let n = from.position.len();
     let mut moves = vec![0usize; n];

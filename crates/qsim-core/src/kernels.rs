@@ -16,6 +16,7 @@ mod chunk;
 mod lanes;
 pub(crate) use chunk::{
     Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program, run_program_owned,
+    run_program_split,
 };
 
 /// States at least this long are processed with rayon; below it a thread hop costs more than the
@@ -201,12 +202,22 @@ pub(crate) fn permute_bits(src: &[Complex64], dst: &mut [Complex64], to: &[usize
     let hi_table = source_of(run_bits + lo_bits..n);
     let run = 1usize << run_bits;
     let task = (MIN_TASK * 4).max(run << lo_bits);
+    let tile = run << lo_bits; // destination amplitudes sharing one `hi_table` entry
     dst.par_chunks_mut(task).enumerate().for_each(|(t, out)| {
-        let first = t * task;
-        for (k, piece) in out.chunks_exact_mut(run).enumerate() {
-            let j = (first >> run_bits) + k;
-            let i = lo_table[j & ((1 << lo_bits) - 1)] | hi_table[j >> lo_bits];
-            piece.copy_from_slice(&src[i..i + run]);
+        let first = (t * task) / tile;
+        for (k, piece) in out.chunks_exact_mut(tile).enumerate() {
+            let high = hi_table[first + k];
+            if run == 1 {
+                // Single amplitudes: plain moves, not a `memcpy` call each.
+                for (d, &low) in piece.iter_mut().zip(&lo_table) {
+                    *d = src[high | low];
+                }
+            } else {
+                for (d, &low) in piece.chunks_exact_mut(run).zip(&lo_table) {
+                    let i = high | low;
+                    d.copy_from_slice(&src[i..i + run]);
+                }
+            }
         }
     });
 }

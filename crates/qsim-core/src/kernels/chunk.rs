@@ -56,6 +56,39 @@ pub(crate) fn run_program(
     }
 }
 
+/// [`run_program`] with a second buffer as long as `amps` that the caller owns (a chunk of the
+/// engine's spare state): true if the result was left in `other` instead of `amps`, so that a
+/// caller running every chunk alike swaps the whole buffers instead of copying each chunk back.
+pub(crate) fn run_program_split(
+    amps: &mut [Complex64],
+    program: &[Kernel],
+    other: &mut [Complex64],
+) -> bool {
+    debug_assert_eq!(amps.len(), other.len());
+    run_program_into(amps, program, other)
+}
+
+/// Where a program's permutations scatter to: a growable buffer or a fixed one.
+trait Scratch {
+    /// At least `len` amplitudes, contents unspecified.
+    fn buffer(&mut self, len: usize) -> &mut [Complex64];
+}
+
+impl Scratch for Vec<Complex64> {
+    fn buffer(&mut self, len: usize) -> &mut [Complex64] {
+        if self.len() < len {
+            self.resize(len, Complex64::new(0.0, 0.0));
+        }
+        &mut self[..len]
+    }
+}
+
+impl Scratch for [Complex64] {
+    fn buffer(&mut self, len: usize) -> &mut [Complex64] {
+        &mut self[..len]
+    }
+}
+
 /// Largest spare buffer (amplitudes) a thread keeps for [`run_program_owned`].
 const MAX_SPARE: usize = 1 << 16;
 
@@ -80,10 +113,10 @@ pub(crate) fn run_program_owned(amps: &mut Vec<Complex64>, program: &[Kernel]) {
 }
 
 /// Applies `program`; true if the result was left in `scratch[..amps.len()]` instead of `amps`.
-fn run_program_into(
+fn run_program_into<B: Scratch + ?Sized>(
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     if let Some(s) = Avx2::detect() {
@@ -95,11 +128,11 @@ fn run_program_into(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_program_avx2(
+fn run_program_avx2<B: Scratch + ?Sized>(
     s: Avx2,
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     run_program_with(s, amps, program, scratch)
 }
@@ -108,37 +141,46 @@ fn run_program_avx2(
 /// state alternates between `amps` and `scratch` (the return value says where it ends), and two
 /// single-qubit kernels in a row on different qubits share one pass.
 #[inline(always)]
-fn run_program_with<S: Lanes>(
+fn run_program_with<S: Lanes, B: Scratch + ?Sized>(
     s: S,
     amps: &mut [Complex64],
     program: &[Kernel],
-    scratch: &mut Vec<Complex64>,
+    scratch: &mut B,
 ) -> bool {
     let len = amps.len();
     let mut in_scratch = false;
     let mut rest = program;
     while let Some((kernel, tail)) = rest.split_first() {
         rest = tail;
-        if let Kernel::Perm { lo_bits, lo, hi } = kernel {
-            if in_scratch {
-                scatter(&scratch[..len], amps, *lo_bits, lo, hi);
-            } else {
-                if scratch.len() < len {
-                    scratch.resize(len, Complex64::new(0.0, 0.0));
-                }
-                scatter(amps, &mut scratch[..len], *lo_bits, lo, hi);
-            }
-            in_scratch = !in_scratch;
-            continue;
-        }
-        let state: &mut [Complex64] = if in_scratch { &mut scratch[..len] } else { amps };
-        if let Some(next) = rest.first() {
-            if apply_two(s, state, kernel, next) {
+        // A permutation, or a diagonal right before one (applied while scattering), moves the
+        // state to the other buffer.
+        let (perm, diagonal) = match (kernel, rest.first()) {
+            (Kernel::Perm { lo_bits, lo, hi }, _) => ((*lo_bits, &lo[..], &hi[..]), None),
+            (Kernel::Diag { bits, lo: d_lo, hi: d_hi }, Some(Kernel::Perm { lo_bits, lo, hi }))
+                if !d_lo.is_empty() =>
+            {
                 rest = &rest[1..];
+                ((*lo_bits, &lo[..], &hi[..]), Some((*bits, &d_lo[..], &d_hi[..])))
+            }
+            _ => {
+                let state: &mut [Complex64] = if in_scratch { scratch.buffer(len) } else { amps };
+                if let Some(next) = rest.first() {
+                    if apply_two(s, state, kernel, next) {
+                        rest = &rest[1..];
+                        continue;
+                    }
+                }
+                apply_kernel(s, state, kernel);
                 continue;
             }
+        };
+        let other = scratch.buffer(len);
+        if in_scratch {
+            scatter(s, other, amps, perm, diagonal);
+        } else {
+            scatter(s, amps, other, perm, diagonal);
         }
-        apply_kernel(s, state, kernel);
+        in_scratch = !in_scratch;
     }
     in_scratch
 }
@@ -204,64 +246,170 @@ trait PairOp<S: Lanes> {
     fn packed(&self, s: S, v: S::V) -> S::V;
 }
 
-/// Applies `op` to every pair of amplitudes differing in bit `q` whose index has every bit of
-/// `cmask` set (`cmask` excludes `q`).
+/// The four doubles at `ptr + offset`.
 ///
-/// For `q >= 1`, cutting the array into blocks of `2^(q+1)` and each block in half gives the two
-/// members of every pair as two equally long contiguous runs, walked in step (`pair`). For
-/// `q = 0` each vector holds one pair (`packed`). Controls above `q` are constant over a block,
-/// controls below `q` over runs of `2^c` amplitudes (`c` = lowest control), except a control on
-/// bit 0, which only the second amplitude of each vector can satisfy: the result is blended in
-/// for that lane.
+/// # Safety
+/// `ptr + offset .. ptr + offset + 4` valid for reads and writes, with no other live reference.
+#[inline(always)]
+unsafe fn vector_at<'a>(ptr: *mut f64, offset: usize) -> &'a mut [f64] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(ptr.add(offset), 4) }
+}
+
+/// Applies `op` to every pair of amplitudes differing in bit `q` whose index has every bit of
+/// `cmask` set (`cmask` excludes `q`). For `q >= 1` the two members of a pair sit in two vectors
+/// `2^(q-1)` apart (`pair`); for `q = 0` each vector holds one pair (`packed`).
 #[inline(always)]
 fn for_pairs<S: Lanes, O: PairOp<S>>(s: S, amps: &mut [Complex64], q: usize, cmask: usize, op: &O) {
-    let x = as_f64(amps);
     if q == 0 {
-        // Controls all sit above bit 0, so they are constant over a vector (amplitudes 2k, 2k+1).
-        for (k, v) in x.chunks_exact_mut(4).enumerate() {
-            if (2 * k) & cmask == cmask {
-                s.store(v, op.packed(s, s.load(v)));
-            }
-        }
-        return;
-    }
-    let half = 2usize << q; // doubles in half a block
-    let above = cmask >> (q + 1);
-    let below = cmask & ((1usize << q) - 1);
-    for (k, block) in x.chunks_exact_mut(2 * half).enumerate() {
-        if k & above != above {
-            continue;
-        }
-        let (lo, hi) = block.split_at_mut(half);
-        if below == 0 {
-            pair_run(s, lo, hi, op);
-        } else if below & 1 == 0 {
-            let run = 2usize << below.trailing_zeros(); // doubles in a run of equal low controls
-            for (r, (l, h)) in lo.chunks_exact_mut(run).zip(hi.chunks_exact_mut(run)).enumerate() {
-                if (r * run / 2) & below == below {
-                    pair_run(s, l, h, op);
-                }
-            }
-        } else {
-            for (j, (l, h)) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)).enumerate() {
-                if (2 * j + 1) & below == below {
-                    let (a, b) = (s.load(l), s.load(h));
-                    let (na, nb) = op.pair(s, a, b);
-                    s.store(l, s.blend_halves(a, na));
-                    s.store(h, s.blend_halves(b, nb));
-                }
-            }
-        }
+        for_groups(s, amps, [0], cmask, &Packed(op));
+    } else {
+        for_groups(s, amps, [0, 1 << (q - 1)], cmask, &Pairs(op));
     }
 }
 
-/// `op` on the pairs `(lo[j], hi[j])` of two equally long runs.
+/// What the group walker ([`for_groups`]) does to one group of `K` vectors.
+trait GroupOp<S: Lanes, const K: usize> {
+    fn apply(&self, s: S, x: [S::V; K]) -> [S::V; K];
+}
+
+/// A [`PairOp`] on whole pairs held in one vector (target qubit 0).
+struct Packed<'a, O>(&'a O);
+
+impl<S: Lanes, O: PairOp<S>> GroupOp<S, 1> for Packed<'_, O> {
+    #[inline(always)]
+    fn apply(&self, s: S, [v]: [S::V; 1]) -> [S::V; 1] {
+        [self.0.packed(s, v)]
+    }
+}
+
+/// A [`PairOp`] on pairs split over two vectors.
+struct Pairs<'a, O>(&'a O);
+
+impl<S: Lanes, O: PairOp<S>> GroupOp<S, 2> for Pairs<'_, O> {
+    #[inline(always)]
+    fn apply(&self, s: S, [a, b]: [S::V; 2]) -> [S::V; 2] {
+        let (a, b) = self.0.pair(s, a, b);
+        [a, b]
+    }
+}
+
+/// A [`QuadOp`] on groups split over four vectors (lower target position >= 1).
+struct Quads<'a, O>(&'a O);
+
+impl<S: Lanes, O: QuadOp<S>> GroupOp<S, 4> for Quads<'_, O> {
+    #[inline(always)]
+    fn apply(&self, s: S, x: [S::V; 4]) -> [S::V; 4] {
+        self.0.quad(s, x)
+    }
+}
+
+/// A [`QuadOp`] whose lower target is position 0: each group fills two vectors.
+struct PackedQuads<'a, O>(&'a O);
+
+impl<S: Lanes, O: QuadOp<S>> GroupOp<S, 2> for PackedQuads<'_, O> {
+    #[inline(always)]
+    fn apply(&self, s: S, x: [S::V; 2]) -> [S::V; 2] {
+        self.0.packed(s, x)
+    }
+}
+
+/// Applies `op` to every group of `K` vectors (two amplitudes each) at vector indices
+/// `base + offsets[k]`, where `offsets` are the subset sums of a few distinct powers of two
+/// (`offsets[0] = 0`), for every `base` whose amplitude index has every bit of `cmask` set.
+///
+/// One flat loop whatever the positions: `base` walks the vector indices with the offset bits
+/// (the holes) clear and the control bits (vector-level, i.e. amplitude bits >= 1) set; the next
+/// one is `((base | holes) + 1) & !holes | controls`, the carry hopping over the holes. A control
+/// on amplitude bit 0, which only the second amplitude of each vector can satisfy, is blended in
+/// for that lane. Nested loops over blocks and half-blocks would cost a loop setup per block,
+/// which dominates for low positions (blocks of one or two vectors).
 #[inline(always)]
-fn pair_run<S: Lanes, O: PairOp<S>>(s: S, lo: &mut [f64], hi: &mut [f64], op: &O) {
-    for (a, b) in lo.chunks_exact_mut(4).zip(hi.chunks_exact_mut(4)) {
-        let (na, nb) = op.pair(s, s.load(a), s.load(b));
-        s.store(a, na);
-        s.store(b, nb);
+fn for_groups<S: Lanes, G: GroupOp<S, K>, const K: usize>(
+    s: S,
+    amps: &mut [Complex64],
+    offsets: [usize; K],
+    cmask: usize,
+    op: &G,
+) {
+    let x = as_f64(amps);
+    let vectors = x.len() / 4;
+    let controls = cmask >> 1;
+    let holes = offsets.iter().fold(controls, |m, &o| m | o);
+    if vectors == 0 {
+        return;
+    }
+    // Every index touched is `base | controls | offset` with `base` below `vectors` and
+    // `controls | offset` within `holes`: all in bounds when `vectors` is a power of two that
+    // exceeds `holes`.
+    assert!(vectors.is_power_of_two() && holes < vectors, "groups exceed the state");
+    // Four bases per step: consecutive ones (constant offsets) when no hole is among the two
+    // lowest bits, else the next four of the enumeration (offsets in registers).
+    match (vectors >> holes.count_ones() >= 4, holes & 3 == 0) {
+        (true, true) => walk_groups::<S, G, K, 4, true>(s, x, offsets, cmask, holes, op),
+        (true, false) => walk_groups::<S, G, K, 4, false>(s, x, offsets, cmask, holes, op),
+        (false, _) => walk_groups::<S, G, K, 1, true>(s, x, offsets, cmask, holes, op),
+    }
+}
+
+/// The loop of [`for_groups`], `U` bases per step: `base + steps[u]`, where `steps` are the
+/// subset sums of the lowest bits outside `holes` (`0, 1, 2, 3` if `CONSECUTIVE`).
+#[inline(always)]
+fn walk_groups<
+    S: Lanes,
+    G: GroupOp<S, K>,
+    const K: usize,
+    const U: usize,
+    const CONSECUTIVE: bool,
+>(
+    s: S,
+    x: &mut [f64],
+    offsets: [usize; K],
+    cmask: usize,
+    holes: usize,
+    op: &G,
+) {
+    let vectors = x.len() / 4;
+    let controls = cmask >> 1;
+    let blend = cmask & 1 == 1;
+    // The lowest free bits are spanned inside a step (`steps`), so the outer walk skips them
+    // like holes.
+    let mut steps = [0usize; U];
+    let mut skip = holes;
+    for bit in 0..U.trailing_zeros() {
+        let free = !skip & (skip + 1); // lowest clear bit of `skip`
+        for (u, step) in steps.iter_mut().enumerate() {
+            *step |= ((u >> bit) & 1) * free;
+        }
+        skip |= free;
+    }
+    assert!(
+        vectors.is_power_of_two() && skip < vectors && (!CONSECUTIVE || skip == holes | (U - 1))
+    );
+    let ptr = x.as_mut_ptr();
+    // Offsets in doubles, so that each access is one pointer plus one register.
+    let offsets = offsets.map(|o| 4 * o);
+    let mut base = controls;
+    for _ in 0..(vectors >> holes.count_ones()) / U {
+        // SAFETY: `base + steps[u] + offsets[k]` sets only bits of `base | skip`, all below
+        // `vectors` (asserted above), so every vector touched lies inside `x`, which `ptr`
+        // borrows mutably.
+        let group = unsafe { ptr.add(4 * base) };
+        for (u, &spread) in steps.iter().enumerate() {
+            let step = 4 * if CONSECUTIVE { u } else { spread };
+            let mut old = [s.splat(0.0); K];
+            for k in 0..K {
+                // SAFETY: see `group`.
+                old[k] = s.load(unsafe { vector_at(group, step + offsets[k]) });
+            }
+            let new = op.apply(s, old);
+            for k in 0..K {
+                let v = if blend { s.blend_halves(old[k], new[k]) } else { new[k] };
+                // SAFETY: see `group`.
+                s.store(unsafe { vector_at(group, step + offsets[k]) }, v);
+            }
+        }
+        base = (((base | skip) + 1) & !skip) | controls;
     }
 }
 
@@ -494,13 +642,8 @@ fn dense_2q<S: Lanes>(
 }
 
 /// Applies `op` to every group of four amplitudes differing in bits `l < h` whose index has every
-/// bit of `cmask` set.
-///
-/// For `l >= 1`, blocks of `2^(h+1)` split in half and each half into blocks of `2^(l+1)` split in
-/// half give the four members of every group as four equally long contiguous runs, walked in
-/// step (`quad`). For `l = 0` a vector holds members `(0, 1)` or `(2, 3)` of one group (`packed`).
-/// Controls other than bit 0 are constant over a vector (two consecutive indices); a control on
-/// bit 0 is blended in for the second lane.
+/// bit of `cmask` set. For `l >= 1` the four members sit in four vectors (`quad`); for `l = 0` a
+/// vector holds members `(0, 1)` or `(2, 3)` of one group (`packed`).
 #[inline(always)]
 fn for_quads<S: Lanes, O: QuadOp<S>>(
     s: S,
@@ -510,70 +653,12 @@ fn for_quads<S: Lanes, O: QuadOp<S>>(
     cmask: usize,
     op: &O,
 ) {
-    if cmask == 0 {
-        quads::<S, O, false>(s, amps, l, h, 0, op);
+    let high = 1 << (h - 1);
+    if l == 0 {
+        for_groups(s, amps, [0, high], cmask, &PackedQuads(op));
     } else {
-        quads::<S, O, true>(s, amps, l, h, cmask, op);
-    }
-}
-
-#[inline(always)]
-fn quads<S: Lanes, O: QuadOp<S>, const CONTROLLED: bool>(
-    s: S,
-    amps: &mut [Complex64],
-    l: usize,
-    h: usize,
-    cmask: usize,
-    op: &O,
-) {
-    let x = as_f64(amps);
-    let (half_l, half_h) = (2usize << l, 2usize << h); // doubles
-    let vector_mask = cmask & !1; // the controls that are constant over a vector
-    for (k, block) in x.chunks_exact_mut(2 * half_h).enumerate() {
-        let (b0, b1) = block.split_at_mut(half_h);
-        if l == 0 {
-            for w in 0..half_h / 4 {
-                if CONTROLLED && ((k << (h + 1)) + 2 * w) & cmask != cmask {
-                    continue;
-                }
-                let j = 4 * w;
-                let (u, v) = (&mut b0[j..j + 4], &mut b1[j..j + 4]);
-                let [nu, nv] = op.packed(s, [s.load(u), s.load(v)]);
-                s.store(u, nu);
-                s.store(v, nv);
-            }
-            continue;
-        }
-        let sub = b0.chunks_exact_mut(2 * half_l).zip(b1.chunks_exact_mut(2 * half_l));
-        for (m, (s0, s1)) in sub.enumerate() {
-            let (x0, x1) = s0.split_at_mut(half_l);
-            let (x2, x3) = s1.split_at_mut(half_l);
-            let base = (k << (h + 1)) + (m << (l + 1));
-            // Indexed rather than a zip of four iterators, whose constructor is not always inlined.
-            for v in 0..half_l / 4 {
-                if CONTROLLED && (base + 2 * v) & vector_mask != vector_mask {
-                    continue;
-                }
-                let j = 4 * v;
-                let (a, b) = (&mut x0[j..j + 4], &mut x1[j..j + 4]);
-                let (c, d) = (&mut x2[j..j + 4], &mut x3[j..j + 4]);
-                let old = [s.load(a), s.load(b), s.load(c), s.load(d)];
-                let mut new = op.quad(s, old);
-                if CONTROLLED && cmask & 1 == 1 {
-                    // Only the second amplitude of each vector has bit 0 set.
-                    new = [
-                        s.blend_halves(old[0], new[0]),
-                        s.blend_halves(old[1], new[1]),
-                        s.blend_halves(old[2], new[2]),
-                        s.blend_halves(old[3], new[3]),
-                    ];
-                }
-                s.store(a, new[0]);
-                s.store(b, new[1]);
-                s.store(c, new[2]);
-                s.store(d, new[3]);
-            }
-        }
+        let low = 1 << (l - 1);
+        for_groups(s, amps, [0, low, high, low + high], cmask, &Quads(op));
     }
 }
 
@@ -1022,14 +1107,92 @@ fn swap(amps: &mut [Complex64], cmask: usize, a: usize, b: usize) {
     }
 }
 
-/// Affine bit permutation from `src` into `dst`: `dst[lo[l] ^ hi[h]] = src[h 2^lo_bits + l]`.
+/// A diagonal in the form of [`Kernel::Diag`]: `(bits, lo, hi)`.
+type DiagTables<'a> = (usize, &'a [Complex64], &'a [Complex64]);
+
+/// Affine bit permutation (a [`Kernel::Perm`]: `(lo_bits, lo, hi)`) from `src` into `dst`,
+/// `dst[lo[l] ^ hi[h]] = src[h 2^lo_bits + l]`, after the diagonal `diagonal` if there is one:
+/// applying it while scattering saves its own pass.
 #[inline(always)]
-fn scatter(src: &[Complex64], dst: &mut [Complex64], lo_bits: usize, lo: &[u32], hi: &[u32]) {
-    for (chunk, &base) in src.chunks_exact(1 << lo_bits).zip(hi) {
-        for (a, &l) in chunk.iter().zip(lo) {
-            dst[(base ^ l) as usize] = *a;
+fn scatter<S: Lanes>(
+    s: S,
+    src: &[Complex64],
+    dst: &mut [Complex64],
+    perm: (usize, &[u32], &[u32]),
+    diagonal: Option<DiagTables<'_>>,
+) {
+    match diagonal {
+        Some(d) => scatter_with::<S, true>(s, src, dst, perm, d),
+        None => scatter_with::<S, false>(s, src, dst, perm, (perm.0, &[], &[])),
+    }
+}
+
+/// [`scatter`], scaling by `diagonal` (whose `lo` table is not empty) if `SCALED`: each vector
+/// of two source amplitudes is scaled by its two table entries, then each half stored at its
+/// destination.
+#[inline(always)]
+fn scatter_with<S: Lanes, const SCALED: bool>(
+    s: S,
+    src: &[Complex64],
+    dst: &mut [Complex64],
+    (lo_bits, lo, hi): (usize, &[u32], &[u32]),
+    (bits, d_lo, d_hi): DiagTables<'_>,
+) {
+    // Runs over which both the permutation's `hi` entry and the diagonal's `hi` factor are
+    // constant.
+    let run = 1usize << lo_bits.min(bits);
+    let (lo_mask, d_mask) = ((1usize << lo_bits) - 1, (1usize << bits) - 1);
+    // Destinations are XORs of table entries: all below the power of two `dst.len()` if every
+    // entry is.
+    let entries_or = lo.iter().chain(hi).fold(0u32, |m, &x| m | x) as usize;
+    assert!(dst.len().is_power_of_two() && entries_or < dst.len() && src.len() == dst.len());
+    assert!(run >= 2, "runs are walked two amplitudes (one vector) at a time");
+    let out = as_f64(dst).as_mut_ptr();
+    let src: &[f64] = bytemuck::cast_slice(src);
+    for (r, chunk) in src.chunks_exact(2 * run).enumerate() {
+        let i = r * run;
+        let base = hi[i >> lo_bits] as usize;
+        let targets = lo[i & lo_mask..][..run].chunks_exact(2);
+        let vectors = chunk.chunks_exact(4);
+        let put = |t: &[u32], y: S::V| {
+            // SAFETY: `base ^ t[k]` is below `dst.len()` (asserted above), so both doubles of
+            // that amplitude lie inside `dst`, which `out` borrows mutably.
+            unsafe {
+                s.store_first(vector_half(out, base ^ t[0] as usize), y);
+                s.store_second(vector_half(out, base ^ t[1] as usize), y);
+            }
+        };
+        if SCALED {
+            let entries: &[f64] = bytemuck::cast_slice(&d_lo[i & d_mask..][..run]);
+            match d_hi.get(i >> bits) {
+                Some(&z) => {
+                    let c = coef(s, z);
+                    for ((v, t), e) in vectors.zip(targets).zip(entries.chunks_exact(4)) {
+                        put(t, cmul_packed(s, cmul(s, c, s.load(e)), s.load(v)));
+                    }
+                }
+                None => {
+                    for ((v, t), e) in vectors.zip(targets).zip(entries.chunks_exact(4)) {
+                        put(t, cmul_packed(s, s.load(e), s.load(v)));
+                    }
+                }
+            }
+        } else {
+            for (v, t) in vectors.zip(targets) {
+                put(t, s.load(v));
+            }
         }
     }
+}
+
+/// The two doubles of amplitude `index` of the interleaved array at `ptr`.
+///
+/// # Safety
+/// `ptr` valid for writes of amplitude `index`, with no other live reference to it.
+#[inline(always)]
+unsafe fn vector_half<'a>(ptr: *mut f64, index: usize) -> &'a mut [f64] {
+    // SAFETY: the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut(ptr.add(2 * index), 2) }
 }
 
 #[cfg(test)]
@@ -1156,6 +1319,27 @@ mod tests {
         }
     }
 
+    /// States of one to three qubits: fewer groups than one unrolled step of the walker.
+    #[test]
+    fn kernels_agree_with_the_reference_on_tiny_states() {
+        let m1 = [c(0.6, 0.1), c(-0.3, 0.7), c(0.2, -0.5), c(0.9, 0.4)];
+        let r1 = [0.6, -0.8, 0.8, 0.6];
+        let dense: Vec<Complex64> =
+            (0..16).map(|i| c((i as f64 * 0.3).sin(), (i as f64 * 0.7).cos())).collect();
+        for n in 1..=3 {
+            for q in 0..n {
+                check(n, Kernel::Dense1 { q, m: m1 }, &[q], 0, &m1);
+                check(n, Kernel::Real1 { q, m: r1 }, &[q], 0, &r1.map(|v| c(v, 0.0)));
+                for q1 in (0..n).filter(|&q1| q1 != q) {
+                    let boxed: Box<[Complex64; 16]> = Box::new(dense.clone().try_into().unwrap());
+                    check(n, Kernel::Dense2 { q0: q, q1, m: boxed }, &[q, q1], 0, &dense);
+                    let x = [c(0., 0.), c(1., 0.), c(1., 0.), c(0., 0.)];
+                    check(n, Kernel::Flip { cmask: 1 << q1, t: q }, &[q], 1 << q1, &x);
+                }
+            }
+        }
+    }
+
     /// Controls above, below and on bit 0 of the target, alone and together.
     #[test]
     fn controlled_single_qubit_kernels_agree_with_the_reference() {
@@ -1227,6 +1411,12 @@ mod tests {
                 apply_controlled_kq(amps, &[*q], 0, &m.map(|v| c(v, 0.0)));
             }
             Kernel::Dense1 { q, m } => apply_controlled_kq(amps, &[*q], 0, m),
+            Kernel::Diag { bits, lo, hi } => {
+                for (i, a) in amps.iter_mut().enumerate() {
+                    *a *= lo.get(i & ((1 << bits) - 1)).copied().unwrap_or(c(1., 0.));
+                    *a *= hi.get(i >> bits).copied().unwrap_or(c(1., 0.));
+                }
+            }
             Kernel::Perm { lo_bits, lo, hi } => {
                 let mut out = vec![c(0., 0.); amps.len()];
                 for (i, a) in amps.iter().enumerate() {
@@ -1236,7 +1426,30 @@ mod tests {
             }
             _ => unreachable!(),
         };
+        // Diagonals right before a permutation are applied while scattering.
+        let phases = |k: usize, step: f64| -> Vec<Complex64> {
+            (0..k).map(|i| Complex64::from_polar(1.0, step * i as f64)).collect()
+        };
+        let diag = |lo: usize, hi: usize| Kernel::Diag {
+            bits: 2,
+            lo: phases(lo, 0.3),
+            hi: phases(hi, -0.7),
+        };
         let programs: Vec<Vec<Kernel>> = vec![
+            vec![
+                diag(4, 16),
+                perm.clone(),
+                Kernel::Real1 { q: 1, m: r1 },
+                diag(4, 0),
+                perm.clone(),
+            ],
+            vec![
+                diag(0, 16),
+                perm.clone(),
+                diag(4, 16),
+                Kernel::Real1 { q: 0, m: r1 },
+                perm.clone(),
+            ],
             vec![Kernel::Real1 { q: 0, m: r1 }, Kernel::Dense1 { q: 3, m: m1 }],
             vec![Kernel::Dense1 { q: 5, m: m1 }, Kernel::Real1 { q: 0, m: r1 }],
             vec![Kernel::Dense1 { q: 2, m: m1 }, Kernel::Dense1 { q: 1, m: m1 }],

@@ -42,6 +42,10 @@ pub(crate) trait Lanes: Copy {
     fn dup_im(self, a: Self::V) -> Self::V;
     /// `[a0, a1, b2, b3]`: the first complex number of `a`, the second of `b`.
     fn blend_halves(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Stores the first complex number of `v` (lanes 0, 1) to `x[..2]`.
+    fn store_first(self, x: &mut [f64], v: Self::V);
+    /// Stores the second complex number of `v` (lanes 2, 3) to `x[..2]`.
+    fn store_second(self, x: &mut [f64], v: Self::V);
 }
 
 /// A complex coefficient per complex lane, as broadcast real and imaginary parts:
@@ -162,6 +166,14 @@ impl Lanes for Portable {
     fn blend_halves(self, a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
         [a[0], a[1], b[2], b[3]]
     }
+    #[inline(always)]
+    fn store_first(self, x: &mut [f64], v: [f64; 4]) {
+        x[..2].copy_from_slice(&v[..2]);
+    }
+    #[inline(always)]
+    fn store_second(self, x: &mut [f64], v: [f64; 4]) {
+        x[..2].copy_from_slice(&v[2..]);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -257,6 +269,18 @@ mod avx2 {
             // SAFETY: see the impl comment.
             unsafe { _mm256_blend_pd::<0b1100>(a, b) }
         }
+        #[inline(always)]
+        fn store_first(self, x: &mut [f64], v: __m256d) {
+            let x = &mut x[..2];
+            // SAFETY: see the impl comment; `x` holds two writable f64.
+            unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_castpd256_pd128(v)) }
+        }
+        #[inline(always)]
+        fn store_second(self, x: &mut [f64], v: __m256d) {
+            let x = &mut x[..2];
+            // SAFETY: see the impl comment; `x` holds two writable f64.
+            unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_extractf128_pd::<1>(v)) }
+        }
     }
 }
 
@@ -284,6 +308,10 @@ mod tests {
             assert_eq!(get(s.dup_re(va)), p.dup_re(a));
             assert_eq!(get(s.dup_im(va)), p.dup_im(a));
             assert_eq!(get(s.blend_halves(va, vb)), p.blend_halves(a, b));
+            let (mut x, mut y) = ([0.0; 4], [0.0; 4]);
+            s.store_first(&mut x[2..], va);
+            s.store_second(&mut y, va);
+            assert_eq!((x, y), ([0.0, 0.0, a[0], a[1]], [a[2], a[3], 0.0, 0.0]));
             assert_eq!(get(s.splat(2.5)), p.splat(2.5));
             assert_eq!(get(s.from_array(a)), a);
             // These inputs are exact in binary, so fused and unfused agree.
