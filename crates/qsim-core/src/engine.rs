@@ -550,21 +550,7 @@ fn permutation_kernel(run: &[&FusedOp], layout: &Layout, bits: usize) -> Kernel 
             }
         }
     }
-    let lo_bits = bits.min(8);
-    let span = |range: std::ops::Range<usize>, base: u32| -> Vec<u32> {
-        (0..1usize << range.len())
-            .map(|x| {
-                (0..range.len())
-                    .filter(|l| (x >> l) & 1 == 1)
-                    .fold(base, |acc, l| acc ^ cols[range.start + l])
-            })
-            .collect()
-    };
-    Kernel::Perm {
-        lo_bits,
-        lo: span(0..lo_bits, 0).into(),
-        hi: span(lo_bits..bits, constant).into(),
-    }
+    Kernel::affine_perm(&cols, constant, bits.min(8))
 }
 
 #[cfg(test)]

@@ -45,6 +45,23 @@ pub(crate) enum Kernel {
     Dense { cmask: usize, targets: Vec<usize>, m: Arc<[Complex64]> },
 }
 
+impl Kernel {
+    /// The permutation kernel of the affine map `i -> A i ^ constant` over GF(2) (`cols`: the
+    /// columns of `A`), with tables split at `lo_bits`.
+    pub(crate) fn affine_perm(cols: &[u32], constant: u32, lo_bits: usize) -> Kernel {
+        let span = |range: std::ops::Range<usize>, base: u32| -> Arc<[u32]> {
+            (0..1usize << range.len())
+                .map(|x| {
+                    (0..range.len())
+                        .filter(|l| (x >> l) & 1 == 1)
+                        .fold(base, |acc, l| acc ^ cols[range.start + l])
+                })
+                .collect()
+        };
+        Kernel::Perm { lo_bits, lo: span(0..lo_bits, 0), hi: span(lo_bits..cols.len(), constant) }
+    }
+}
+
 /// Applies `program` to `amps` in order; `scratch` is reused between calls.
 pub(crate) fn run_program(
     amps: &mut [Complex64],
@@ -1383,20 +1400,6 @@ mod tests {
         }
     }
 
-    /// A permutation kernel for the affine map `i -> A i ^ b` (`cols` = the columns of `A`).
-    fn perm_kernel(cols: &[u32], constant: u32, lo_bits: usize) -> Kernel {
-        let span = |range: std::ops::Range<usize>, base: u32| -> Arc<[u32]> {
-            (0..1usize << range.len())
-                .map(|x| {
-                    (0..range.len())
-                        .filter(|l| (x >> l) & 1 == 1)
-                        .fold(base, |acc, l| acc ^ cols[range.start + l])
-                })
-                .collect()
-        };
-        Kernel::Perm { lo_bits, lo: span(0..lo_bits, 0), hi: span(lo_bits..cols.len(), constant) }
-    }
-
     /// Programs mixing permutations (the state moves between the buffers) with single-qubit
     /// kernels in a row (applied in shared passes) agree with applying each kernel by itself.
     #[test]
@@ -1405,7 +1408,7 @@ mod tests {
         let r1 = [0.6, -0.8, 0.8, 0.6];
         // The CNOT chain 0 -> 1 -> ... -> 5 (prefix XOR), then an X on qubit 2.
         let chain: Vec<u32> = (0..N).map(|k| ((1u32 << N) - 1) & !((1u32 << k) - 1)).collect();
-        let perm = perm_kernel(&chain, 0b100, 3);
+        let perm = Kernel::affine_perm(&chain, 0b100, 3);
         let reference = |amps: &mut Vec<Complex64>, kernel: &Kernel| match kernel {
             Kernel::Real1 { q, m } => {
                 apply_controlled_kq(amps, &[*q], 0, &m.map(|v| c(v, 0.0)));
