@@ -7,25 +7,13 @@ use qchannels::schedule::Schedule;
 use qchannels::standard;
 use qsim_core::Complex64;
 use qsim_core::density::DensityMatrix;
-use qsim_core::gate::Gate;
 use qsim_core::matrix::Matrix;
 
-/// A random mixed state: a random circuit on `n` system qubits entangled with 2 ancillas, the
-/// ancillas traced out.
+mod common;
+
+/// A random mixed state of `n` qubits (see [`common::random_state`]).
 fn random_state(n: usize, seed: u64) -> DensityMatrix {
-    let mut rho = DensityMatrix::new(n + 2).unwrap();
-    let mut x = seed;
-    let mut next = || {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (x >> 33) as f64 / (1u64 << 31) as f64
-    };
-    for _ in 0..6 * (n + 2) {
-        let q = (next() * (n + 2) as f64) as usize % (n + 2);
-        let r = (q + 1 + (next() * (n + 1) as f64) as usize % (n + 1)) % (n + 2);
-        rho.apply_gate(Gate::U, &[q], &[next() * 6.0, next() * 6.0, next() * 6.0]).unwrap();
-        rho.apply_gate(Gate::Cx, &[q, r], &[]).unwrap();
-    }
-    rho.partial_trace(&(0..n).collect::<Vec<_>>()).unwrap()
+    common::random_state(n, seed, 6)
 }
 
 /// A random channel from the standard family with random strengths, composed and tensored.
