@@ -1,0 +1,101 @@
+//! Atomic file writes: a crash or a concurrent reader never sees a half-written file.
+//!
+//! The bytes go to a uniquely named temporary file in the destination's directory, are flushed to
+//! disk, and the temporary file is renamed over the destination. A rename within one directory is
+//! atomic on POSIX file systems (and replaces the target on Windows), so readers see either the old
+//! file or the new one. Two processes writing the same path concurrently each write their own
+//! temporary file; the last rename wins and both leave a complete file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::Io { path: path.to_path_buf(), source }
+}
+
+/// Distinguishes temporary files of concurrent writers within one process (the process id
+/// distinguishes processes), so two threads writing one path never share a temporary file.
+static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path` atomically, creating the parent directory if needed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let file_name =
+        path.file_name().ok_or_else(|| Error::NotAFilePath { path: path.to_path_buf() })?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let temp = dir.join(format!(
+        ".{}.{}-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id(),
+        NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        // Best effort: the temporary file is useless now, and the error that matters is `e`.
+        let _ = fs::remove_file(&temp);
+        return Err(io(&temp, e));
+    }
+    if let Err(e) = fs::rename(&temp, path) {
+        let _ = fs::remove_file(&temp);
+        return Err(io(path, e));
+    }
+    // Persist the directory entry too; not every platform can open a directory, so this is best
+    // effort (the data itself is already on disk).
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_creates_parents_and_replaces() {
+        let dir = std::env::temp_dir().join(format!("qfile-atomic-{}", std::process::id()));
+        let path = dir.join("sub").join("file.bin");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_path_each_leave_a_whole_file() {
+        let dir = std::env::temp_dir().join(format!("qfile-atomic-race-{}", std::process::id()));
+        let path = dir.join("shared.bin");
+        let payloads: Vec<Vec<u8>> = (0..8u8).map(|k| vec![k; 100_000]).collect();
+        std::thread::scope(|scope| {
+            for p in &payloads {
+                let path = &path;
+                scope.spawn(move || {
+                    for _ in 0..5 {
+                        write_atomic(path, p).unwrap();
+                    }
+                });
+            }
+        });
+        let last = fs::read(&path).unwrap();
+        assert!(payloads.contains(&last), "the file is one writer's whole payload");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

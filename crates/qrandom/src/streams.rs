@@ -1,0 +1,76 @@
+//! Every named random stream of the workspace, in one list.
+//!
+//! A crate that derives generators from a seed names the derivation here instead of writing a
+//! bare number at the call site; seeing them side by side is what keeps two purposes from
+//! drawing the same numbers. The values are frozen: changing one changes every result that a
+//! seed reproduces (cached models, checkpoints, published tables).
+//!
+//! Families that share an offset are applied to different seeds (a training seed and a
+//! sampling seed), so they do not collide unless a user sets both seeds alike; even then they
+//! only correlate two unrelated purposes, never two draws of one computation.
+
+use crate::stream::{CipherStream, Key, Stream};
+
+// qdecoder: the classical networks.
+
+/// The initial weights of the FID classifier, from its training seed.
+pub const CLASSIFIER_INIT: Key = Key::new(0x5eed_c1a5);
+
+/// The initial weights of the autoencoder, from its training seed.
+pub const AUTOENCODER_INIT: Key = Key::new(0xa0e0_c0de);
+
+/// The initial weights of a stand-alone decoder, from its training seed.
+pub const DECODER_INIT: Key = Key::new(0xdec0_de00);
+
+// qhw-mitigation: backends and mitigation.
+
+/// Experiment `i` of a backend job: the job seed on cipher stream `i`.
+pub const BACKEND_EXPERIMENT: CipherStream = CipherStream::new(0);
+
+/// The random mirror circuits of a noise-floor estimate, from its seed.
+pub const NOISE_FLOOR_CIRCUITS: Key = Key::new(0x6d69_7272_6f72);
+
+/// The repeats of the independent shot sampler in a variance comparison.
+pub const SHOT_VARIANCE_INDEPENDENT: CipherStream = CipherStream::new(1);
+
+/// The repeats of the antithetic shot sampler in a variance comparison.
+pub const SHOT_VARIANCE_ANTITHETIC: CipherStream = CipherStream::new(2);
+
+// qdiffusion: the quantum model.
+
+/// The initial parameters of the reverse process, from the training seed (member 0).
+pub const TRAIN_INIT: Stream = Stream::new(u64::MAX);
+
+/// Iteration `k` of training, from the training seed: everything the iteration draws comes from
+/// this member (or from members derived from its seed below).
+pub const TRAIN_ITERATION: Stream = Stream::new(0);
+
+/// The seed of one iteration's batch of seed states, from the iteration's seed (member 0).
+pub const TRAIN_BATCH_SEEDS: Stream = Stream::new(1);
+
+/// Sample `i` of one iteration's batch (its trajectory's ancilla outcomes, its forward noise),
+/// from the iteration's seed.
+pub const TRAIN_SAMPLE: Stream = Stream::new(1_000);
+
+/// Seed state `i` (Haar-random product state) of a sampling run or of a training batch.
+pub const SEED_STATES: Stream = Stream::new(0);
+
+/// The trajectory (ancilla outcomes) of sample `i` of a sampling run, from the sampling seed.
+pub const SAMPLE_TRAJECTORY: Stream = Stream::new(2_000_000);
+
+/// The readout calibration job of shot-based sampling (member 0).
+pub const HARDWARE_CALIBRATION: Stream = Stream::new(u64::MAX);
+
+/// Job `j` of shot-based sampling.
+pub const HARDWARE_JOB: Stream = Stream::new(0);
+
+// qdiffusion: the classical DDPM baselines.
+
+/// The initial weights of a DDPM's noise predictor, from its training seed.
+pub const DDPM_INIT: Key = Key::new(0xdd93_1a17_b45e_0001);
+
+/// Sampling the pixel DDPM: ancestral sampling on member 0, DDIM on member 1.
+pub const PIXEL_DDPM_SAMPLING: CipherStream = CipherStream::new(0);
+
+/// Sampling the latent DDPM: ancestral sampling on member 0, DDIM on member 1.
+pub const LATENT_DDPM_SAMPLING: CipherStream = CipherStream::new(2);
