@@ -15,9 +15,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::Counts;
 use qhw_mitigation::m3::{M3Options, m3_correct};
-use qhw_mitigation::readout::{Correction, TensoredReadout, mitigate};
+use qhw_mitigation::readout::TensoredReadout;
 use serde_json::Value;
 
 const LONG_ABOUT: &str = "\

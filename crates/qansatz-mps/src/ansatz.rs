@@ -2,8 +2,8 @@
 //! nearest-neighbour CNOT chain `0-1, 1-2, ...`, i.e. a sequentially generated MPS whose bond
 //! dimension doubles with each layer up to the register's limit.
 
+use qrandom::distributions::standard_normal;
 use qsim_core::circuit::{Circuit, Param};
-use qsim_core::measure::standard_normal;
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 

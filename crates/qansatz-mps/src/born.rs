@@ -201,7 +201,7 @@ pub fn train(config: &BornConfig, target: &[f64]) -> Result<BornReport> {
                 shot_gradient(&ansatz, &params, target, &kernel, shots, &mut rng)?
             }
         };
-        adam.step(&mut params, &grad);
+        adam.step(&mut params, &grad)?;
         let (_, p) = probabilities(&ansatz, &params)?;
         history.push(record(step, &p));
     }

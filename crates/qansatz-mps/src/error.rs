@@ -33,17 +33,13 @@ pub enum Error {
         /// The number of steps.
         steps: usize,
     },
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A parameter file is not one of ours, or is corrupt or truncated.
+    /// A parameter file could not be written or read (missing, not one of ours, truncated,
+    /// corrupt).
+    #[error(transparent)]
+    File(#[from] qfile::Error),
+    /// A parameter file reads back but does not describe a valid model.
     #[error("{path}: not a valid parameter file ({reason})")]
-    BadFile {
+    InconsistentFile {
         /// The file.
         path: String,
         /// What is wrong.

@@ -9,7 +9,8 @@
 //! - [`embedding`]: time conditioning `theta(t) = w + V e(t/T)` with sinusoidal features, or
 //!   independent angles per step, with chain-rule gradients through the simulator's adjoint
 //!   method;
-//! - [`checkpoint`]: the versioned, checksummed, atomically written parameter file format;
+//! - [`params`]: parameter files (the workspace's framed, checksummed format from `qfile`,
+//!   written atomically);
 //! - the Adam optimiser, in [`optim`];
 //! - [`born`]: a Born machine trained with squared MMD (mixture of Gaussian kernels), exact or
 //!   from shots.
@@ -32,9 +33,9 @@
 
 pub mod ansatz;
 pub mod born;
-pub mod checkpoint;
 pub mod embedding;
 pub mod error;
 pub mod optim;
+pub mod params;
 
 pub use error::{Error, Result};

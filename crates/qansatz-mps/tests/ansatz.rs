@@ -3,8 +3,8 @@
 use qansatz_mps::Error;
 use qansatz_mps::ansatz::{AncillaCoupling, Ansatz, AnsatzConfig, Block, Entangler, Init};
 use qansatz_mps::born::{MixtureKernel, bars_and_stripes};
-use qansatz_mps::checkpoint::{load_params, save_params};
 use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
+use qansatz_mps::params::{load_params, save_params};
 use qsim_core::Complex64;
 use qsim_core::gradient::vjp;
 use qsim_core::pauli::{PauliString, PauliSum};
@@ -131,11 +131,11 @@ fn corrupt_or_truncated_files_are_typed_errors() {
 
     let truncated = temp("truncated.qpar");
     std::fs::write(&truncated, &bytes[..bytes.len() - 10]).unwrap();
-    assert!(matches!(load_params(&truncated), Err(Error::BadFile { .. })));
+    assert!(matches!(load_params(&truncated), Err(Error::File(qfile::Error::Truncated { .. }))));
 
     let header_only = temp("header.qpar");
     std::fs::write(&header_only, &bytes[..5]).unwrap();
-    assert!(matches!(load_params(&header_only), Err(Error::BadFile { .. })));
+    assert!(matches!(load_params(&header_only), Err(Error::File(qfile::Error::Truncated { .. }))));
 
     let mut flipped = bytes.clone();
     let middle = flipped.len() / 2;
@@ -143,15 +143,18 @@ fn corrupt_or_truncated_files_are_typed_errors() {
     let corrupt = temp("flipped.qpar");
     std::fs::write(&corrupt, &flipped).unwrap();
     let err = load_params(&corrupt).unwrap_err();
-    assert!(matches!(&err, Error::BadFile { reason, .. } if reason.contains("checksum")), "{err}");
+    assert!(matches!(&err, Error::File(qfile::Error::ChecksumMismatch { .. })), "{err}");
 
     let mut wrong_magic = bytes;
     wrong_magic[0] = b'X';
     let other = temp("magic.qpar");
     std::fs::write(&other, &wrong_magic).unwrap();
-    assert!(matches!(load_params(&other), Err(Error::BadFile { .. })));
+    assert!(matches!(load_params(&other), Err(Error::File(qfile::Error::WrongMagic { .. }))));
 
-    assert!(matches!(load_params(&temp("missing.qpar")), Err(Error::Io { .. })));
+    assert!(matches!(
+        load_params(&temp("missing.qpar")),
+        Err(Error::File(qfile::Error::Io { .. }))
+    ));
 }
 
 #[test]

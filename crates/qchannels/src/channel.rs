@@ -8,6 +8,7 @@
 
 use nalgebra::{DMatrix, SymmetricEigen};
 use num_complex::Complex64;
+use qrandom::distributions::weighted_index;
 use qsim_core::density::{self, DensityMatrix};
 use qsim_core::matrix::Matrix;
 use qsim_core::state::StateVector;
@@ -394,7 +395,7 @@ impl Channel {
     ) -> Result<usize> {
         self.check_targets(qubits)?;
         if let Repr::Pauli(probs) = &self.repr {
-            let a = crate::trajectory::draw(probs, rng);
+            let a = weighted_index(probs, rng);
             if a != 0 {
                 psi.apply_operator(qubits, &pauli_basis::matrix(a, self.num_qubits))?;
             }
@@ -416,7 +417,7 @@ impl Channel {
                     .max(0.0)
             })
             .collect();
-        let i = crate::trajectory::draw(&weights, rng);
+        let i = weighted_index(&weights, rng);
         psi.apply_operator(qubits, &kraus[i])?;
         psi.normalize()?;
         Ok(i)

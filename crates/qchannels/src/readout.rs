@@ -84,7 +84,7 @@ impl ReadoutError {
         for (q, m) in self.confusion.iter().enumerate() {
             let bit = (outcome >> q) & 1;
             let flip = if bit == 0 { m[1][0] } else { m[0][1] };
-            if qsim_core::measure::uniform(rng) < flip {
+            if qrandom::distributions::uniform(rng) < flip {
                 read ^= 1 << q;
             }
         }

@@ -9,7 +9,7 @@
 //!   is a random product state, the seed of diffusion sampling.
 
 use num_complex::Complex64;
-use qsim_core::measure::standard_normal;
+use qrandom::distributions::{standard_normal, uniform};
 use qsim_core::state::StateVector;
 use rand::Rng;
 
@@ -22,20 +22,6 @@ pub enum Unravelling {
     PauliKicks,
     /// Measure and replace by a Haar-random state with probability `p`.
     MeasureReprepare,
-}
-
-/// Draws an index with probability proportional to `weights` (non-negative, positive sum).
-pub(crate) fn draw<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut u = qsim_core::measure::uniform(rng) * total;
-    for (i, w) in weights.iter().enumerate() {
-        if u < *w {
-            return i;
-        }
-        u -= w;
-    }
-    // Rounding left `u` at the very top: the last outcome with weight.
-    weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
 }
 
 /// A Haar-random pure state of `k` qubits (normalised complex Gaussian vector).
@@ -100,7 +86,7 @@ pub fn depolarize_global<R: Rng + ?Sized>(
             return Err(qsim_core::Error::DuplicateQubit { qubit: q }.into());
         }
     }
-    if qubits.is_empty() || qsim_core::measure::uniform(rng) >= p {
+    if qubits.is_empty() || uniform(rng) >= p {
         return Ok(());
     }
     match unravelling {

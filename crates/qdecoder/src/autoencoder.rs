@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{CacheStatus, Checkpoint, ModelKind, load_or_train};
+use crate::checkpoint::{CacheStatus, Checkpoint, load_or_train};
 use crate::dataset::{IMAGE_PIXELS, ImageSet};
 use crate::decoder::{Decoder, gather_columns};
 use crate::encoder::{Encoder, LearnedEncoder};
@@ -118,17 +118,12 @@ impl TryFrom<AutoencoderRecord> for Autoencoder {
 }
 
 impl Checkpoint for Autoencoder {
-    const KIND: ModelKind = ModelKind::Autoencoder;
+    const FORMAT: qfile::Format = crate::checkpoint::AUTOENCODER_FORMAT;
 }
 
-/// A 64-bit FNV-1a fingerprint of image bytes, to tell training sets apart in caches.
+/// The [`qfile::Fingerprint`] of image bytes, to tell training sets apart in caches.
 fn fingerprint(images: &ImageSet) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in images.pixels() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    qfile::fingerprint(images.pixels())
 }
 
 impl Autoencoder {
@@ -150,7 +145,7 @@ impl Autoencoder {
             });
         }
         let n = config.num_qubits;
-        let mut init = ChaCha8Rng::seed_from_u64(config.train.seed ^ 0xa0e0_c0de);
+        let mut init = qrandom::streams::AUTOENCODER_INIT.rng(config.train.seed);
         let mut enc_sizes = vec![IMAGE_PIXELS];
         enc_sizes.extend(&config.encoder_hidden);
         enc_sizes.push(2 * n);

@@ -15,7 +15,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::augment::Augmentation;
-use crate::checkpoint::{CacheStatus, Checkpoint, ModelKind, load_or_train};
+use crate::checkpoint::{CacheStatus, Checkpoint, load_or_train};
 use crate::dataset::{IMAGE_PIXELS, LabeledImages, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::nn::layer::{Activation, Layer, softmax_columns};
@@ -108,7 +108,7 @@ impl TryFrom<ClassifierRecord> for Classifier {
 }
 
 impl Checkpoint for Classifier {
-    const KIND: ModelKind = ModelKind::Classifier;
+    const FORMAT: qfile::Format = crate::checkpoint::CLASSIFIER_FORMAT;
 }
 
 impl Classifier {
@@ -129,9 +129,7 @@ impl Classifier {
         let mut sizes = vec![IMAGE_PIXELS];
         sizes.extend(&config.hidden);
         sizes.push(NUM_CLASSES);
-        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(
-            config.train.seed ^ 0x5eed_c1a5,
-        );
+        let mut rng = qrandom::streams::CLASSIFIER_INIT.rng(config.train.seed);
         let mut network = Sequential::mlp(&sizes, Activation::Relu, &mut rng)?;
         let images = train.images();
         let labels = train.labels();

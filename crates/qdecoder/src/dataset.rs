@@ -201,15 +201,14 @@ impl LabeledImages {
         Ok(LabeledImages { images, labels })
     }
 
-    /// A 64-bit FNV-1a fingerprint of the pixels and labels, to tell data sets apart in caches.
+    /// The [`qfile::Fingerprint`] of the pixels, labels and count, to tell data sets apart in
+    /// caches.
     pub fn fingerprint(&self) -> u64 {
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in self.images.pixels().iter().chain(&self.labels) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(PRIME);
-        }
-        hash ^ (self.len() as u64).wrapping_mul(PRIME)
+        qfile::Fingerprint::new()
+            .update(self.images.pixels())
+            .update(&self.labels)
+            .update_u64(self.len() as u64)
+            .finish()
     }
 }
 

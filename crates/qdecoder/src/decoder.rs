@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Checkpoint, ModelKind};
+use crate::checkpoint::Checkpoint;
 use crate::dataset::{IMAGE_PIXELS, ImageSet};
 use crate::encoder::Encoder;
 use crate::error::{Error, Result};
@@ -87,7 +87,7 @@ impl TryFrom<DecoderRecord> for Decoder {
 }
 
 impl Checkpoint for Decoder {
-    const KIND: ModelKind = ModelKind::Decoder;
+    const FORMAT: qfile::Format = crate::checkpoint::DECODER_FORMAT;
 }
 
 impl Decoder {
@@ -128,7 +128,7 @@ impl Decoder {
         let mut sizes = vec![config.kind.input_dim(num_qubits)];
         sizes.extend(&config.hidden);
         sizes.push(IMAGE_PIXELS);
-        let mut init_rng = ChaCha8Rng::seed_from_u64(config.train.seed ^ 0xdec0_de00);
+        let mut init_rng = qrandom::streams::DECODER_INIT.rng(config.train.seed);
         let network = Sequential::mlp(&sizes, Activation::Relu, &mut init_rng)?;
         let mut decoder = Decoder::new(config.kind, num_qubits, network)?;
         let pixels = images.to_matrix();

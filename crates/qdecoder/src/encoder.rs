@@ -10,7 +10,7 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Checkpoint, ModelKind};
+use crate::checkpoint::Checkpoint;
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::error::{Error, Result};
 use crate::nn::layer::{Layer, sigmoid};
@@ -212,7 +212,7 @@ pub enum Encoder {
 }
 
 impl Checkpoint for Encoder {
-    const KIND: ModelKind = ModelKind::Encoder;
+    const FORMAT: qfile::Format = crate::checkpoint::ENCODER_FORMAT;
 }
 
 fn check_images(images: &DMatrix<f32>) -> Result<()> {

@@ -37,12 +37,13 @@ pub enum Error {
         /// Bytes present.
         found: u64,
     },
-    /// A file is not in the expected format (bad magic number, unknown type, extra bytes...).
+    /// An IDX file is not in the expected format (bad magic number, unknown type, extra
+    /// bytes...).
     #[error("{path}: invalid {format} file: {reason}")]
     InvalidFile {
         /// The file.
         path: PathBuf,
-        /// The expected format, e.g. `IDX` or `qdecoder checkpoint`.
+        /// The expected format, e.g. `IDX`.
         format: &'static str,
         /// What is wrong.
         reason: String,
@@ -73,26 +74,10 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A checkpoint was written by an incompatible version of this crate.
-    #[error("{path}: checkpoint format version {found}, this build reads version {supported}")]
-    UnsupportedVersion {
-        /// The file.
-        path: PathBuf,
-        /// The version in the file.
-        found: u32,
-        /// The version this build reads and writes.
-        supported: u32,
-    },
-    /// A checkpoint holds a different kind of model than the one requested.
-    #[error("{path}: checkpoint holds a {found}, expected a {expected}")]
-    WrongModelKind {
-        /// The file.
-        path: PathBuf,
-        /// The kind requested.
-        expected: &'static str,
-        /// The kind stored.
-        found: String,
-    },
+    /// A model file could not be written or read (missing, another kind of model, another
+    /// format version, truncated, corrupt).
+    #[error(transparent)]
+    File(#[from] qfile::Error),
     /// A value could not be serialised.
     #[error("could not serialise {what}: {reason}")]
     Encode {

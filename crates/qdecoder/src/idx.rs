@@ -13,8 +13,8 @@ use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
-use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
+use qfile::write_atomic;
 
 /// The IDX element type code of unsigned bytes.
 const TYPE_U8: u8 = 0x08;
@@ -160,9 +160,9 @@ impl IdxArray {
             let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
             std::io::Write::write_all(&mut encoder, &bytes).map_err(|e| Error::io(path, e))?;
             let compressed = encoder.finish().map_err(|e| Error::io(path, e))?;
-            write_atomic(path, &compressed)
+            Ok(write_atomic(path, &compressed)?)
         } else {
-            write_atomic(path, &bytes)
+            Ok(write_atomic(path, &bytes)?)
         }
     }
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
 use crate::dataset::{IMAGE_SIDE, ImageSet, NUM_CLASSES};
 use crate::error::{Error, Result};
+use qfile::write_atomic;
 
 /// Layout of a PNG grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,7 +173,7 @@ pub fn write_png_grid(
         Error::Png { reason, .. } => Error::Png { path: path.to_path_buf(), reason },
         other => other,
     })?;
-    write_atomic(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }
 
 #[cfg(test)]

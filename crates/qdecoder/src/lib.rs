@@ -69,7 +69,6 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod atomic;
 pub mod augment;
 pub mod autoencoder;
 pub mod checkpoint;

@@ -182,12 +182,15 @@ fn models_round_trip_exactly_and_reject_damage() {
     // A model of another kind, a truncated file, a flipped bit.
     assert!(matches!(
         assert_names_file(Decoder::load(&net_path), &net_path),
-        Error::WrongModelKind { .. }
+        Error::File(qfile::Error::WrongMagic { .. })
     ));
     let bytes = fs::read(&path).unwrap();
     let cut = dir.join("cut.bin");
     fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    assert!(matches!(assert_names_file(Decoder::load(&cut), &cut), Error::Truncated { .. }));
+    assert!(matches!(
+        assert_names_file(Decoder::load(&cut), &cut),
+        Error::File(qfile::Error::Truncated { .. })
+    ));
     let flipped = dir.join("flipped.bin");
     let mut f = bytes.clone();
     let i = f.len() - 5;
@@ -195,7 +198,7 @@ fn models_round_trip_exactly_and_reject_damage() {
     fs::write(&flipped, &f).unwrap();
     assert!(matches!(
         assert_names_file(Decoder::load(&flipped), &flipped),
-        Error::InvalidFile { .. }
+        Error::File(qfile::Error::ChecksumMismatch { .. })
     ));
     fs::remove_dir_all(&dir).unwrap();
 }

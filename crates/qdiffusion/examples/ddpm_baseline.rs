@@ -24,8 +24,6 @@ use qdecoder::score::Evaluator;
 use qdiffusion::Result;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, Sampler};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 /// The workspace root, where the default data, cache and output paths live.
@@ -202,8 +200,8 @@ fn main() -> Result<()> {
     let mut results = serde_json::Map::new();
     for (k, (name, sampler)) in samplers.iter().enumerate() {
         // One stream per sampler, so skipping one does not change the other's samples.
-        let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-        rng.set_stream(k as u64 + u64::from(args.skip_ancestral));
+        let member = k as u64 + u64::from(args.skip_ancestral);
+        let mut rng = qrandom::streams::PIXEL_DDPM_SAMPLING.rng(args.seed, member);
         eprintln!("sampling {} images with {name}...", args.samples);
         let start = Instant::now();
         let images = model.sample(args.samples, *sampler, &mut rng)?;
@@ -237,7 +235,7 @@ fn main() -> Result<()> {
     });
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| qdecoder::Error::Encode { what: "summary", reason: e.to_string() })?;
-    qdecoder::atomic::write_atomic(&out.join("summary.json"), text.as_bytes())?;
+    qfile::write_atomic(&out.join("summary.json"), text.as_bytes())?;
     println!("{text}");
     eprintln!("outputs in {}", out.display());
     Ok(())

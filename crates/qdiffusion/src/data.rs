@@ -1,6 +1,6 @@
 //! Training data as quantum states: encoded images, and their forward-process samples.
 //!
-//! Two encodings (DESIGN.md section 7):
+//! Two encodings (see `docs/model.md`):
 //! - [`EncodedData::Product`]: the latent encoding, one pure product state per image, given by
 //!   a `(theta, phi)` Bloch angle pair per qubit. Measure-and-reprepare depolarizing keeps product
 //!   states product, so forward samples at any step are drawn classically: each qubit is replaced
@@ -8,6 +8,7 @@
 //! - [`EncodedData::Amplitudes`]: the amplitude encoding, one state vector per image.
 
 use num_complex::Complex64;
+use qrandom::distributions::uniform;
 use qsim_core::state::StateVector;
 use rand::Rng;
 
@@ -31,8 +32,8 @@ pub fn qubit_state((theta, phi): (f64, f64)) -> [Complex64; 2] {
 
 /// A Haar-random qubit as Bloch angles (uniform on the sphere).
 pub fn haar_angles<R: Rng + ?Sized>(rng: &mut R) -> (f64, f64) {
-    let u = qsim_core::measure::uniform(rng);
-    let v = qsim_core::measure::uniform(rng);
+    let u = uniform(rng);
+    let v = uniform(rng);
     ((1.0 - 2.0 * u).clamp(-1.0, 1.0).acos(), std::f64::consts::TAU * v)
 }
 
@@ -121,13 +122,7 @@ impl EncodedData {
                 let p = forward.schedule().cumulative_strength(t);
                 let angles: Vec<[Complex64; 2]> = v[i]
                     .iter()
-                    .map(|&a| {
-                        qubit_state(if qsim_core::measure::uniform(rng) < p {
-                            haar_angles(rng)
-                        } else {
-                            a
-                        })
-                    })
+                    .map(|&a| qubit_state(if uniform(rng) < p { haar_angles(rng) } else { a }))
                     .collect();
                 Ok(StateVector::product(&angles)?)
             }

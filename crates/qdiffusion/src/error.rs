@@ -18,6 +18,9 @@ pub enum Error {
     /// From the classical side: data, networks, model files, the FID classifier.
     #[error(transparent)]
     Decoder(#[from] qdecoder::Error),
+    /// Writing or reading a checkpoint or an output file.
+    #[error(transparent)]
+    File(#[from] qfile::Error),
     /// From the hardware layer: backends, calibration, readout mitigation.
     #[error(transparent)]
     Hardware(#[from] qhw_mitigation::Error),

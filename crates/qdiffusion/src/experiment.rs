@@ -1,4 +1,4 @@
-//! The MNIST experiment of DESIGN.md section 8, end to end: data, floors, the quantum model, its
+//! The MNIST experiment, end to end: data, floors, the quantum model, its
 //! ablation, the classical DDPM baselines, scores and output files.
 //!
 //! [`run`] is what `cargo run --release --example mnist_diffusion` calls. It loads the committed
@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 use num_complex::Complex64;
 use qansatz_mps::ansatz::{AncillaCoupling, AnsatzConfig, Block, Entangler, Init};
 use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
@@ -28,14 +28,15 @@ use qchannels::schedule::Schedule;
 use qdecoder::autoencoder::{Autoencoder, AutoencoderConfig};
 use qdecoder::checkpoint::CacheStatus;
 use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{ImageSet, LabeledImages, Mnist};
+use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, LabeledImages, Mnist};
+use qdecoder::encoder::{amplitude_image, amplitude_state};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::nn::train::EpochReport;
 use qdecoder::score::{Evaluator, SampleScore};
 use qdecoder::statistics::Statistics;
 use qhw_mitigation::backend::IdealBackend;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use qrandom::stream::CipherStream;
+use qrandom::streams::{LATENT_DDPM_SAMPLING, PIXEL_DDPM_SAMPLING};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::model::{Ddpm, DdpmConfig, to_intensities};
@@ -50,11 +51,6 @@ use crate::reverse::ReverseModel;
 use crate::sample;
 use crate::train::{Loss, TrainConfig, TrainState, Trainer};
 
-/// Side of the padded image of the amplitude encoding (32 x 32 = 2^10 amplitudes).
-const PADDED_SIDE: usize = 32;
-/// Side of an MNIST image.
-const SIDE: usize = 28;
-
 /// How images become quantum states.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Encoding {
@@ -62,8 +58,9 @@ pub enum Encoding {
     /// (two Bloch angles per qubit); its decoder maps per-qubit `<X>, <Y>, <Z>` back to pixels.
     #[default]
     Latent,
-    /// Amplitude encoding of the image padded to 32 x 32 (10 qubits), decoded in closed form
-    /// from the Born distribution (pixel = `sqrt(p)` times the mean image norm).
+    /// Amplitude encoding of the image padded to 32 x 32 (10 qubits), amplitudes
+    /// `sqrt(x_k / sum x)` ([`qdecoder::encoder::amplitude_state`]), decoded in closed form from
+    /// the Born distribution ([`qdecoder::encoder::amplitude_image`]).
     Amplitude,
 }
 
@@ -398,7 +395,7 @@ pub fn run(
 
     // The quantum side.
     let quantum = &config.quantum;
-    let codec = Codec::build(config, paths, &mnist.train, &train_images, on_event)?;
+    let codec = Codec::build(config, paths, &mnist.train, on_event)?;
     let data = codec.encode(&train_images)?;
     let t0 = Instant::now();
     let floor: Vec<Vec<f64>> = (0..n.min(data.len()))
@@ -518,7 +515,7 @@ pub fn run(
     };
     let text = serde_json::to_string_pretty(&metrics)
         .map_err(|e| qdecoder::Error::Encode { what: "metrics", reason: e.to_string() })?;
-    qdecoder::atomic::write_atomic(&out.join("metrics.json"), text.as_bytes())?;
+    qfile::write_atomic(&out.join("metrics.json"), text.as_bytes())?;
     Ok(metrics)
 }
 
@@ -541,7 +538,7 @@ fn shot_rows(
     }
     on_event(Event::Stage("shot-based sampling (ideal backend, mitigated)"));
     let n = shot.samples.min(config.samples);
-    let angles = hardware::seed_angles(config.quantum.qubits, n, config.seed);
+    let angles = sample::seed_angles(config.quantum.qubits, n, config.seed);
     let backend = IdealBackend::new(reverse.num_system() + reverse.num_ancillas());
     let shot_config = ShotConfig { shots: shot.shots, seed: config.seed, ..ShotConfig::default() };
     let t0 = Instant::now();
@@ -594,7 +591,9 @@ fn classical_samples(
     let trained = (t0.elapsed().as_secs_f64(), matches!(status, CacheStatus::Loaded));
     note_cache(on_event, "DDPM", &status);
     on_event(Event::Stage("DDPM sampling"));
-    sampled_rows(config, &ddpm, "", 0, trained, evaluator, &|x| Ok(to_intensities(x)))
+    sampled_rows(config, &ddpm, "", PIXEL_DDPM_SAMPLING, trained, evaluator, &|x| {
+        Ok(to_intensities(x))
+    })
 }
 
 /// Trains (or loads) the classical DDPM on the quantum model's latent features, the Bloch vectors
@@ -642,18 +641,18 @@ fn latent_samples(
             x.column_iter().map(|c| c.iter().map(|&v| f64::from(v)).collect()).collect();
         codec.decode(&features)
     };
-    sampled_rows(config, &ddpm, "latent ", 2, trained, evaluator, &decode)
+    sampled_rows(config, &ddpm, "latent ", LATENT_DDPM_SAMPLING, trained, evaluator, &decode)
 }
 
-/// Draws `config.samples` from `ddpm` with the ancestral sampler and with DDIM (random streams
-/// `first_stream` and `first_stream + 1` of the sampling seed), maps them to images with
+/// Draws `config.samples` from `ddpm` with the ancestral sampler and with DDIM (members 0 and 1
+/// of `streams` under the sampling seed), maps them to images with
 /// `to_images` and scores them: `[(DDPM row, images), (DDIM row, images)]`, named with `prefix`.
 /// `trained` is the training (or loading) seconds and whether the model came from the cache.
 fn sampled_rows(
     config: &ExperimentConfig,
     ddpm: &Ddpm,
     prefix: &str,
-    first_stream: u64,
+    streams: CipherStream,
     trained: (f64, bool),
     evaluator: &Evaluator,
     to_images: &dyn Fn(&DMatrix<f32>) -> Result<DMatrix<f32>>,
@@ -666,8 +665,7 @@ fn sampled_rows(
     .into_iter()
     .enumerate()
     {
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        rng.set_stream(first_stream + k as u64);
+        let mut rng = streams.rng(config.seed, k as u64);
         let t0 = Instant::now();
         let images = to_images(&ddpm.sample_model_range(config.samples, sampler, &mut rng)?)?;
         let row =
@@ -739,8 +737,6 @@ fn train_quantum(
 struct Codec {
     encoding: Encoding,
     autoencoder: Option<Autoencoder>,
-    /// Mean L2 norm of the padded training images (the amplitude decoder's scale).
-    mean_norm: f64,
     train_seconds: f64,
     loaded: bool,
 }
@@ -750,7 +746,6 @@ impl Codec {
         config: &ExperimentConfig,
         paths: &Paths,
         train: &LabeledImages,
-        train_images: &DMatrix<f32>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Self> {
         let encoding = config.quantum.encoding;
@@ -777,30 +772,19 @@ impl Codec {
                 Ok(Self {
                     encoding,
                     autoencoder: Some(ae),
-                    mean_norm: 0.0,
                     train_seconds: t0.elapsed().as_secs_f64(),
                     loaded: matches!(status, CacheStatus::Loaded),
                 })
             }
             Encoding::Amplitude => {
-                if qubits != 10 {
+                if qubits != qdecoder::encoder::AMPLITUDE_QUBITS {
                     return Err(Error::DimensionMismatch {
                         what: "qubits of the amplitude encoding (32 x 32 padded images)",
-                        expected: 10,
+                        expected: qdecoder::encoder::AMPLITUDE_QUBITS,
                         got: qubits,
                     });
                 }
-                let images = train_images;
-                let mean_norm =
-                    (0..images.ncols()).map(|j| images.column(j).norm() as f64).sum::<f64>()
-                        / images.ncols().max(1) as f64;
-                Ok(Self {
-                    encoding,
-                    autoencoder: None,
-                    mean_norm,
-                    train_seconds: 0.0,
-                    loaded: true,
-                })
+                Ok(Self { encoding, autoencoder: None, train_seconds: 0.0, loaded: true })
             }
         }
     }
@@ -820,7 +804,10 @@ impl Codec {
             }
             _ => Ok(EncodedData::Amplitudes(
                 (0..images.ncols())
-                    .map(|j| amplitude_encode(images.column(j).as_slice()))
+                    .map(|j| {
+                        let amps = amplitude_state(images.column(j).as_slice())?;
+                        Ok(amps.into_iter().map(|a| Complex64::new(a, 0.0)).collect())
+                    })
                     .collect::<Result<_>>()?,
             )),
         }
@@ -840,63 +827,14 @@ impl Codec {
                 Ok(ae.decoder().decode(&stats)?)
             }
             None => {
-                let mut out = DMatrix::<f32>::zeros(SIDE * SIDE, features.len());
+                let mut out = DMatrix::<f32>::zeros(IMAGE_PIXELS, features.len());
                 for (j, p) in features.iter().enumerate() {
-                    for (i, v) in amplitude_decode(p, self.mean_norm)?.into_iter().enumerate() {
-                        out[(i, j)] = v;
-                    }
+                    out.set_column(j, &DVector::from_vec(amplitude_image(p)?));
                 }
                 Ok(out)
             }
         }
     }
-}
-
-/// The amplitude encoding: a 28 x 28 image (row-major intensities) padded with 2 pixels of zeros
-/// on every side to 32 x 32 and normalised; amplitude index = row * 32 + column.
-pub fn amplitude_encode(image: &[f32]) -> Result<Vec<Complex64>> {
-    if image.len() != SIDE * SIDE {
-        return Err(Error::DimensionMismatch {
-            what: "pixels of an image",
-            expected: SIDE * SIDE,
-            got: image.len(),
-        });
-    }
-    let pad = (PADDED_SIDE - SIDE) / 2;
-    let mut amps = vec![Complex64::new(0.0, 0.0); PADDED_SIDE * PADDED_SIDE];
-    for r in 0..SIDE {
-        for c in 0..SIDE {
-            amps[(r + pad) * PADDED_SIDE + c + pad] =
-                Complex64::new(f64::from(image[r * SIDE + c]), 0.0);
-        }
-    }
-    let norm = amps.iter().map(|a| a.norm_sqr()).sum::<f64>().sqrt();
-    if !(norm > 0.0 && norm.is_finite()) {
-        return Err(Error::InvalidConfig {
-            reason: "a blank image cannot be amplitude encoded".into(),
-        });
-    }
-    amps.iter_mut().for_each(|a| *a /= norm);
-    Ok(amps)
-}
-
-/// Inverse of [`amplitude_encode`] from a Born distribution: pixel = `sqrt(p) * scale`, cropped
-/// to 28 x 28 and clamped to [0, 1].
-pub fn amplitude_decode(probabilities: &[f64], scale: f64) -> Result<Vec<f32>> {
-    if probabilities.len() != PADDED_SIDE * PADDED_SIDE {
-        return Err(Error::DimensionMismatch {
-            what: "outcomes of the amplitude encoding",
-            expected: PADDED_SIDE * PADDED_SIDE,
-            got: probabilities.len(),
-        });
-    }
-    let pad = (PADDED_SIDE - SIDE) / 2;
-    Ok((0..SIDE * SIDE)
-        .map(|i| {
-            let p = probabilities[(i / SIDE + pad) * PADDED_SIDE + i % SIDE + pad];
-            (p.max(0.0).sqrt() * scale).clamp(0.0, 1.0) as f32
-        })
-        .collect())
 }
 
 /// The classical models kept in the cache folder.

@@ -7,7 +7,7 @@
 //! `n` classical bits:
 //!
 //! 1. seed preparation: `u(theta_q, phi_q, 0)` on system qubit `q`, which maps `|0>` to exactly
-//!    [`crate::data::qubit_state`]`((theta_q, phi_q))`; the angles are [`seed_angles`], the same
+//!    [`crate::data::qubit_state`]`((theta_q, phi_q))`; the angles are [`seed_angles`](crate::sample::seed_angles), the same
 //!    seeds as [`crate::sample::seeds`];
 //! 2. for `t = T, T-1, ..., 1` (the order of [`ReverseModel::run_chain`]): the ansatz bound at
 //!    the angles of step `t`, then a `reset` of every ancilla;
@@ -40,30 +40,18 @@
 //! Each qubit's estimate is finally scaled back onto the unit ball if shot noise put it outside
 //! (a small bias towards the centre for nearly pure states).
 
-use qhw_mitigation::backend::{Backend, Experiment};
+use qhw_mitigation::backend::Backend;
 use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
+use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::Counts;
-use qhw_mitigation::readout::{AssignmentMatrix, Correction, TensoredReadout, mitigate};
+use qhw_mitigation::experiment::Experiment;
+use qhw_mitigation::readout::{AssignmentMatrix, TensoredReadout};
+use qrandom::streams::{HARDWARE_CALIBRATION, HARDWARE_JOB};
 use qsim_core::circuit::Circuit;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::data::haar_angles;
 use crate::error::{Error, Result};
 use crate::reverse::ReverseModel;
-use crate::train::mix;
-
-/// The Bloch angles `(theta, phi)` of every qubit of `count` Haar-random product seeds of `n`
-/// qubits; seed `i` depends only on `(seed, i)` and is the state [`crate::sample::seeds`] builds.
-pub fn seed_angles(n: usize, count: usize, seed: u64) -> Vec<Vec<(f64, f64)>> {
-    (0..count)
-        .map(|i| {
-            let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, i as u64));
-            (0..n).map(|_| haar_angles(&mut rng)).collect()
-        })
-        .collect()
-}
 
 /// The Pauli basis the system qubits are measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,7 +255,7 @@ pub fn bloch_from_counts(counts: &[Counts], readout: Option<&TensoredReadout>) -
 }
 
 /// Shot estimates of the Bloch features of the reverse chain's final state from every seed
-/// (angles as [`seed_angles`] gives them), run on `backend` as the module documentation
+/// (angles as [`seed_angles`](crate::sample::seed_angles) gives them), run on `backend` as the module documentation
 /// describes: the channel-averaged state, in the layout of `Readout::Bloch`.
 pub fn estimate_bloch(
     backend: &dyn Backend,
@@ -305,7 +293,7 @@ pub fn estimate_bloch(
         Mitigation::None => None,
         Mitigation::Tensored { calibration_shots, method } => {
             let qubits: Vec<usize> = (0..n).collect();
-            let seed = mix(config.seed, u64::MAX);
+            let seed = HARDWARE_CALIBRATION.seed(config.seed, 0);
             Some(calibrate_tensored(backend, &qubits, calibration_shots, method, seed)?.model)
         }
     };
@@ -318,7 +306,7 @@ pub fn estimate_bloch(
                 experiments.push(Experiment::fixed(circuit, config.shots));
             }
         }
-        let job = backend.run(&experiments, mix(config.seed, j as u64))?;
+        let job = backend.run(&experiments, HARDWARE_JOB.seed(config.seed, j as u64))?;
         if job.counts.len() != experiments.len() {
             return Err(Error::DimensionMismatch {
                 what: "count tables returned by the backend",

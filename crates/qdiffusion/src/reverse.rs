@@ -16,6 +16,7 @@
 
 use num_complex::Complex64;
 use qansatz_mps::embedding::ConditionalAnsatz;
+use qrandom::distributions::weighted_index;
 use qsim_core::gradient;
 use qsim_core::state::StateVector;
 use rand::Rng;
@@ -111,7 +112,7 @@ impl ReverseModel {
         let amps = full.amplitudes();
         let weights: Vec<f64> =
             amps.chunks_exact(d).map(|b| b.iter().map(|a| a.norm_sqr()).sum()).collect();
-        let outcome = draw(&weights, rng);
+        let outcome = weighted_index(&weights, rng);
         let norm = weights[outcome].sqrt();
         let kept: Vec<Complex64> =
             amps[outcome * d..(outcome + 1) * d].iter().map(|a| a / norm).collect();
@@ -191,17 +192,4 @@ impl ReverseModel {
         // The input was psi ⊗ |0>_anc: only the ancilla-zero block depends on psi.
         Ok(g_in[..d].to_vec())
     }
-}
-
-/// Draws an index with probability proportional to `weights`.
-pub(crate) fn draw<R: Rng + ?Sized>(weights: &[f64], rng: &mut R) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut u = qsim_core::measure::uniform(rng) * total;
-    for (i, w) in weights.iter().enumerate() {
-        if u < *w {
-            return i;
-        }
-        u -= w;
-    }
-    weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
 }

@@ -5,17 +5,25 @@
 //! state, so the quantum samples and the ablation (seeds read out with the reverse process
 //! removed) are paired.
 
+use qrandom::streams::{SAMPLE_TRAJECTORY, SEED_STATES};
 use qsim_core::state::StateVector;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::data::qubit_state;
+use crate::data::{haar_angles, qubit_state};
 use crate::error::Result;
 use crate::features::Readout;
-use crate::hardware::seed_angles;
 use crate::reverse::ReverseModel;
-use crate::train::mix;
+
+/// The Bloch angles `(theta, phi)` of every qubit of `count` Haar-random product seeds of `n`
+/// qubits; seed `i` depends only on `(seed, i)` and is the state [`seeds`] builds.
+pub fn seed_angles(n: usize, count: usize, seed: u64) -> Vec<Vec<(f64, f64)>> {
+    (0..count)
+        .map(|i| {
+            let mut rng = SEED_STATES.rng(seed, i as u64);
+            (0..n).map(|_| haar_angles(&mut rng)).collect()
+        })
+        .collect()
+}
 
 /// `count` Haar-random product states of `n` qubits; state `i` depends only on `(seed, i)`.
 /// Their angles are [`seed_angles`], which the shot-based sampler prepares on a device.
@@ -42,7 +50,7 @@ pub fn generate(
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, 2_000_000 + i as u64));
+            let mut rng = SAMPLE_TRAJECTORY.rng(seed, i as u64);
             let (psi, _) = reverse.run_chain(params, s, &mut rng, false)?;
             Ok(readout.features(psi.amplitudes()))
         })

@@ -1,6 +1,6 @@
 //! Training the reverse process.
 //!
-//! Three losses (DESIGN.md section 7), chosen by [`Loss`]:
+//! Three losses, chosen by [`Loss`] (the maths is in `docs/model.md`):
 //! - [`Loss::ChainMmd`]: distribution-level. Run the whole reverse chain from a batch of random
 //!   seeds (trajectories), read out every final state, and minimise the MMD between those
 //!   features and the features of a batch of encoded images. Gradients are pathwise through
@@ -21,9 +21,10 @@ use std::path::Path;
 
 use num_complex::Complex64;
 use qansatz_mps::ansatz::Init;
-use qansatz_mps::checkpoint;
 use qansatz_mps::embedding::ConditionalConfig;
 use qansatz_mps::optim::Adam;
+use qfile::Format;
+use qrandom::streams::{TRAIN_BATCH_SEEDS, TRAIN_INIT, TRAIN_ITERATION, TRAIN_SAMPLE};
 use qsim_core::gradient;
 use qsim_core::state::StateVector;
 use rand::{RngExt, SeedableRng};
@@ -38,11 +39,10 @@ use crate::forward::ForwardProcess;
 use crate::reverse::ReverseModel;
 use crate::sample;
 
-/// Magic of training checkpoints.
-pub const CHECKPOINT_MAGIC: [u8; 8] = *b"QDIFFCKP";
-
-/// Current version of the checkpoint format.
-pub const CHECKPOINT_VERSION: u32 = 3;
+/// The format of training checkpoints (magic `QDIFFCKP`; version 3 added the moving average
+/// and the per-qubit MMD term).
+pub const CHECKPOINT_FORMAT: Format =
+    Format::new(*b"QDIFFCKP", 3, "qdiffusion training checkpoint");
 
 /// The training objective.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -148,14 +148,6 @@ struct CheckpointFile {
     state: TrainState,
 }
 
-/// SplitMix64: decorrelates consecutive seeds.
-pub(crate) fn mix(seed: u64, k: u64) -> u64 {
-    let mut z = seed ^ k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// Trains a reverse model on encoded data.
 pub struct Trainer<'a> {
     reverse: &'a ReverseModel,
@@ -225,7 +217,7 @@ impl<'a> Trainer<'a> {
 
     /// Initial parameters and optimiser.
     pub fn init_state(&self) -> TrainState {
-        let mut rng = ChaCha8Rng::seed_from_u64(mix(self.config.seed, u64::MAX));
+        let mut rng = TRAIN_INIT.rng(self.config.seed, 0);
         let params = self.reverse.model().init_params(self.config.init, &mut rng);
         let adam = Adam::new(params.len(), self.config.learning_rate);
         TrainState { iteration: 0, params, adam, losses: Vec::new(), average: Vec::new() }
@@ -233,7 +225,7 @@ impl<'a> Trainer<'a> {
 
     /// One iteration: loss and gradient at the current parameters, then an Adam step.
     pub fn step(&self, state: &mut TrainState) -> Result<f64> {
-        let iteration_seed = mix(self.config.seed, state.iteration as u64);
+        let iteration_seed = TRAIN_ITERATION.seed(self.config.seed, state.iteration as u64);
         let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed);
         let (loss, grad) = match &self.config.loss {
             Loss::ChainMmd { kernel } => {
@@ -252,7 +244,7 @@ impl<'a> Trainer<'a> {
             });
         }
         state.adam.learning_rate = self.learning_rate_at(state.iteration);
-        state.adam.step(&mut state.params, &grad);
+        state.adam.step(&mut state.params, &grad)?;
         state.losses.push(loss);
         state.iteration += 1;
         if let Some(decay) = self.config.ema {
@@ -306,14 +298,14 @@ impl<'a> Trainer<'a> {
             train: self.config.clone(),
             state: state.clone(),
         };
-        checkpoint::save(path, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, &file)?;
+        CHECKPOINT_FORMAT.save(path, &file)?;
         Ok(())
     }
 
     /// Reads a checkpoint written for this model and configuration (the number of iterations
     /// may differ: a run can be extended).
     pub fn load_checkpoint(&self, path: &Path) -> Result<TrainState> {
-        let file: CheckpointFile = checkpoint::load(path, CHECKPOINT_MAGIC, CHECKPOINT_VERSION)?;
+        let file: CheckpointFile = CHECKPOINT_FORMAT.load(path)?;
         let resume = |reason: &str| Error::Resume {
             path: path.display().to_string(),
             reason: reason.into(),
@@ -357,13 +349,13 @@ impl<'a> Trainer<'a> {
         iteration_seed: u64,
     ) -> Result<(f64, Vec<f64>)> {
         let n = self.reverse.num_system();
-        let seeds = sample::seeds(n, self.config.batch, mix(iteration_seed, 1))?;
+        let seeds = sample::seeds(n, self.config.batch, TRAIN_BATCH_SEEDS.seed(iteration_seed, 0))?;
         let targets = self.data_batch(rng);
         let runs = seeds
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut r = ChaCha8Rng::seed_from_u64(mix(iteration_seed, 1_000 + i as u64));
+                let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
                 self.reverse.run_chain(params, s, &mut r, true)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -439,7 +431,7 @@ impl<'a> Trainer<'a> {
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut r = ChaCha8Rng::seed_from_u64(mix(iteration_seed, 1_000 + i as u64));
+                let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
                 self.reverse.step(params, t, s, &mut r)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -461,7 +453,7 @@ impl<'a> Trainer<'a> {
                 (
                     rng.random_range(0..self.data.len()),
                     rng.random_range(1..=steps),
-                    mix(iteration_seed, 1_000 + i as u64),
+                    TRAIN_SAMPLE.seed(iteration_seed, i as u64),
                 )
             })
             .collect();

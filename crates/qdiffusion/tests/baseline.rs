@@ -12,12 +12,12 @@ use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, NoisePredictor, Sampler, denoise};
 use qdiffusion::baseline::schedule::NoiseSchedule;
 use qdiffusion::baseline::train::fingerprint;
+use qrandom::distributions::standard_normal_f32;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 
 fn normals(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> DMatrix<f32> {
-    DMatrix::from_fn(rows, cols, |_, _| rng.sample::<f32, _>(StandardNormal))
+    DMatrix::from_fn(rows, cols, |_, _| standard_normal_f32(rng))
 }
 
 /// A fresh scratch directory for one test.
@@ -183,20 +183,23 @@ fn model_files_round_trip_and_reject_damage() {
     std::fs::write(dir.join("flipped.bin"), &flipped).unwrap();
     assert!(matches!(
         Ddpm::load(dir.join("flipped.bin")),
-        Err(Error::Decoder(qdecoder::Error::InvalidFile { .. }))
+        Err(Error::Decoder(qdecoder::Error::File(qfile::Error::ChecksumMismatch { .. })))
     ));
     std::fs::write(dir.join("short.bin"), &bytes[..bytes.len() / 2]).unwrap();
     assert!(matches!(
         Ddpm::load(dir.join("short.bin")),
-        Err(Error::Decoder(qdecoder::Error::Truncated { .. }))
+        Err(Error::Decoder(qdecoder::Error::File(qfile::Error::Truncated { .. })))
     ));
     assert!(matches!(
         Ddpm::load(dir.join("missing.bin")),
-        Err(Error::Decoder(qdecoder::Error::Io { .. }))
+        Err(Error::Decoder(qdecoder::Error::File(qfile::Error::Io { .. })))
     ));
-    // A bare network file has the same header kind but not a DDPM payload.
+    // A bare network file is another kind of file.
     qdecoder::checkpoint::Checkpoint::save(model.network(), dir.join("net.bin")).unwrap();
-    assert!(matches!(Ddpm::load(dir.join("net.bin")), Err(Error::Decoder(_))));
+    assert!(matches!(
+        Ddpm::load(dir.join("net.bin")),
+        Err(Error::Decoder(qdecoder::Error::File(qfile::Error::WrongMagic { .. })))
+    ));
 
     // A corrupt cache is retrained (same seed: the same model); another config too.
     std::fs::write(&path, &flipped).unwrap();

@@ -112,23 +112,3 @@ fn resume_without_a_checkpoint_is_a_typed_error() {
     let err = run(&ExperimentConfig::quick(), &paths, true).unwrap_err();
     assert!(matches!(err, Error::Resume { .. }), "{err}");
 }
-
-#[test]
-fn amplitude_encoding_round_trips_a_real_image() {
-    let mnist =
-        qdecoder::dataset::Mnist::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist"))
-            .unwrap();
-    let image: Vec<f32> =
-        mnist.test.images().image(0).unwrap().iter().map(|&p| f32::from(p) / 255.0).collect();
-    let amps = experiment::amplitude_encode(&image).unwrap();
-    assert_eq!(amps.len(), 1024);
-    let norm: f64 = image.iter().map(|&p| f64::from(p) * f64::from(p)).sum::<f64>().sqrt();
-    let probs: Vec<f64> = amps.iter().map(|a| a.norm_sqr()).collect();
-    let back = experiment::amplitude_decode(&probs, norm).unwrap();
-    for (a, b) in image.iter().zip(&back) {
-        assert!((a - b).abs() < 1e-6);
-    }
-    assert!(experiment::amplitude_encode(&vec![0.0; 784]).is_err());
-    assert!(experiment::amplitude_encode(&image[..700]).is_err());
-    assert!(experiment::amplitude_decode(&probs[..512], 1.0).is_err());
-}

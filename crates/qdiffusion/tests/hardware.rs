@@ -11,14 +11,15 @@ use qdiffusion::Error;
 use qdiffusion::data::qubit_state;
 use qdiffusion::features::Readout;
 use qdiffusion::hardware::{
-    Basis, Mitigation, ShotConfig, bloch_from_counts, chain_circuit, estimate_bloch, seed_angles,
+    Basis, Mitigation, ShotConfig, bloch_from_counts, chain_circuit, estimate_bloch,
 };
 use qdiffusion::reverse::ReverseModel;
-use qdiffusion::sample;
-use qhw_mitigation::backend::{Backend, ExactBackend, Experiment, IdealBackend};
+use qdiffusion::sample::{self, seed_angles};
+use qhw_mitigation::backend::{Backend, ExactBackend, IdealBackend};
 use qhw_mitigation::calibration::TensoredMethod;
 use qhw_mitigation::counts::Counts;
 use qhw_mitigation::device::NoisyDevice;
+use qhw_mitigation::experiment::Experiment;
 use qhw_mitigation::readout::TensoredReadout;
 use qsim_core::circuit::Operation;
 use qsim_core::state::StateVector;

@@ -142,7 +142,10 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
-    assert!(matches!(second.load_checkpoint(&path), Err(Error::Ansatz(_))));
+    assert!(matches!(
+        second.load_checkpoint(&path),
+        Err(Error::File(qfile::Error::ChecksumMismatch { .. }))
+    ));
 }
 
 #[test]

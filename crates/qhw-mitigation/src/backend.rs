@@ -1,40 +1,15 @@
-//! The `Backend` trait (run a batch of circuits, each with its own shots, as one job) and the
-//! ideal Born-rule sampler.
+//! The `Backend` trait (run a batch of [`Experiment`]s, each with its own shots, as one job) and
+//! the ideal Born-rule sampler.
 
 use std::time::Instant;
 
-use qsim_core::circuit::Circuit;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::execution::{NoiseSpec, OutcomeDistribution};
-
-/// One circuit of a job: the circuit, its parameter values, and how many shots to take.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Experiment {
-    /// The circuit (parameter references are bound to `theta`).
-    pub circuit: Circuit,
-    /// Parameter values.
-    pub theta: Vec<f64>,
-    /// Number of shots.
-    pub shots: u64,
-}
-
-impl Experiment {
-    /// A circuit with parameters `theta`, run for `shots` shots.
-    pub fn new(circuit: Circuit, theta: Vec<f64>, shots: u64) -> Self {
-        Self { circuit, theta, shots }
-    }
-
-    /// A circuit without parameters.
-    pub fn fixed(circuit: Circuit, shots: u64) -> Self {
-        Self::new(circuit, Vec::new(), shots)
-    }
-}
+use crate::experiment::{Experiment, experiment_rng};
 
 /// How long a device takes for a job: a fixed latency (queueing, loading, compilation) plus a
 /// repetition time per shot.
@@ -88,13 +63,6 @@ pub trait ExactBackend: Backend {
     fn outcome_distribution(&self, experiment: &Experiment) -> Result<OutcomeDistribution>;
 }
 
-/// The random stream of experiment `index` in a job seeded with `seed`.
-pub(crate) fn experiment_rng(seed: u64, index: usize) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(index as u64);
-    rng
-}
-
 /// Runs a job on a noise specification: experiments in parallel, each on its own stream.
 pub(crate) fn run_job(
     spec: &NoiseSpec,
@@ -119,7 +87,8 @@ pub(crate) fn run_job(
 /// A noiseless simulator: Born-rule sampling of the exact state, any gate on any qubits.
 ///
 /// ```
-/// use qhw_mitigation::backend::{Backend, Experiment, IdealBackend};
+/// use qhw_mitigation::backend::{Backend, IdealBackend};
+/// use qhw_mitigation::experiment::{Experiment};
 /// use qsim_core::circuit::Circuit;
 /// let mut bell = Circuit::new(2);
 /// bell.h(0)?.cx(0, 1)?;

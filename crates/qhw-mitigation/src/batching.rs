@@ -20,9 +20,10 @@ use std::time::Instant;
 use qsim_core::circuit::{Circuit, Operation};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Backend, Experiment};
+use crate::backend::Backend;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
+use crate::experiment::Experiment;
 
 /// Where one circuit sits inside a packed circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

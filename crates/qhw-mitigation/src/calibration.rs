@@ -15,8 +15,9 @@
 use qsim_core::circuit::Circuit;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Backend, Experiment};
+use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::experiment::Experiment;
 use crate::readout::{FullReadout, MAX_FULL_QUBITS, TensoredReadout};
 
 /// Which circuits a tensored calibration runs.

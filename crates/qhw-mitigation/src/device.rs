@@ -27,11 +27,10 @@ use qchannels::channel::Channel;
 use qchannels::standard;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{
-    Backend, ExactBackend, Experiment, JobResult, JobTiming, check_timing, run_job,
-};
+use crate::backend::{Backend, ExactBackend, JobResult, JobTiming, check_timing, run_job};
 use crate::error::{Error, Result, check_probability};
 use crate::execution::{NoiseSpec, OutcomeDistribution};
+use crate::experiment::Experiment;
 use crate::readout::TensoredReadout;
 
 /// How a qubit relaxes during gates.
@@ -344,7 +343,8 @@ impl DeviceCalibration {
 /// A simulated noisy device built from a [`DeviceCalibration`].
 ///
 /// ```
-/// use qhw_mitigation::backend::{Backend, Experiment};
+/// use qhw_mitigation::backend::{Backend};
+/// use qhw_mitigation::experiment::{Experiment};
 /// use qhw_mitigation::device::{DeviceCalibration, NoisyDevice};
 /// use qsim_core::circuit::Circuit;
 /// let device = NoisyDevice::new(DeviceCalibration::default())?;

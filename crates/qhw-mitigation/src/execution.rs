@@ -18,17 +18,18 @@
 use std::collections::HashMap;
 
 use qchannels::channel::Channel;
+use qrandom::distributions::uniform;
 use qsim_core::Complex64;
 use qsim_core::circuit::Operation;
 use qsim_core::density::{DensityMatrix, superoperator};
 use qsim_core::matrix::Matrix;
-use qsim_core::measure::{AliasSampler, uniform};
+use qsim_core::measure::AliasSampler;
 use qsim_core::state::StateVector;
 use rand::Rng;
 
-use crate::backend::Experiment;
 use crate::counts::{Counts, MAX_BITS};
 use crate::error::{Error, Result};
+use crate::experiment::Experiment;
 
 /// Largest noiseless group simulated as a state vector for an exact distribution.
 pub const STATE_VECTOR_MAX_QUBITS: usize = 26;

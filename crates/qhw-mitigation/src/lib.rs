@@ -4,14 +4,16 @@
 //! This crate sits on `qsim-core` (circuits, simulators) and `qchannels` (noise channels,
 //! diffusion schedules); `qdiffusion` uses it to train and sample on a device. It holds
 //!
-//! - [`backend`]: the [`backend::Backend`] trait (a batch of circuits, each with its own shots,
-//!   as one job, reproducible from a seed) and the ideal Born-rule sampler;
+//! - [`backend`]: the [`backend::Backend`] trait (a batch of [`experiment::Experiment`]s, each
+//!   a circuit with its own shots, as one job, reproducible from a seed) and the ideal
+//!   Born-rule sampler;
 //! - [`device`]: a noisy device configured from a JSON calibration (readout errors, depolarizing
 //!   gate errors, T1/T2, coupling map, job latency), simulated exactly ([`execution`]); an
 //!   example file ships in `calibration/example_device.json`;
-//! - [`calibration`], [`readout`], [`m3`]: readout calibration on a backend (tensored or full)
-//!   and correction by exact inverse, least squares on the probability simplex ([`simplex`]),
-//!   or M3 in the subspace of observed outcomes (matching mthree 3.0 on the reference set);
+//! - [`calibration`], [`readout`], [`correction`], [`m3`]: readout calibration on a backend
+//!   (tensored or full assignment matrices) and correction by exact inverse, least squares on
+//!   the probability simplex ([`simplex`]), or M3 in the subspace of observed outcomes
+//!   (matching mthree 3.0 on the reference set);
 //! - [`noise_floor`]: the device's depolarizing strength per layer from mirror circuits, and its
 //!   subtraction from a diffusion schedule;
 //! - [`shot_gradient`]: parameter-shift gradients from shots with antithetic coupling of the
@@ -23,10 +25,11 @@
 //! [`Result`]; randomness comes from a caller's seed or RNG (ChaCha8), never from the thread.
 //!
 //! ```
-//! use qhw_mitigation::backend::{Backend, Experiment};
+//! use qhw_mitigation::backend::{Backend};
+//! use qhw_mitigation::experiment::{Experiment};
 //! use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
 //! use qhw_mitigation::device::{DeviceCalibration, NoisyDevice};
-//! use qhw_mitigation::readout::{Correction, mitigate};
+//! use qhw_mitigation::correction::{Correction, mitigate};
 //! use qsim_core::circuit::Circuit;
 //!
 //! let device = NoisyDevice::new(DeviceCalibration::default())?;
@@ -46,10 +49,12 @@
 pub mod backend;
 pub mod batching;
 pub mod calibration;
+pub mod correction;
 pub mod counts;
 pub mod device;
 pub mod error;
 pub mod execution;
+pub mod experiment;
 pub mod m3;
 pub mod noise_floor;
 pub mod readout;

@@ -34,15 +34,15 @@
 use qchannels::schedule::Schedule;
 use qsim_core::circuit::Circuit;
 use rand::Rng;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Backend, Experiment};
+use crate::backend::Backend;
 use crate::calibration::{TensoredMethod, calibrate_tensored};
+use crate::correction::{Correction, mitigate};
 use crate::counts::QuasiDistribution;
 use crate::error::{Error, Result, check_probability};
-use crate::readout::{Correction, TensoredReadout, mitigate};
+use crate::experiment::Experiment;
+use crate::readout::TensoredReadout;
 
 /// Which number is read from each mirror circuit's mitigated distribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +128,7 @@ pub fn random_layer<R: Rng + ?Sized>(
     pairs: &[(usize, usize)],
     rng: &mut R,
 ) -> Result<()> {
-    use qsim_core::measure::uniform;
+    use qrandom::distributions::uniform;
     let tau = std::f64::consts::TAU;
     for q in 0..circuit.num_qubits() {
         // Haar measure on SU(2): cos(theta) uniform in [-1, 1], phi and lambda uniform.
@@ -235,7 +235,7 @@ pub fn estimate_noise_floor(
         TensoredMethod::ZerosAndOnes,
         seed,
     )?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d69_7272_6f72);
+    let mut rng = qrandom::streams::NOISE_FLOOR_CIRCUITS.rng(seed);
     let mut experiments = Vec::new();
     for &depth in &config.depths {
         for _ in 0..config.circuits_per_depth {

@@ -26,18 +26,19 @@
 //! measurement basis in the circuit for others. Circuits must measure every qubit (no `measure`
 //! operations), so bit `q` of an outcome is qubit `q`.
 
+use qrandom::distributions::uniform;
+use qrandom::stream::CipherStream;
+use qrandom::streams::{SHOT_VARIANCE_ANTITHETIC, SHOT_VARIANCE_INDEPENDENT};
 use qsim_core::circuit::{Circuit, Operation, Param};
 use qsim_core::gate::ShiftRule;
-use qsim_core::measure::uniform;
 use qsim_core::pauli::PauliSum;
 use rand::Rng;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{ExactBackend, Experiment};
+use crate::backend::ExactBackend;
 use crate::counts::parity_sign;
 use crate::error::{Error, Result};
+use crate::experiment::Experiment;
 
 /// How the shots of the shifted runs are drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,9 +283,8 @@ pub fn compare_sampling(
         });
     }
     let prepared = Prepared::new(backend, circuit, theta, observable)?;
-    let stats = |sampling: ShotSampling, stream: u64| -> Result<(Vec<f64>, Vec<f64>)> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(stream);
+    let stats = |sampling: ShotSampling, stream: CipherStream| -> Result<(Vec<f64>, Vec<f64>)> {
+        let mut rng = stream.rng(seed, 0);
         let runs = (0..repeats)
             .map(|_| prepared.sample(shots, sampling, &mut rng))
             .collect::<Result<Vec<_>>>()?;
@@ -296,8 +296,8 @@ pub fn compare_sampling(
             .collect();
         Ok((mean, var))
     };
-    let (_, independent) = stats(ShotSampling::Independent, 1)?;
-    let (antithetic_mean, antithetic) = stats(ShotSampling::Antithetic, 2)?;
+    let (_, independent) = stats(ShotSampling::Independent, SHOT_VARIANCE_INDEPENDENT)?;
+    let (antithetic_mean, antithetic) = stats(ShotSampling::Antithetic, SHOT_VARIANCE_ANTITHETIC)?;
     let ratio = independent.iter().sum::<f64>() / antithetic.iter().sum::<f64>();
     Ok(VarianceComparison { independent, antithetic, ratio, antithetic_mean })
 }

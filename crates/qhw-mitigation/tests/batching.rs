@@ -1,9 +1,10 @@
 //! Coherent batching: circuits packed onto disjoint blocks unpack to their own counts, and the
 //! device clock shows the speed-up of one job and of packing over one job per circuit.
 
-use qhw_mitigation::backend::{Backend, ExactBackend, Experiment, IdealBackend, JobTiming};
+use qhw_mitigation::backend::{Backend, ExactBackend, IdealBackend, JobTiming};
 use qhw_mitigation::batching::{BatchStrategy, pack_disjoint, run_batch};
 use qhw_mitigation::device::{CouplerCalibration, DeviceCalibration, NoisyDevice};
+use qhw_mitigation::experiment::Experiment;
 use qsim_core::circuit::{Circuit, Param};
 
 /// One reverse step of a 3-qubit staircase ansatz at diffusion timestep `t` (angles depend on

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use qchannels::noise_model::NoiseModel;
 use qhw_mitigation::Error;
-use qhw_mitigation::backend::{Backend, ExactBackend, Experiment, IdealBackend};
+use qhw_mitigation::backend::{Backend, ExactBackend, IdealBackend};
 use qhw_mitigation::calibration::{TensoredMethod, calibrate_full, calibrate_tensored};
 use qhw_mitigation::device::{
     CouplerCalibration, DeviceCalibration, NoisyDevice, Relaxation, SimulationConfig,
 };
+use qhw_mitigation::experiment::Experiment;
 use qhw_mitigation::readout::AssignmentMatrix;
 use qsim_core::circuit::{Circuit, Param};
 use qsim_core::density::DensityMatrix;

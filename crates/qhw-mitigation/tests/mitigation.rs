@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use qhw_mitigation::backend::{Backend, ExactBackend, Experiment, IdealBackend};
+use qhw_mitigation::backend::{Backend, ExactBackend, IdealBackend};
 use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
+use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::device::NoisyDevice;
+use qhw_mitigation::experiment::Experiment;
 use qhw_mitigation::m3::M3Options;
-use qhw_mitigation::readout::{Correction, mitigate};
 use qsim_core::circuit::Circuit;
 
 fn device() -> NoisyDevice {

@@ -1,11 +1,10 @@
 //! Property tests: the simplex projection, the tensored model, least squares and M3.
 
 use proptest::prelude::*;
+use qhw_mitigation::correction::{Correction, least_squares_on_simplex, mitigate};
 use qhw_mitigation::counts::Counts;
 use qhw_mitigation::m3::{M3Options, M3Solver, m3_correct};
-use qhw_mitigation::readout::{
-    AssignmentMatrix, Correction, FullReadout, TensoredReadout, least_squares_on_simplex, mitigate,
-};
+use qhw_mitigation::readout::{AssignmentMatrix, FullReadout, TensoredReadout};
 use qhw_mitigation::simplex::project_to_simplex;
 
 fn flips(n: usize) -> impl Strategy<Value = Vec<(f64, f64)>> {

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::{Counts, parse_bitstring};
 use qhw_mitigation::m3::{M3Options, M3Solver, m3_correct};
-use qhw_mitigation::readout::{Correction, TensoredReadout, mitigate};
+use qhw_mitigation::readout::TensoredReadout;
 use serde_json::Value;
 
 fn reference_dir() -> PathBuf {

@@ -68,7 +68,7 @@ fn antithetic_sampling_reduces_gradient_variance_by_at_least_one_and_a_half() {
 fn exact_gradient(device: &NoisyDevice, c: &Circuit, theta: &[f64], obs: &PauliSum) -> Vec<f64> {
     let value = |t: &[f64]| -> f64 {
         let p = device
-            .outcome_distribution(&qhw_mitigation::backend::Experiment::new(
+            .outcome_distribution(&qhw_mitigation::experiment::Experiment::new(
                 c.clone(),
                 t.to_vec(),
                 0,

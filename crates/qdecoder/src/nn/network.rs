@@ -5,7 +5,7 @@ use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{Checkpoint, ModelKind};
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::nn::layer::{Activation, Dense, DenseGradient, Init, Layer};
 
@@ -43,7 +43,7 @@ impl TryFrom<SequentialRecord> for Sequential {
 }
 
 impl Checkpoint for Sequential {
-    const KIND: ModelKind = ModelKind::Network;
+    const FORMAT: qfile::Format = crate::checkpoint::NETWORK_FORMAT;
 }
 
 /// Everything a forward pass computed, kept for the backward pass.

@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use nalgebra::DMatrix;
-use qdecoder::checkpoint::{Checkpoint, ModelKind};
+use qdecoder::checkpoint::Checkpoint;
 use qdecoder::nn::network::Sequential;
 use qdecoder::nn::train::TrainConfig;
 use serde::{Deserialize, Serialize};
@@ -249,10 +249,8 @@ impl TryFrom<DdpmRecord> for Ddpm {
     }
 }
 
-/// qdecoder's header has no diffusion kind; the payload (a `DdpmRecord`) does not decode as
-/// any other model, so a wrong file still fails with a typed error.
 impl Checkpoint for Ddpm {
-    const KIND: ModelKind = ModelKind::Network;
+    const FORMAT: qfile::Format = qfile::Format::new(*b"QDIFFDDP", 1, "qdiffusion DDPM");
 }
 
 impl Ddpm {

@@ -20,9 +20,9 @@
 //! number of images, never on the number of threads.
 
 use nalgebra::DMatrix;
-use rand::{Rng, RngExt, SeedableRng};
+use qrandom::distributions::standard_normal_f32;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -223,7 +223,7 @@ pub fn denoise(
                     Sampler::Ancestral { variance, .. } => {
                         let noise = if t > 1 {
                             DMatrix::from_fn(x.nrows(), x.ncols(), |_, _| {
-                                chunk_rng.sample::<f32, _>(StandardNormal)
+                                standard_normal_f32(&mut chunk_rng)
                             })
                         } else {
                             DMatrix::zeros(x.nrows(), x.ncols())
@@ -261,8 +261,7 @@ impl Ddpm {
         sampler: Sampler,
         rng: &mut impl Rng,
     ) -> Result<DMatrix<f32>> {
-        let x_start =
-            DMatrix::from_fn(self.data_dim(), n, |_, _| rng.sample::<f32, _>(StandardNormal));
+        let x_start = DMatrix::from_fn(self.data_dim(), n, |_, _| standard_normal_f32(rng));
         denoise(self, self.schedule(), &x_start, sampler, rng)
     }
 }

@@ -19,30 +19,23 @@ use qdecoder::nn::layer::{Activation, Dense, Layer};
 use qdecoder::nn::loss::Loss;
 use qdecoder::nn::network::Sequential;
 use qdecoder::nn::train::{EpochReport, fit};
-use rand::{Rng, RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
+use qrandom::distributions::standard_normal_f32;
+use rand::{Rng, RngExt};
 
 use crate::baseline::model::{Ddpm, DdpmConfig, Prediction, preconditioning, to_model_range};
 use crate::baseline::prior::PixelPrior;
 use crate::error::{Error, Result};
 
-/// Mixed into the training seed for the initial weights, so they do not share a stream with the
-/// shuffles and noise.
-const INIT_SEED_MIX: u64 = 0xdd93_1a17_b45e_0001;
-
-/// FNV-1a hash of a data matrix's shape and the bits of its entries: the
+/// The [`qfile::Fingerprint`] of a data matrix's shape and the bits of its entries: the
 /// [`Ddpm::train_fingerprint`] of a model trained with [`Ddpm::train_on`], so a cached model is
 /// only reused for the same data.
 pub fn fingerprint(data: &DMatrix<f32>) -> u64 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let shape = [data.nrows() as u64, data.ncols() as u64];
-    for word in shape.into_iter().chain(data.iter().map(|v| u64::from(v.to_bits()))) {
-        hash ^= word;
-        hash = hash.wrapping_mul(PRIME);
+    let mut hash = qfile::Fingerprint::new();
+    hash.update_u64(data.nrows() as u64).update_u64(data.ncols() as u64);
+    for v in data.iter() {
+        hash.update(&v.to_bits().to_le_bytes());
     }
-    hash
+    hash.finish()
 }
 
 /// The untrained noise predictor for data of `data_dim` rows: a ReLU MLP with He-initialised
@@ -52,7 +45,8 @@ pub fn fingerprint(data: &DMatrix<f32>) -> u64 {
 /// it) instead of unit-variance noise the optimiser must first unlearn; measured on this data,
 /// the plain MLP's loss after 250 Adam steps fell from 1.00 (random output layer) to 0.66.
 fn initial_network(config: &DdpmConfig, data_dim: usize) -> Result<Sequential> {
-    let mut rng = ChaCha8Rng::seed_from_u64(config.train.seed ^ INIT_SEED_MIX);
+    // The initial weights do not share a stream with the shuffles and noise.
+    let mut rng = qrandom::streams::DDPM_INIT.rng(config.train.seed);
     let random = Sequential::mlp(&config.layer_sizes(data_dim), Activation::Relu, &mut rng)?;
     let mut layers = random.layers().to_vec();
     if let Some(Layer::Dense(last)) = layers.last_mut() {
@@ -112,9 +106,8 @@ impl Ddpm {
             data.ncols(),
             |indices, rng| {
                 let x0 = data.select_columns(indices);
-                let noise = DMatrix::from_fn(data_dim, indices.len(), |_, _| {
-                    rng.sample::<f32, _>(StandardNormal)
-                });
+                let noise =
+                    DMatrix::from_fn(data_dim, indices.len(), |_, _| standard_normal_f32(rng));
                 let t: Vec<usize> = indices.iter().map(|_| rng.random_range(1..=steps)).collect();
                 let batch = || -> Result<(DMatrix<f32>, DMatrix<f32>)> {
                     let x_t = shape.schedule().diffuse(&x0, &t, &noise)?;
@@ -169,8 +162,7 @@ impl Ddpm {
             });
         }
         let x0 = to_model_range(images);
-        let noise =
-            DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| rng.sample::<f32, _>(StandardNormal));
+        let noise = DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| standard_normal_f32(rng));
         let steps: Vec<usize> =
             (0..x0.ncols()).map(|_| rng.random_range(1..=self.config().steps)).collect();
         let x_t = self.schedule().diffuse(&x0, &steps, &noise)?;
