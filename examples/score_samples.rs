@@ -18,12 +18,7 @@ use qdecoder::checkpoint::CacheStatus;
 use qdecoder::classifier::{Classifier, ClassifierConfig};
 use qdecoder::dataset::{ImageSet, Mnist};
 use qdecoder::score::Evaluator;
-
-/// The workspace root, where the default data, cache and output paths live.
-fn workspace() -> PathBuf {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    root.canonicalize().unwrap_or(root)
-}
+use qdiff_examples::workspace;
 
 /// Score an IDX sample set (uint8, N x 28 x 28) against the held-out MNIST split.
 ///

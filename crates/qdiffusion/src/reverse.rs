@@ -31,24 +31,53 @@ pub struct ReverseModel {
     num_ancillas: usize,
 }
 
-/// What one step of a trajectory leaves for the backward pass.
+/// What one step of a trajectory leaves for the backward pass ([`ReverseModel::backprop_step`]).
 #[derive(Clone, Debug)]
 pub struct StepRecord {
     /// The step `t`.
-    pub t: usize,
+    t: usize,
     /// `U(t) (psi ⊗ |0>)`, before the ancilla measurement.
-    pub after_circuit: Vec<Complex64>,
+    after_circuit: Vec<Complex64>,
     /// The sampled ancilla outcome.
-    pub outcome: usize,
+    outcome: usize,
     /// `||block_outcome||`, the norm divided out.
-    pub norm: f64,
+    norm: f64,
 }
 
-/// A whole trajectory through the chain, last step (`t = 1`) last.
+impl StepRecord {
+    /// The step `t` it records.
+    pub fn t(&self) -> usize {
+        self.t
+    }
+
+    /// The sampled ancilla outcome (bit `j` = ancilla `j`).
+    pub fn outcome(&self) -> usize {
+        self.outcome
+    }
+}
+
+/// A whole trajectory through the chain, for [`ReverseModel::backprop_chain`].
 #[derive(Clone, Debug, Default)]
 pub struct ChainTape {
-    /// One record per step, in the order they ran (`t = T` first).
-    pub steps: Vec<StepRecord>,
+    /// One record per step, in the order they ran (`t = T` first, `t = 1` last).
+    steps: Vec<StepRecord>,
+}
+
+impl ChainTape {
+    /// Steps recorded.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// True if nothing was recorded (a chain run without recording).
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The records, in the order the steps ran (`t = T` first).
+    pub fn records(&self) -> &[StepRecord] {
+        &self.steps
+    }
 }
 
 impl ReverseModel {

@@ -117,22 +117,37 @@ impl Default for TrainConfig {
     }
 }
 
-/// Where training stands: enough to resume exactly.
+/// Where training stands: enough to resume exactly (what a checkpoint stores).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainState {
     /// Iterations done.
-    pub iteration: usize,
+    iteration: usize,
     /// The parameters.
-    pub params: Vec<f64>,
+    params: Vec<f64>,
     /// The optimiser with its moments.
-    pub adam: Adam,
+    adam: Adam,
     /// The loss of every iteration so far.
-    pub losses: Vec<f64>,
+    losses: Vec<f64>,
     /// The moving average of the parameters (empty when the configuration keeps none).
-    pub average: Vec<f64>,
+    average: Vec<f64>,
 }
 
 impl TrainState {
+    /// Iterations done.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    /// The current parameters (the last iterate).
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// The loss of every iteration so far.
+    pub fn losses(&self) -> &[f64] {
+        &self.losses
+    }
+
     /// The parameters to sample with: the moving average if there is one, else the last
     /// iterate.
     pub fn sampling_params(&self) -> &[f64] {

@@ -47,7 +47,7 @@ fn chain_gradient_equals_finite_differences_at_fixed_outcomes() {
         };
         let (psi, tape) =
             m.run_chain(&params, &seed, &mut ChaCha8Rng::seed_from_u64(77), true).unwrap();
-        assert_eq!(tape.steps.len(), 4);
+        assert_eq!(tape.len(), 4);
         let g = Readout::Bloch.cotangent(psi.amplitudes(), &w);
         let mut grad = vec![0.0; params.len()];
         m.backprop_chain(&params, &tape, g, &mut grad).unwrap();

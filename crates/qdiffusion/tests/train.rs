@@ -75,7 +75,7 @@ fn every_loss_decreases_on_a_small_problem() {
         let trainer = Trainer::new(&reverse, &forward, &data, config(loss.clone(), 60)).unwrap();
         let mut state = trainer.init_state();
         trainer.train(&mut state, None, |_| {}).unwrap();
-        let (first, last) = (mean(&state.losses[..10]), mean(&state.losses[50..]));
+        let (first, last) = (mean(&state.losses()[..10]), mean(&state.losses()[50..]));
         assert!(last < first, "{loss:?}: mean loss {first} -> {last}");
     }
 }
@@ -89,7 +89,7 @@ fn the_per_qubit_mmd_term_lowers_the_chain_loss_and_needs_the_bloch_readout() {
     let trainer = Trainer::new(&reverse, &forward, &data, config.clone()).unwrap();
     let mut state = trainer.init_state();
     trainer.train(&mut state, None, |_| {}).unwrap();
-    let (first, last) = (mean(&state.losses[..10]), mean(&state.losses[50..]));
+    let (first, last) = (mean(&state.losses()[..10]), mean(&state.losses()[50..]));
     assert!(last < first, "mean loss {first} -> {last}");
     let born = TrainConfig { readout: Readout::Born, ..config };
     assert!(matches!(
@@ -121,17 +121,17 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     let mut state = second.init_state();
     for _ in 0..5 {
         second.step(&mut state).unwrap();
-        if state.iteration == 4 {
+        if state.iteration() == 4 {
             second.save_checkpoint(&path, &state).unwrap();
         }
     }
     second.save_checkpoint(&path, &state).unwrap();
     drop(state);
     let mut resumed = second.load_checkpoint(&path).unwrap();
-    assert_eq!(resumed.iteration, 5);
+    assert_eq!(resumed.iteration(), 5);
     second.train(&mut resumed, Some(&path), |_| {}).unwrap();
-    assert_eq!(resumed.params, uninterrupted.params, "bit-identical parameters");
-    assert_eq!(resumed.losses, uninterrupted.losses);
+    assert_eq!(resumed.params(), uninterrupted.params(), "bit-identical parameters");
+    assert_eq!(resumed.losses(), uninterrupted.losses());
 
     // Another loss or learning rate cannot resume this checkpoint.
     let other =

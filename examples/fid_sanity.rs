@@ -2,7 +2,7 @@
 //! as samples are degraded (noise, blur, missing classes, garbage).
 //!
 //! ```sh
-//! cargo run --release -p qdecoder --example fid_sanity
+//! cargo run --release --example fid_sanity
 //! ```
 //!
 //! Prints a markdown table (the one in docs/results.md) and writes some of the sets as IDX files
@@ -16,16 +16,11 @@ use qdecoder::classifier::{Classifier, ClassifierConfig};
 use qdecoder::dataset::{IMAGE_SIDE, ImageSet, Mnist};
 use qdecoder::fid::{FeatureStatistics, frechet_distance};
 use qdecoder::score::Evaluator;
+use qdiff_examples::workspace;
+use qrandom::distributions::standard_normal_f32;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
-
-/// The workspace root, where the default data, cache and output paths live.
-fn workspace() -> PathBuf {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    root.canonicalize().unwrap_or(root)
-}
 
 /// Measure FID floors and FID of degraded sample sets (FID on our classifier features).
 #[derive(Parser, Debug)]
@@ -47,7 +42,7 @@ struct Args {
 
 /// Adds Gaussian noise of standard deviation `sigma` to every pixel, clamped to [0, 1].
 fn noisy(images: &DMatrix<f32>, sigma: f32, rng: &mut ChaCha8Rng) -> DMatrix<f32> {
-    images.map(|v| (v + sigma * rng.sample::<f32, _>(StandardNormal)).clamp(0.0, 1.0))
+    images.map(|v| (v + sigma * standard_normal_f32(rng)).clamp(0.0, 1.0))
 }
 
 /// Gaussian blur of standard deviation `sigma` pixels (separable, zero outside the image).

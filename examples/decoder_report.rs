@@ -2,11 +2,11 @@
 //! classifier features) of held-out images encoded, measured with S shots and decoded.
 //!
 //! ```sh
-//! cargo run --release -p qdecoder --example decoder_report
+//! cargo run --release --example decoder_report
 //! ```
 //!
 //! Also decodes random (Haar) product states through the latent decoders: the "seeds decoded
-//! directly" ablation that a quantum reverse process has to beat (DESIGN.md section 7). Prints a
+//! directly" ablation that a quantum reverse process has to beat. Prints a
 //! markdown table and writes PNG grids of reconstructions and decoded seeds.
 
 use std::path::PathBuf;
@@ -24,14 +24,9 @@ use qdecoder::score::Evaluator;
 use qdecoder::state::{ProductState, QubitAngles};
 use qdecoder::statistics::{Statistics, StatisticsKind};
 use qdecoder::{Error, Result};
+use qdiff_examples::workspace;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-/// The workspace root, where the default data, cache and output paths live.
-fn workspace() -> PathBuf {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    root.canonicalize().unwrap_or(root)
-}
 
 /// Train the encoder/decoder pairings and report their reconstruction FID on the held-out split.
 #[derive(Parser, Debug)]

@@ -2,7 +2,7 @@
 //! with 1,000 ancestral steps and with 50 DDIM steps, scored by FID on our classifier features.
 //!
 //! ```sh
-//! cargo run --release -p qdiffusion --example ddpm_baseline
+//! cargo run --release --example ddpm_baseline
 //! ```
 //!
 //! Trains the model (or loads it from `out/cache/ddpm_baseline.bin` if it was trained there with
@@ -21,16 +21,11 @@ use qdecoder::classifier::{Classifier, ClassifierConfig};
 use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, Mnist};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
+use qdiff_examples::workspace;
 use qdiffusion::Result;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
 use qdiffusion::baseline::sample::{AncestralVariance, Sampler};
 use serde_json::json;
-
-/// The workspace root, where the default data, cache and output paths live.
-fn workspace() -> PathBuf {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    root.canonicalize().unwrap_or(root)
-}
 
 /// Train (or load) the classical DDPM baseline, sample with DDPM-1000 and DDIM-50, and score the
 /// samples (FID on our classifier features, not Inception-FID).

@@ -5,21 +5,24 @@
 use std::path::PathBuf;
 
 use qdecoder::dataset::ImageSet;
+use qdiff_examples::mnist::config::{Encoding, ExperimentConfig};
+use qdiff_examples::mnist::event::Event;
+use qdiff_examples::mnist::metrics::{Metrics, RowKind};
+use qdiff_examples::mnist::run::{self, Paths, RunOptions};
 use qdiffusion::Error;
-use qdiffusion::experiment::{self, Encoding, Event, ExperimentConfig, Metrics, Paths, RunOptions};
 
 fn paths(name: &str) -> Paths {
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&root);
     Paths {
-        data: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/mnist")),
+        data: qdiff_examples::workspace().join("data/mnist"),
         cache: root.join("cache"),
         out: root.join("out"),
     }
 }
 
 fn run(config: &ExperimentConfig, paths: &Paths, resume: bool) -> Result<Metrics, Error> {
-    experiment::run(config, paths, RunOptions { resume }, &mut |_| {})
+    run::run(config, paths, RunOptions { resume }, &mut |_| {})
 }
 
 #[test]
@@ -28,22 +31,42 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     let paths = paths("quick_run");
     let first = run(&config, &paths, false).unwrap();
 
-    let names: Vec<&str> = first.rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names.len(), 10, "{names:?}");
-    let row = |prefix: &str| first.rows.iter().position(|r| r.name.starts_with(prefix)).unwrap();
-    let (quantum, ablation, ddpm) = (row("quantum, 5 steps"), row("ablation"), row("DDPM"));
-    let (latent_ddpm, latent_ddim) = (row("latent DDPM, 100 steps"), row("latent DDIM, 10 steps"));
+    let kinds: Vec<RowKind> = first.rows.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            RowKind::RealImages,
+            RowKind::DecodedTrainImages,
+            RowKind::QuantumShots,
+            RowKind::QuantumShotSeeds,
+            RowKind::PixelDdpm,
+            RowKind::PixelDdim,
+            RowKind::LatentDdpm,
+            RowKind::LatentDdim,
+            RowKind::Quantum,
+            RowKind::Ablation,
+        ],
+        "every row, in table order"
+    );
+    let row = |kind: RowKind| first.rows.iter().position(|r| r.kind == kind).unwrap();
+    let (quantum, ablation, ddpm) =
+        (row(RowKind::Quantum), row(RowKind::Ablation), row(RowKind::PixelDdpm));
+    let (latent_ddpm, latent_ddim) = (row(RowKind::LatentDdpm), row(RowKind::LatentDdim));
+    assert!(first.rows[quantum].name.starts_with("quantum, 5 steps"));
+    assert!(first.rows[latent_ddim].name.starts_with("latent DDIM, 10 steps"));
     let shots = config.shots.unwrap();
     for row in &first.rows {
-        let n = if row.name.contains("seeds)") { shots.samples } else { config.samples };
+        let shot_rows = [RowKind::QuantumShots, RowKind::QuantumShotSeeds];
+        let n = if shot_rows.contains(&row.kind) { shots.samples } else { config.samples };
         assert_eq!(row.score.n, n, "{}", row.name);
         assert!(row.score.fid.is_finite() && row.score.fid >= 0.0, "{}", row.name);
         let total: f64 = row.score.class_histogram.iter().sum();
         assert!((total - 1.0).abs() < 1e-9, "{}", row.name);
     }
     // The real-data floor is far below every generated set.
-    let floor = first.rows[0].score.fid;
-    assert!(first.rows[2..].iter().all(|r| r.score.fid > floor));
+    let floor = first.rows[row(RowKind::RealImages)].score.fid;
+    let floors = [RowKind::RealImages, RowKind::DecodedTrainImages];
+    assert!(first.rows.iter().filter(|r| !floors.contains(&r.kind)).all(|r| r.score.fid > floor));
     assert!(!first.rows[quantum].loaded, "the quantum model was trained in this run");
     let ratio = first.rows[quantum].score.fid / first.rows[ablation].score.fid;
     assert_eq!(first.quantum_over_ablation, ratio);
@@ -53,7 +76,7 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
         assert!(first.rows[r].score.fid.is_finite(), "{}", first.rows[r].name);
     }
     let ratio = first.rows[quantum].score.fid / first.rows[latent_ddim].score.fid;
-    assert_eq!(first.quantum_over_latent_ddpm, Some(ratio));
+    assert_eq!(first.quantum_over_latent_ddim, Some(ratio));
     assert!(paths.cache.join("latent_ddpm_custom.bin").exists());
 
     for name in ["quantum", "ablation", "ddpm1000", "ddim50", "latent_ddpm1000", "latent_ddim50"] {
@@ -73,7 +96,8 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(paths.out.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(json["rows"].as_array().unwrap().len(), 10);
-    assert_eq!(json["quantum_over_latent_ddpm"].as_f64(), Some(ratio));
+    assert_eq!(json["quantum_over_latent_ddim"].as_f64(), Some(ratio));
+    assert_eq!(json["rows"][8]["kind"], "Quantum");
 
     // Second run: every model comes from its cache or checkpoint, and the results repeat.
     let second = run(&config, &paths, false).unwrap();
@@ -93,16 +117,18 @@ fn amplitude_encoding_skips_the_latent_ddpm_with_a_note() {
     config.shots = None;
     let paths = paths("amplitude_run");
     let mut notes = Vec::new();
-    let metrics = experiment::run(&config, &paths, RunOptions::default(), &mut |e| {
+    let metrics = run::run(&config, &paths, RunOptions::default(), &mut |e| {
         if let Event::Note(text) = e {
             notes.push(text);
         }
     })
     .unwrap();
     assert!(notes.iter().any(|n| n.contains("latent DDPM: skipped")), "{notes:?}");
-    assert!(metrics.rows.iter().all(|r| !r.name.starts_with("latent D")));
-    assert!(metrics.rows.iter().any(|r| r.name.starts_with("DDIM")));
-    assert_eq!(metrics.quantum_over_latent_ddpm, None);
+    assert!(
+        metrics.row(RowKind::LatentDdpm).is_none() && metrics.row(RowKind::LatentDdim).is_none()
+    );
+    assert!(metrics.row(RowKind::PixelDdim).is_some());
+    assert_eq!(metrics.quantum_over_latent_ddim, None);
     assert!(!paths.out.join("samples_latent_ddim50.idx").exists());
 }
 

@@ -1,0 +1,163 @@
+//! The classical baselines: a DDPM on pixels and a DDPM on the quantum model's latent features,
+//! each trained (or loaded) and sampled with ancestral steps and with DDIM.
+
+use std::path::Path;
+use std::time::Instant;
+
+use nalgebra::DMatrix;
+use qdecoder::checkpoint::CacheStatus;
+use qdecoder::dataset::LabeledImages;
+use qdecoder::score::Evaluator;
+use qdiffusion::Result;
+use qdiffusion::baseline::model::{Ddpm, DdpmConfig, to_intensities};
+use qdiffusion::baseline::sample::Sampler;
+use qdiffusion::baseline::train::fingerprint;
+use qdiffusion::data::EncodedData;
+use qrandom::stream::CipherStream;
+use qrandom::streams::{LATENT_DDPM_SAMPLING, PIXEL_DDPM_SAMPLING};
+
+use crate::mnist::cache::CachedModel;
+use crate::mnist::codec::Codec;
+use crate::mnist::config::{Encoding, ExperimentConfig};
+use crate::mnist::event::{Event, note_cache};
+use crate::mnist::metrics::{Provenance, Row, RowKind, scored};
+
+/// Which baseline is sampled: the kinds of its two rows, the prefix of their names, and the
+/// random streams of its samplers.
+struct Variant {
+    kinds: (RowKind, RowKind),
+    prefix: &'static str,
+    streams: CipherStream,
+}
+
+const PIXEL: Variant = Variant {
+    kinds: (RowKind::PixelDdpm, RowKind::PixelDdim),
+    prefix: "",
+    streams: PIXEL_DDPM_SAMPLING,
+};
+
+const LATENT: Variant = Variant {
+    kinds: (RowKind::LatentDdpm, RowKind::LatentDdim),
+    prefix: "latent ",
+    streams: LATENT_DDPM_SAMPLING,
+};
+
+/// One DDPM sampled both ways: each scored row with its images.
+pub(crate) struct DdpmSamples {
+    pub(crate) ancestral: (Row, DMatrix<f32>),
+    pub(crate) ddim: (Row, DMatrix<f32>),
+}
+
+/// Trains (or loads) the pixel DDPM and draws `config.samples` images with each sampler.
+pub(crate) fn pixel_ddpm(
+    config: &ExperimentConfig,
+    cache: &Path,
+    train: &LabeledImages,
+    evaluator: &Evaluator,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<DdpmSamples> {
+    on_event(Event::Stage("classical DDPM baseline"));
+    let t0 = Instant::now();
+    let epochs = config.ddpm.train.epochs;
+    let (ddpm, status) = Ddpm::load_or_train(
+        cache.join(CachedModel::Ddpm.file_name(config)),
+        train,
+        &config.ddpm,
+        |r| on_event(Event::Epoch { model: "DDPM", report: r, epochs }),
+    )?;
+    let provenance = Provenance {
+        train_seconds: t0.elapsed().as_secs_f64(),
+        loaded: matches!(status, CacheStatus::Loaded),
+    };
+    note_cache(on_event, "DDPM", &status);
+    on_event(Event::Stage("DDPM sampling"));
+    let to_images = |x: &DMatrix<f32>| Ok(to_intensities(x));
+    sample_both(config, &ddpm, &PIXEL, provenance, evaluator, &to_images)
+}
+
+/// Trains (or loads) the classical DDPM on the quantum model's latent features, the Bloch
+/// vectors of the encoded training images (`data`, exactly what the quantum model's MMD compares
+/// against), and draws `config.samples` with each sampler, decoded by the quantum model's
+/// decoder. `None`, with a note, for an encoding without a latent.
+pub(crate) fn latent_ddpm(
+    config: &ExperimentConfig,
+    latent_config: &DdpmConfig,
+    cache: &Path,
+    codec: &Codec,
+    data: &EncodedData,
+    evaluator: &Evaluator,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Option<DdpmSamples>> {
+    if codec.encoding != Encoding::Latent {
+        on_event(Event::Note(format!(
+            "latent DDPM: skipped (the {} encoding has no latent)",
+            codec.encoding.name()
+        )));
+        return Ok(None);
+    }
+    on_event(Event::Stage("latent DDPM (classical, on the quantum model's features)"));
+    let readout = config.quantum.encoding.readout();
+    let features: Vec<Vec<f64>> =
+        (0..data.len()).map(|i| data.features(i, readout)).collect::<Result<_>>()?;
+    let dim = features.first().map_or(0, Vec::len);
+    // Bloch coordinates lie in [-1, 1], the model range, so they are used as they are.
+    let train = DMatrix::from_fn(dim, features.len(), |r, c| features[c][r] as f32);
+    let t0 = Instant::now();
+    let epochs = latent_config.train.epochs;
+    let (ddpm, status) = Ddpm::load_or_train_on(
+        cache.join(CachedModel::LatentDdpm.file_name(config)),
+        &train,
+        fingerprint(&train),
+        latent_config,
+        |r| on_event(Event::Epoch { model: "latent DDPM", report: r, epochs }),
+    )?;
+    let provenance = Provenance {
+        train_seconds: t0.elapsed().as_secs_f64(),
+        loaded: matches!(status, CacheStatus::Loaded),
+    };
+    note_cache(on_event, "latent DDPM", &status);
+    on_event(Event::Stage("latent DDPM sampling"));
+    let decode = |x: &DMatrix<f32>| {
+        let features: Vec<Vec<f64>> =
+            x.column_iter().map(|c| c.iter().map(|&v| f64::from(v)).collect()).collect();
+        codec.decode(&features)
+    };
+    Ok(Some(sample_both(config, &ddpm, &LATENT, provenance, evaluator, &decode)?))
+}
+
+/// Draws `config.samples` from `ddpm` with the ancestral sampler and with DDIM (members 0 and 1
+/// of the variant's streams under the sampling seed), maps them to images with `to_images` and
+/// scores them as the variant's rows.
+fn sample_both(
+    config: &ExperimentConfig,
+    ddpm: &Ddpm,
+    variant: &Variant,
+    provenance: Provenance,
+    evaluator: &Evaluator,
+    to_images: &dyn Fn(&DMatrix<f32>) -> Result<DMatrix<f32>>,
+) -> Result<DdpmSamples> {
+    let draw = |member: u64, kind: RowKind, name: String, sampler: Sampler| {
+        let mut rng = variant.streams.rng(config.seed, member);
+        let t0 = Instant::now();
+        let images = to_images(&ddpm.sample_model_range(config.samples, sampler, &mut rng)?)?;
+        let seconds = t0.elapsed().as_secs_f64();
+        Ok::<_, qdiffusion::Error>((
+            scored(evaluator, kind, name, &images, provenance, seconds)?,
+            images,
+        ))
+    };
+    let prefix = variant.prefix;
+    let ancestral = draw(
+        0,
+        variant.kinds.0,
+        format!("{prefix}DDPM, {} steps", ddpm.config().steps),
+        Sampler::ddpm(),
+    )?;
+    let ddim = draw(
+        1,
+        variant.kinds.1,
+        format!("{prefix}DDIM, {} steps", config.ddim_steps),
+        Sampler::ddim(config.ddim_steps),
+    )?;
+    Ok(DdpmSamples { ancestral, ddim })
+}

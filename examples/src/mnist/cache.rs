@@ -1,0 +1,36 @@
+//! The classical models kept in the cache folder, and their file names.
+
+use crate::mnist::config::ExperimentConfig;
+
+/// A classical model the experiment caches between runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CachedModel {
+    /// The FID classifier.
+    Classifier,
+    /// The autoencoder of the latent encoding.
+    Autoencoder,
+    /// The pixel DDPM.
+    Ddpm,
+    /// The latent DDPM.
+    LatentDdpm,
+}
+
+impl CachedModel {
+    /// The cache file name: the default configurations share the caches of the other examples;
+    /// any other configuration (e.g. `--quick`) gets its own file so it never evicts them.
+    pub(crate) fn file_name(self, config: &ExperimentConfig) -> String {
+        let defaults = ExperimentConfig::default();
+        let (stem, same) = match self {
+            CachedModel::Classifier => ("fid_classifier", config.classifier == defaults.classifier),
+            CachedModel::Autoencoder => ("autoencoder", config.autoencoder == defaults.autoencoder),
+            CachedModel::Ddpm => ("ddpm_baseline", config.ddpm == defaults.ddpm),
+            // Its training data are the autoencoder's codes: another autoencoder, another model.
+            CachedModel::LatentDdpm => (
+                "latent_ddpm",
+                config.latent_ddpm == defaults.latent_ddpm
+                    && config.autoencoder == defaults.autoencoder,
+            ),
+        };
+        if same { format!("{stem}.bin") } else { format!("{stem}_custom.bin") }
+    }
+}

@@ -1,0 +1,167 @@
+//! What one run of the experiment does: the quantum model, the classical baselines, the
+//! classifier and autoencoder, sampling and seeds.
+
+use qansatz_mps::ansatz::Init;
+use qdecoder::autoencoder::AutoencoderConfig;
+use qdecoder::classifier::ClassifierConfig;
+use qdiffusion::baseline::model::DdpmConfig;
+use qdiffusion::features::{MmdKernel, Readout};
+use qdiffusion::model::ModelConfig;
+use qdiffusion::train::{Loss, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+/// How images become quantum states.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// The learned latent encoding: the autoencoder's encoder maps an image to a product state
+    /// (two Bloch angles per qubit); its decoder maps per-qubit `<X>, <Y>, <Z>` back to pixels.
+    #[default]
+    Latent,
+    /// Amplitude encoding of the image padded to 32 x 32 (10 qubits), amplitudes
+    /// `sqrt(x_k / sum x)` ([`qdecoder::encoder::amplitude_state`]), decoded in closed form from
+    /// the Born distribution ([`qdecoder::encoder::amplitude_image`]).
+    Amplitude,
+}
+
+impl Encoding {
+    /// The name used in files and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Latent => "latent",
+            Encoding::Amplitude => "amplitude",
+        }
+    }
+
+    /// What is read out of the final states.
+    pub fn readout(self) -> Readout {
+        match self {
+            Encoding::Latent => Readout::Bloch,
+            Encoding::Amplitude => Readout::Born,
+        }
+    }
+}
+
+/// The quantum model and its training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantumConfig {
+    /// The encoding of images as states.
+    pub encoding: Encoding,
+    /// The model: qubits, ancillas, steps, ansatz, conditioning, schedule (10 system qubits for
+    /// both encodings of MNIST).
+    pub model: ModelConfig,
+    /// Training of the reverse process.
+    pub train: TrainConfig,
+}
+
+impl Default for QuantumConfig {
+    fn default() -> Self {
+        Self {
+            encoding: Encoding::Latent,
+            model: ModelConfig::default(),
+            train: TrainConfig {
+                iterations: 100,
+                batch: 32,
+                data_batch: 256,
+                learning_rate: 0.01,
+                final_learning_rate: 0.001,
+                loss: Loss::ChainMmd {
+                    kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+                },
+                readout: Readout::Bloch,
+                marginal: None,
+                init: Init::NearIdentity { scale: 0.005 },
+                ema: None,
+                seed: 1,
+                checkpoint_every: 10,
+            },
+        }
+    }
+}
+
+/// Everything one run of the experiment does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    /// The quantum model.
+    pub quantum: QuantumConfig,
+    /// The classical DDPM baseline on pixels.
+    pub ddpm: DdpmConfig,
+    /// The classical DDPM on the quantum model's latent features (the Bloch vectors of the
+    /// encoded training images), decoded by the same decoder; `None` skips it. Latent encoding
+    /// only (the amplitude encoding has no latent: the rows are skipped with a note).
+    pub latent_ddpm: Option<DdpmConfig>,
+    /// DDIM steps of the fast classical sampler (both baselines).
+    pub ddim_steps: usize,
+    /// The FID classifier.
+    pub classifier: ClassifierConfig,
+    /// The autoencoder of the latent encoding.
+    pub autoencoder: AutoencoderConfig,
+    /// Shot-based sampling as on hardware (see [`qdiffusion::hardware`]): the first `samples`
+    /// seeds are also run through an ideal-sampler backend with `shots` shots per basis and
+    /// tensored readout mitigation, and scored beside the exact trajectories of the same seeds.
+    pub shots: Option<ShotSampling>,
+    /// Train (or load) and sample the classical DDPM baselines, pixel and latent (off for quick
+    /// quantum variants).
+    pub classical_baseline: bool,
+    /// Samples drawn from every model (the held-out split has 2,000: FIDs compare at equal n).
+    pub samples: usize,
+    /// Seed of sampling (quantum seeds and trajectories, DDPM noise).
+    pub seed: u64,
+}
+
+impl Default for ExperimentConfig {
+    fn default() -> Self {
+        Self {
+            quantum: QuantumConfig::default(),
+            ddpm: DdpmConfig::default(),
+            latent_ddpm: Some(DdpmConfig::latent()),
+            ddim_steps: 50,
+            classifier: ClassifierConfig::default(),
+            autoencoder: AutoencoderConfig::default(),
+            shots: None,
+            classical_baseline: true,
+            samples: 2000,
+            seed: 7,
+        }
+    }
+}
+
+impl ExperimentConfig {
+    /// A small run of every stage, about a minute on two cores: for smoke tests, not for
+    /// figures (its FIDs use a briefly trained classifier and few samples).
+    pub fn quick() -> Self {
+        let mut c = Self::default();
+        c.quantum.model.steps = 5;
+        c.quantum.train.iterations = 4;
+        c.quantum.train.batch = 8;
+        c.quantum.train.data_batch = 32;
+        c.quantum.train.checkpoint_every = 2;
+        c.ddpm.hidden = vec![128];
+        c.ddpm.time_embedding_dim = 16;
+        c.ddpm.steps = 100;
+        c.ddpm.train.epochs = 1;
+        if let Some(latent) = &mut c.latent_ddpm {
+            latent.hidden = vec![64];
+            latent.time_embedding_dim = 16;
+            latent.steps = 100;
+            latent.train.epochs = 2;
+        }
+        c.ddim_steps = 10;
+        c.classifier.hidden = vec![64];
+        c.classifier.train.epochs = 2;
+        c.autoencoder.encoder_hidden = vec![64];
+        c.autoencoder.decoder_hidden = vec![64];
+        c.autoencoder.train.epochs = 2;
+        c.samples = 200;
+        c.shots = Some(ShotSampling { shots: 32, samples: 16 });
+        c
+    }
+}
+
+/// The shot-based sampling stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShotSampling {
+    /// Shots per sample and measurement basis (X, Y, Z).
+    pub shots: u64,
+    /// How many of the seeds (each costs `3 shots` runs of the whole chain).
+    pub samples: usize,
+}

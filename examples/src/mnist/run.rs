@@ -1,0 +1,246 @@
+//! The experiment's stages in order: classifier, encoding, quantum training and sampling, the
+//! ablation, shot-based sampling, the classical baselines, outputs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use qdecoder::classifier::Classifier;
+use qdecoder::dataset::Mnist;
+use qdecoder::score::Evaluator;
+use qdiffusion::sample;
+use qdiffusion::train::{TrainState, Trainer};
+use qdiffusion::{Error, Result};
+
+use crate::mnist::baselines::{latent_ddpm, pixel_ddpm};
+use crate::mnist::cache::CachedModel;
+use crate::mnist::codec::Codec;
+use crate::mnist::config::ExperimentConfig;
+use crate::mnist::event::{Event, note_cache};
+use crate::mnist::metrics::{Metrics, Provenance, RowKind, scored};
+use crate::mnist::outputs::{first_columns, write_grid, write_metrics, write_samples};
+use crate::mnist::shots::shot_rows;
+
+/// Where the run reads and writes.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    /// The MNIST directory (IDX files).
+    pub data: PathBuf,
+    /// Trained classical models (classifier, autoencoder, the DDPMs), reused across runs.
+    pub cache: PathBuf,
+    /// Samples, grids, metrics and the quantum checkpoint.
+    pub out: PathBuf,
+}
+
+/// Options of a run that do not change its results.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Continue the quantum training from its checkpoint (partial or finished). Without it, a
+    /// finished checkpoint of the same configuration is reused and anything else is retrained.
+    pub resume: bool,
+}
+
+/// Runs the experiment (see the [module documentation](crate::mnist)), reporting progress to
+/// `on_event`; writes the outputs into `paths.out` and returns what it measured.
+pub fn run(
+    config: &ExperimentConfig,
+    paths: &Paths,
+    options: RunOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Metrics> {
+    let start = Instant::now();
+    if config.samples < 2 {
+        return Err(Error::InvalidConfig { reason: "at least two samples are needed".into() });
+    }
+    let mnist = Mnist::load(&paths.data)?;
+    let test = mnist.test.images().to_matrix();
+    let mut rows = Vec::new();
+
+    on_event(Event::Stage("FID classifier"));
+    let epochs = config.classifier.train.epochs;
+    let (classifier, status) = Classifier::load_or_train(
+        paths.cache.join(CachedModel::Classifier.file_name(config)),
+        &mnist.train,
+        &config.classifier,
+        |r| on_event(Event::Epoch { model: "classifier", report: r, epochs }),
+    )?;
+    note_cache(on_event, "FID classifier", &status);
+    let evaluator = Evaluator::new(classifier, &test)?;
+    let n = config.samples;
+    let train_images = mnist.train.images().to_matrix();
+    let real = first_columns(&train_images, n);
+    let nothing_trained = Provenance { train_seconds: 0.0, loaded: true };
+    let name = "real train images (floor)".to_string();
+    rows.push(scored(&evaluator, RowKind::RealImages, name, &real, nothing_trained, 0.0)?);
+
+    // The quantum side.
+    let quantum = &config.quantum;
+    let readout = quantum.encoding.readout();
+    let codec = Codec::build(config, &paths.cache, &mnist.train, on_event)?;
+    let data = codec.encode(&train_images)?;
+    let t0 = Instant::now();
+    let floor: Vec<Vec<f64>> =
+        (0..n.min(data.len())).map(|i| data.features(i, readout)).collect::<Result<_>>()?;
+    let recon = codec.decode(&floor)?;
+    rows.push(scored(
+        &evaluator,
+        RowKind::DecodedTrainImages,
+        format!("{} decoder on encoded train images (floor)", quantum.encoding.name()),
+        &recon,
+        codec.provenance,
+        t0.elapsed().as_secs_f64(),
+    )?);
+
+    on_event(Event::Stage("quantum reverse process"));
+    let reverse = quantum.model.reverse_model()?;
+    let forward = quantum.model.forward_process()?;
+    let mut train = quantum.train.clone();
+    train.readout = readout;
+    let trainer = Trainer::new(&reverse, &forward, &data, train)?;
+    std::fs::create_dir_all(&paths.out).map_err(|e| io_error(&paths.out, e))?;
+    let checkpoint = paths.out.join(format!("checkpoint_quantum_{}.bin", quantum.encoding.name()));
+    let t0 = Instant::now();
+    let (state, loaded) = train_quantum(&trainer, &checkpoint, options, on_event)?;
+    let trained = Provenance { train_seconds: t0.elapsed().as_secs_f64(), loaded };
+
+    on_event(Event::Stage("quantum sampling"));
+    let seeds = sample::seeds(quantum.model.qubits, n, config.seed)?;
+    let t0 = Instant::now();
+    let params = state.sampling_params();
+    let features = sample::generate(&reverse, params, &seeds, config.seed, readout)?;
+    let quantum_images = codec.decode(&features)?;
+    let quantum_row = scored(
+        &evaluator,
+        RowKind::Quantum,
+        format!("quantum, {} steps ({} encoding)", quantum.model.steps, quantum.encoding.name()),
+        &quantum_images,
+        trained,
+        t0.elapsed().as_secs_f64(),
+    )?;
+    let t0 = Instant::now();
+    let ablation_images = codec.decode(&sample::ablation(&seeds, readout))?;
+    let ablation_row = scored(
+        &evaluator,
+        RowKind::Ablation,
+        "ablation: the same seeds, reverse process removed".into(),
+        &ablation_images,
+        Provenance::NONE,
+        t0.elapsed().as_secs_f64(),
+    )?;
+
+    rows.extend(shot_rows(config, &reverse, params, &codec, &evaluator, &paths.out, on_event)?);
+
+    let pixel = if config.classical_baseline {
+        Some(pixel_ddpm(config, &paths.cache, &mnist.train, &evaluator, on_event)?)
+    } else {
+        None
+    };
+    let latent = match (&config.latent_ddpm, config.classical_baseline) {
+        (Some(latent_config), true) => {
+            latent_ddpm(config, latent_config, &paths.cache, &codec, &data, &evaluator, on_event)?
+        }
+        _ => None,
+    };
+
+    on_event(Event::Stage("writing outputs"));
+    let out = &paths.out;
+    write_samples(out, "quantum", &quantum_images, Some(&evaluator))?;
+    write_samples(out, "ablation", &ablation_images, Some(&evaluator))?;
+    if let Some(p) = &pixel {
+        write_samples(out, "ddpm1000", &p.ancestral.1, None)?;
+        write_samples(out, "ddim50", &p.ddim.1, None)?;
+        write_grid(&out.join("samples_classical.png"), &p.ancestral.1, &evaluator)?;
+    }
+    if let Some(l) = &latent {
+        write_samples(out, "latent_ddpm1000", &l.ancestral.1, None)?;
+        write_samples(out, "latent_ddim50", &l.ddim.1, Some(&evaluator))?;
+    }
+
+    for samples in pixel.into_iter().chain(latent) {
+        rows.push(samples.ancestral.0);
+        rows.push(samples.ddim.0);
+    }
+    rows.push(quantum_row);
+    rows.push(ablation_row);
+    let losses = state.losses();
+    let tail = &losses[losses.len().saturating_sub(10)..];
+    let mut metrics = Metrics {
+        fid_features: "FID on our classifier features (penultimate layer of the project's MNIST \
+                       classifier), not Inception-FID, against the 2,000 held-out images"
+            .into(),
+        config: config.clone(),
+        rows,
+        quantum_over_ablation: f64::NAN,
+        quantum_over_ddpm: None,
+        quantum_over_latent_ddim: None,
+        quantum_final_loss: tail.iter().sum::<f64>() / tail.len().max(1) as f64,
+        total_seconds: start.elapsed().as_secs_f64(),
+    };
+    metrics.quantum_over_ablation =
+        metrics.fid_ratio(RowKind::Quantum, RowKind::Ablation).unwrap_or(f64::NAN);
+    metrics.quantum_over_ddpm = metrics.fid_ratio(RowKind::Quantum, RowKind::PixelDdpm);
+    metrics.quantum_over_latent_ddim = metrics.fid_ratio(RowKind::Quantum, RowKind::LatentDdim);
+    write_metrics(out, &metrics)?;
+    Ok(metrics)
+}
+
+/// Trains the quantum model, or reuses / resumes its checkpoint; returns the final state and
+/// whether it was loaded finished.
+fn train_quantum(
+    trainer: &Trainer<'_>,
+    checkpoint: &Path,
+    options: RunOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(TrainState, bool)> {
+    let total = trainer.config().iterations;
+    let mut state = match (checkpoint.exists(), options.resume) {
+        (false, true) => {
+            return Err(Error::Resume {
+                path: checkpoint.display().to_string(),
+                reason: "there is no checkpoint to resume from".into(),
+            });
+        }
+        (true, true) => {
+            let state = trainer.load_checkpoint(checkpoint)?;
+            on_event(Event::Note(format!(
+                "resuming from {} at iteration {}",
+                checkpoint.display(),
+                state.iteration()
+            )));
+            state
+        }
+        (true, false) => match trainer.load_checkpoint(checkpoint) {
+            Ok(state) if state.iteration() == total => {
+                on_event(Event::Note(format!(
+                    "loaded the finished model {}",
+                    checkpoint.display()
+                )));
+                return Ok((state, true));
+            }
+            Ok(state) => {
+                on_event(Event::Note(format!(
+                    "{} stopped at iteration {} of {total}; training afresh (pass --resume to continue it)",
+                    checkpoint.display(),
+                    state.iteration()
+                )));
+                trainer.init_state()
+            }
+            Err(e) => {
+                on_event(Event::Note(format!("not reusing {}: {e}", checkpoint.display())));
+                trainer.init_state()
+            }
+        },
+        (false, false) => trainer.init_state(),
+    };
+    trainer.train(&mut state, Some(checkpoint), |s| {
+        on_event(Event::Iteration {
+            done: s.iteration(),
+            total,
+            loss: s.losses().last().copied().unwrap_or(f64::NAN),
+        })
+    })?;
+    Ok((state, false))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    qdecoder::Error::Io { path: path.to_path_buf(), source: e }.into()
+}
