@@ -92,7 +92,7 @@ impl DensityMatrix {
         }
         let rho = Self { num_qubits, data };
         let worst = rho.hermiticity_deviation();
-        if !(worst <= DENSITY_TOLERANCE) {
+        if worst.is_nan() || worst > DENSITY_TOLERANCE {
             return Err(Error::InvalidDensityMatrix {
                 reason: format!("not Hermitian (max |rho - rho^dagger| entry {worst:e})"),
             });
@@ -275,7 +275,7 @@ impl DensityMatrix {
             );
         }
         let deviation = completeness.max_abs_diff(&Matrix::identity(k));
-        if !(deviation <= DENSITY_TOLERANCE) {
+        if deviation.is_nan() || deviation > DENSITY_TOLERANCE {
             return Err(Error::NotTracePreserving { deviation });
         }
         let s = superoperator(kraus);

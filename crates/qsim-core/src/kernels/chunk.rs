@@ -444,8 +444,8 @@ impl<V> Real2x2<V> {
     fn new<S: Lanes<V = V>>(s: S, m: &[f64; 4]) -> Self {
         Real2x2 {
             m: m.map(|x| s.splat(x)),
-            diag: s.from_array([m[0], m[0], m[3], m[3]]),
-            anti: s.from_array([m[1], m[1], m[2], m[2]]),
+            diag: s.pack([m[0], m[0], m[3], m[3]]),
+            anti: s.pack([m[1], m[1], m[2], m[2]]),
         }
     }
 }

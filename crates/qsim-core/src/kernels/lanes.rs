@@ -25,7 +25,7 @@ pub(crate) trait Lanes: Copy {
     /// `[a, a, a, a]`.
     fn splat(self, a: f64) -> Self::V;
     /// The lanes of `a`.
-    fn from_array(self, a: [f64; 4]) -> Self::V;
+    fn pack(self, a: [f64; 4]) -> Self::V;
     /// `a * b`.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b + c`, fused where the hardware has it.
@@ -69,10 +69,7 @@ pub(crate) fn coef2<S: Lanes>(
     c0: num_complex::Complex64,
     c1: num_complex::Complex64,
 ) -> Coef<S::V> {
-    Coef {
-        re: s.from_array([c0.re, c0.re, c1.re, c1.re]),
-        im: s.from_array([c0.im, c0.im, c1.im, c1.im]),
-    }
+    Coef { re: s.pack([c0.re, c0.re, c1.re, c1.re]), im: s.pack([c0.im, c0.im, c1.im, c1.im]) }
 }
 
 /// `sum_k c[k] * x[k]` (complex, per lane), given `xs[k] = swap_re_im(x[k])`: the imaginary
@@ -131,7 +128,7 @@ impl Lanes for Portable {
         [a; 4]
     }
     #[inline(always)]
-    fn from_array(self, a: [f64; 4]) -> [f64; 4] {
+    fn pack(self, a: [f64; 4]) -> [f64; 4] {
         a
     }
     #[inline(always)]
@@ -224,7 +221,7 @@ mod avx2 {
             unsafe { _mm256_set1_pd(a) }
         }
         #[inline(always)]
-        fn from_array(self, a: [f64; 4]) -> __m256d {
+        fn pack(self, a: [f64; 4]) -> __m256d {
             // SAFETY: see the impl comment.
             unsafe { _mm256_setr_pd(a[0], a[1], a[2], a[3]) }
         }
@@ -313,7 +310,7 @@ mod tests {
             s.store_second(&mut y, va);
             assert_eq!((x, y), ([0.0, 0.0, a[0], a[1]], [a[2], a[3], 0.0, 0.0]));
             assert_eq!(get(s.splat(2.5)), p.splat(2.5));
-            assert_eq!(get(s.from_array(a)), a);
+            assert_eq!(get(s.pack(a)), a);
             // These inputs are exact in binary, so fused and unfused agree.
             assert_eq!(get(s.mul_add(va, vb, vc)), p.mul_add(a, b, c));
             assert_eq!(get(s.mul_addsub(va, vb, vc)), p.mul_addsub(a, b, c));
