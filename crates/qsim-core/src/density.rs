@@ -9,11 +9,11 @@
 use num_complex::Complex64;
 use rand::Rng;
 
+use crate::circuit::gate::Gate;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, UNITARY_TOLERANCE};
 use crate::error::{Error, Result};
-use crate::gate::Gate;
 use crate::kernels;
-use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
 use crate::state::{StateVector, allocate, apply_matrix};
 

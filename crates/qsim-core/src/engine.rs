@@ -22,14 +22,6 @@ use crate::circuit::Operation;
 use crate::fusion::{Class, FusedOp, FusionPlan, Recipe};
 use crate::kernels::{self, Kernel};
 
-/// Pauli X as a row-major 2x2.
-pub(crate) const X_MATRIX: [Complex64; 4] = [
-    Complex64::new(0.0, 0.0),
-    Complex64::new(1.0, 0.0),
-    Complex64::new(1.0, 0.0),
-    Complex64::new(0.0, 0.0),
-];
-
 /// States up to this many qubits (128 KiB) run as a single chunk on the calling thread.
 const SERIAL_MAX_QUBITS: usize = 13;
 
@@ -590,7 +582,7 @@ mod tests {
     /// relayouts, agree with the naive dense kernel applied gate by gate.
     #[test]
     fn engine_matches_gate_by_gate_reference() {
-        use crate::gate::Gate;
+        use crate::circuit::gate::Gate;
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         for (trial, &n) in [1usize, 2, 3, 5, 8, 13, 15, 16, 17].iter().enumerate() {

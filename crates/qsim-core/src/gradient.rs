@@ -10,12 +10,12 @@
 use num_complex::Complex64;
 use rayon::prelude::*;
 
+use crate::circuit::gate::ShiftRule;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, Param};
 use crate::engine::Plan;
 use crate::error::{Error, Result};
-use crate::gate::ShiftRule;
 use crate::kernels;
-use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
 use crate::state::{StateVector, apply_fused};
 

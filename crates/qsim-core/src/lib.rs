@@ -35,14 +35,13 @@ pub mod density;
 mod engine;
 pub mod error;
 mod fusion;
-pub mod gate;
 pub mod gradient;
 mod kernels;
-pub mod matrix;
 pub mod measure;
 pub mod pauli;
 pub mod qasm;
 pub mod state;
 
+pub use circuit::{gate, matrix};
 pub use error::{Error, QasmError, Result};
 pub use num_complex::Complex64;

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use num_complex::Complex64;
 use rand::Rng;
 
+use crate::circuit::gate::Gate;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation};
 use crate::error::{Error, Result};
-use crate::gate::Gate;
 use crate::kernels;
-use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
 
 /// The largest state vector this crate will allocate: 2^34 amplitudes are 256 GiB.
@@ -406,7 +406,7 @@ impl StateVector {
     /// Resets qubit `q` to `|0>` (measure, then flip if the outcome was 1).
     pub fn reset_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<()> {
         if self.measure_qubit(q, rng)? {
-            kernels::apply_1q(&mut self.amps, q, &crate::engine::X_MATRIX);
+            kernels::apply_1q(&mut self.amps, q, &crate::circuit::gate::X_MATRIX);
         }
         Ok(())
     }
