@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::circuit::Operation;
+use crate::circuit::{Circuit, Operation};
 use crate::fusion::{Class, FusedOp, FusionPlan, Recipe};
 use crate::kernels::{self, Kernel};
 
@@ -44,7 +44,7 @@ pub(crate) fn run_unitary(amps: &mut Vec<Complex64>, ops: &[Operation], theta: &
 
 /// How to run a list of unitary operations on `n` qubits, for any parameter vector: the fusion
 /// recipes, the cache-blocking stages and the order inside each stage. Planning costs far more
-/// than binding, so circuits keep their plan (see `Circuit::plan`).
+/// than binding, so circuits keep their plan (see [`Plan::for_circuit`]).
 #[derive(Debug)]
 pub(crate) struct Plan {
     n: usize,
@@ -69,6 +69,12 @@ struct PlannedStage {
 }
 
 impl Plan {
+    /// The plan of `circuit` for a state of exactly its width, built once and kept in the
+    /// circuit's plan cache.
+    pub(crate) fn for_circuit(circuit: &Circuit) -> &Plan {
+        circuit.plans().get_or_init(|| Plan::new(circuit.ops(), circuit.num_qubits()))
+    }
+
     /// Plans `ops` for a state of `n` qubits.
     pub(crate) fn new(ops: &[Operation], n: usize) -> Self {
         let fusion = FusionPlan::new(ops, n);
@@ -548,7 +554,7 @@ fn permutation_kernel(run: &[&FusedOp], layout: &Layout, bits: usize) -> Kernel 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit::{Circuit, Param};
+    use crate::circuit::Param;
 
     fn staircase(n: usize, layers: usize) -> Circuit {
         let mut c = Circuit::new(n);

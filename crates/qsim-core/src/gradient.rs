@@ -66,6 +66,12 @@ fn dagger2(a: &[Complex64; 4]) -> [Complex64; 4] {
 }
 
 impl AdjointPlan {
+    /// The backward plan of `circuit` for a state of exactly its width, built once and kept in
+    /// the circuit's plan cache.
+    pub(crate) fn for_circuit(circuit: &Circuit) -> &AdjointPlan {
+        circuit.plans().get_or_init(|| AdjointPlan::new(circuit.ops(), circuit.num_qubits()))
+    }
+
     /// Plans the backward sweep of the unitary operations `ops` on `n` qubits.
     pub(crate) fn new(ops: &[Operation], n: usize) -> Self {
         // Runs of single-qubit operations per qubit (forward order); a run containing a
@@ -423,7 +429,7 @@ pub fn vjp_with_input(
     let mut lambda = cotangent;
     let fresh;
     let plan = if circuit.num_qubits() == n {
-        circuit.adjoint_plan()
+        AdjointPlan::for_circuit(circuit)
     } else {
         fresh = AdjointPlan::new(circuit.ops(), n);
         &fresh

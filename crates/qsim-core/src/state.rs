@@ -306,7 +306,7 @@ impl StateVector {
             return Err(Error::NonUnitaryOperation { op: op.name() });
         }
         if circuit.num_qubits() == self.num_qubits {
-            circuit.plan().run(&mut self.amps, circuit.ops(), theta);
+            crate::engine::Plan::for_circuit(circuit).run(&mut self.amps, circuit.ops(), theta);
         } else {
             crate::engine::run_unitary(&mut self.amps, circuit.ops(), theta);
         }

@@ -3,19 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::sync::{Arc, OnceLock};
-
-use crate::engine::Plan;
 use crate::error::{Error, Result};
-use crate::gradient::AdjointPlan;
 
 pub mod gate;
 pub mod matrix;
 mod operation;
+mod plan_cache;
 
 use gate::Gate;
 use matrix::Matrix;
 pub use operation::{Operation, Param};
+pub(crate) use plan_cache::PlanCache;
 
 /// Tolerance for accepting a user matrix as unitary.
 pub const UNITARY_TOLERANCE: f64 = 1e-10;
@@ -37,12 +35,10 @@ pub struct Circuit {
     num_clbits: usize,
     ops: Vec<Operation>,
     num_params: usize,
-    /// The simulator's execution plan, built on first use and dropped on any change.
+    /// Plans that runners derive from the operations (see [`PlanCache`]), built on first use
+    /// and dropped on any change; never serialised.
     #[serde(skip)]
-    plan: OnceLock<Arc<Plan>>,
-    /// The adjoint method's backward plan, built on first use and dropped on any change.
-    #[serde(skip)]
-    adjoint: OnceLock<Arc<AdjointPlan>>,
+    plans: PlanCache,
 }
 
 impl PartialEq for Circuit {
@@ -175,20 +171,14 @@ impl Circuit {
         Ok(self)
     }
 
-    /// The execution plan for a state of exactly `num_qubits` qubits, built once and reused.
-    pub(crate) fn plan(&self) -> &Plan {
-        self.plan.get_or_init(|| Arc::new(Plan::new(&self.ops, self.num_qubits)))
-    }
-
-    /// The backward plan of the adjoint method for exactly `num_qubits` qubits, built once.
-    pub(crate) fn adjoint_plan(&self) -> &AdjointPlan {
-        self.adjoint.get_or_init(|| Arc::new(AdjointPlan::new(&self.ops, self.num_qubits)))
+    /// The plans runners keep for this circuit (for a state of exactly `num_qubits` qubits).
+    pub(crate) fn plans(&self) -> &PlanCache {
+        &self.plans
     }
 
     /// Drops the cached plans after a change to the operations.
     fn invalidate(&mut self) {
-        self.plan = OnceLock::new();
-        self.adjoint = OnceLock::new();
+        self.plans = PlanCache::default();
     }
 
     /// Appends `gate` on `qubits` with `params`.
