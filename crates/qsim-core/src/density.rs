@@ -12,10 +12,11 @@ use rand::Rng;
 use crate::circuit::gate::Gate;
 use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, UNITARY_TOLERANCE};
+use crate::engine::{allocate, apply_matrix, run_unitary};
 use crate::error::{Error, Result};
 use crate::kernels;
 use crate::pauli::PauliSum;
-use crate::state::{StateVector, allocate, apply_matrix};
+use crate::state::StateVector;
 
 /// The largest density matrix this crate will allocate: 15 qubits are 16 GiB.
 pub const MAX_QUBITS: usize = 15;
@@ -321,7 +322,7 @@ impl DensityMatrix {
             // The engine applies any linear map of the doubled vector, not only unitaries.
             doubled.push(Operation::Unitary { controls: vec![], targets, matrix: s.clone() });
         }
-        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+        run_unitary(&mut self.data, &doubled, &[]);
         Ok(())
     }
 
@@ -369,12 +370,12 @@ impl DensityMatrix {
                 }
             };
             if let Some((qubit, s)) = channel {
-                crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+                run_unitary(&mut self.data, &doubled, &[]);
                 doubled.clear();
                 self.apply_superoperator_unchecked(&[qubit], &s);
             }
         }
-        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+        run_unitary(&mut self.data, &doubled, &[]);
         Ok(())
     }
 }

@@ -13,11 +13,11 @@ use rayon::prelude::*;
 use crate::circuit::gate::ShiftRule;
 use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, Param};
-use crate::engine::Plan;
+use crate::engine::{Plan, apply_fused, classify, in_order, single_op_chunk_bits};
 use crate::error::{Error, Result};
 use crate::kernels;
 use crate::pauli::PauliSum;
-use crate::state::{StateVector, apply_fused};
+use crate::state::StateVector;
 
 /// The backward sweep of a circuit, planned once: every stretch of fixed gates between two
 /// parametric ones is undone by one compiled program (its inverse, fused); parametric gates are
@@ -218,7 +218,7 @@ impl AdjointPlan {
                             grad[index] += 2.0 * scale * matrix_element(lambda, phi, qubits, &m).re;
                         }
                     }
-                    let undo = crate::fusion::classify(qubits, &u_dag);
+                    let undo = classify(qubits, &u_dag);
                     apply_fused(phi, &undo);
                     apply_fused(lambda, &undo);
                 }
@@ -272,7 +272,7 @@ fn undo_run(
     let through = |r: [Complex64; 4]| -> Vec<Complex64> {
         generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
     };
-    let bits = crate::engine::single_op_chunk_bits(phi.len().trailing_zeros() as usize);
+    let bits = single_op_chunk_bits(phi.len().trailing_zeros() as usize);
     let elements = if phi.len() < kernels::PARALLEL_THRESHOLD {
         through(kernels::adjoint_run_1q(phi, lambda, qubit, &undo))
     } else if qubit < bits {
@@ -288,7 +288,7 @@ fn undo_run(
         let m = |g: &[Complex64; 4]| Matrix::new(1, g.to_vec()).expect("2x2");
         let elements =
             generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();
-        let undo_op = crate::fusion::classify(&[qubit], &m(&undo));
+        let undo_op = classify(&[qubit], &m(&undo));
         apply_fused(phi, &undo_op);
         apply_fused(lambda, &undo_op);
         elements
@@ -310,8 +310,7 @@ fn undo_pair_run(
     grad: &mut [f64],
 ) {
     let as_array = |m: &Matrix| -> [Complex64; 16] { m.as_slice().try_into().expect("4x4") };
-    let mats: Vec<Matrix> =
-        members.iter().map(|&i| crate::fusion::in_order(&ops[i], &pair, theta)).collect();
+    let mats: Vec<Matrix> = members.iter().map(|&i| in_order(&ops[i], &pair, theta)).collect();
     let mut generators = Vec::new();
     let mut slots = Vec::new();
     let mut w = Matrix::identity(2);
@@ -339,7 +338,7 @@ fn undo_pair_run(
         generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
     };
     let n = phi.len().trailing_zeros() as usize;
-    let bits = crate::engine::single_op_chunk_bits(n);
+    let bits = single_op_chunk_bits(n);
     let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
         through(kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &as_array(&undo)))
     } else if pair[0].max(pair[1]) < bits {
@@ -356,7 +355,7 @@ fn undo_pair_run(
             .iter()
             .map(|g| matrix_element(lambda, phi, &pair, &Matrix::new(2, g.to_vec()).expect("4x4")))
             .collect();
-        let undo_op = crate::fusion::classify(&pair, &undo);
+        let undo_op = classify(&pair, &undo);
         apply_fused(phi, &undo_op);
         apply_fused(lambda, &undo_op);
         elements
@@ -372,11 +371,10 @@ fn matrix_element(bra: &[Complex64], ket: &[Complex64], qubits: &[usize], m: &Ma
         let s = m.as_slice();
         kernels::matrix_element_1q(bra, ket, qubits[0], &[s[0], s[1], s[2], s[3]])
     } else if qubits.len() == 1
-        && qubits[0] < crate::engine::single_op_chunk_bits(ket.len().trailing_zeros() as usize)
+        && qubits[0] < single_op_chunk_bits(ket.len().trailing_zeros() as usize)
     {
         let s = m.as_slice();
-        let part =
-            1usize << crate::engine::single_op_chunk_bits(ket.len().trailing_zeros() as usize);
+        let part = 1usize << single_op_chunk_bits(ket.len().trailing_zeros() as usize);
         bra.par_chunks(part)
             .zip(ket.par_chunks(part))
             .map(|(b, k)| kernels::matrix_element_1q(b, k, qubits[0], &[s[0], s[1], s[2], s[3]]))

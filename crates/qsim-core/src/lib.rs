@@ -34,7 +34,6 @@ pub mod circuit;
 pub mod density;
 mod engine;
 pub mod error;
-mod fusion;
 pub mod gradient;
 mod kernels;
 pub mod measure;
