@@ -1,10 +1,12 @@
 //! Four `f64` lanes, read as two interleaved complex amplitudes `[re0, im0, re1, im1]`, and the
 //! few operations the chunk kernels are written in.
 //!
-//! Two implementations: [`Avx2`] (one AVX2 register, FMA; a value of that type exists only once
+//! Two implementations: `Avx2` (one AVX2 register, FMA; a value of that type exists only once
 //! the CPU has been checked, so its safe methods are sound) and [`Portable`] (plain arrays, for
 //! every other CPU). The kernels are generic over [`Lanes`] and `#[inline(always)]`, so each is
 //! compiled once per implementation, inside the function that enables the instruction set.
+//! That choice is made in one place, [`dispatch`]: a kernel entry point wraps its generic body
+//! in a small [`LanesFn`] value and hands it over.
 //!
 //! Complex arithmetic without a split layout: with `x = [xr, xi]` and a coefficient `c = cr + i ci`
 //! held as two vectors of broadcast parts, `c * x = cr * x -/+ ci * [xi, xr]` (subtract in the
@@ -173,8 +175,40 @@ impl Lanes for Portable {
     }
 }
 
+/// A computation written once for every [`Lanes`] implementation: what [`dispatch`] runs.
+///
+/// Implementations mark `call` `#[inline(always)]`, so that the whole computation (kernels are
+/// `#[inline(always)]` too) is compiled inside the function that enables the instruction set,
+/// not called from it.
+pub(crate) trait LanesFn {
+    /// What the computation returns.
+    type Output;
+    /// Runs the computation with the vector operations of `s`.
+    fn call<S: Lanes>(self, s: S) -> Self::Output;
+}
+
+/// Runs `f` with AVX2 and FMA when the CPU has them, with [`Portable`] lanes otherwise: the one
+/// place where the instruction set is chosen.
+#[inline]
+pub(crate) fn dispatch<F: LanesFn>(f: F) -> F::Output {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(s) = Avx2::detect() {
+        // SAFETY: `with_avx2` only requires the CPU features it enables, AVX2 and FMA, and a
+        // value of `Avx2` exists only after `Avx2::detect` found both on this CPU.
+        return unsafe { with_avx2(s, f) };
+    }
+    f.call(Portable)
+}
+
+/// `f` compiled with AVX2 and FMA enabled; `s` proves the CPU has them.
 #[cfg(target_arch = "x86_64")]
-pub(crate) use avx2::Avx2;
+#[target_feature(enable = "avx2,fma")]
+fn with_avx2<F: LanesFn>(s: Avx2, f: F) -> F::Output {
+    f.call(s)
+}
+
+#[cfg(target_arch = "x86_64")]
+use avx2::Avx2;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
