@@ -28,6 +28,8 @@
 //! # Ok::<(), qsim_core::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod batch;
 pub mod circuit;
@@ -35,6 +37,8 @@ pub mod density;
 mod engine;
 pub mod error;
 pub mod gradient;
+// The one module with `unsafe`: raw-pointer loops and AVX2 intrinsics, each block argued.
+#[allow(unsafe_code)]
 mod kernels;
 pub mod measure;
 pub mod pauli;

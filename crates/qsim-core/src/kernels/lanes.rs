@@ -231,85 +231,86 @@ mod avx2 {
         }
     }
 
-    // Every method below calls AVX/AVX2/FMA intrinsics. SAFETY (for all of them): a value of
-    // `Avx2` exists only after `detect` confirmed both features, and loads/stores go through
-    // slices of at least four elements (checked by indexing before the pointer is taken).
+    // Every method below calls AVX/AVX2/FMA intrinsics, which are sound to call on a CPU that
+    // has those features: a value of `Avx2` (`self`) exists only after `detect` confirmed AVX2
+    // (which includes AVX) and FMA. Loads and stores go through slices indexed to the exact
+    // length first, so the pointer covers the elements accessed (unaligned access is allowed).
     impl Lanes for Avx2 {
         type V = __m256d;
 
         #[inline(always)]
         fn load(self, x: &[f64]) -> __m256d {
             let x = &x[..4];
-            // SAFETY: see the impl comment; `x` holds four readable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the four f64 read (sliced above).
             unsafe { _mm256_loadu_pd(x.as_ptr()) }
         }
         #[inline(always)]
         fn store(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..4];
-            // SAFETY: see the impl comment; `x` holds four writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the four f64 written (sliced above).
             unsafe { _mm256_storeu_pd(x.as_mut_ptr(), v) }
         }
         #[inline(always)]
         fn splat(self, a: f64) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_set1_pd(a) }
         }
         #[inline(always)]
         fn pack(self, a: [f64; 4]) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_setr_pd(a[0], a[1], a[2], a[3]) }
         }
         #[inline(always)]
         fn mul(self, a: __m256d, b: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_mul_pd(a, b) }
         }
         #[inline(always)]
         fn mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_fmadd_pd(a, b, c) }
         }
         #[inline(always)]
         fn mul_addsub(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_fmaddsub_pd(a, b, c) }
         }
         #[inline(always)]
         fn swap_re_im(self, a: __m256d) -> __m256d {
             // In-lane: bit k of the immediate picks the upper element of 128-bit half k / 2.
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute_pd::<0b0101>(a) }
         }
         #[inline(always)]
         fn swap_halves(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute4x64_pd::<0b01_00_11_10>(a) }
         }
         #[inline(always)]
         fn dup_re(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_movedup_pd(a) }
         }
         #[inline(always)]
         fn dup_im(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute_pd::<0b1111>(a) }
         }
         #[inline(always)]
         fn blend_halves(self, a: __m256d, b: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_blend_pd::<0b1100>(a, b) }
         }
         #[inline(always)]
         fn store_first(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..2];
-            // SAFETY: see the impl comment; `x` holds two writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the two f64 written (sliced above).
             unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_castpd256_pd128(v)) }
         }
         #[inline(always)]
         fn store_second(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..2];
-            // SAFETY: see the impl comment; `x` holds two writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the two f64 written (sliced above).
             unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_extractf128_pd::<1>(v)) }
         }
     }

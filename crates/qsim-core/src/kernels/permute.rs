@@ -91,7 +91,8 @@ fn scatter_with<S: Lanes, const SCALED: bool>(
         let vectors = chunk.chunks_exact(4);
         let put = |t: &[u32], y: S::V| {
             // SAFETY: `base ^ t[k]` is below `dst.len()` (asserted above), so both doubles of
-            // that amplitude lie inside `dst`, which `out` borrows mutably.
+            // that amplitude lie inside `dst`, which `out` borrows mutably and nothing else
+            // refers to; each slice lives only for its store.
             unsafe {
                 s.store_first(vector_half(out, base ^ t[0] as usize), y);
                 s.store_second(vector_half(out, base ^ t[1] as usize), y);
@@ -126,6 +127,7 @@ fn scatter_with<S: Lanes, const SCALED: bool>(
 /// `ptr` valid for writes of amplitude `index`, with no other live reference to it.
 #[inline(always)]
 unsafe fn vector_half<'a>(ptr: *mut f64, index: usize) -> &'a mut [f64] {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller guarantees that amplitude `index` (two doubles) lies in the live
+    // allocation at `ptr` and is not otherwise referenced while the slice lives.
     unsafe { std::slice::from_raw_parts_mut(ptr.add(2 * index), 2) }
 }

@@ -35,7 +35,8 @@ pub(super) trait QuadOp<S: Lanes> {
 /// `ptr + offset .. ptr + offset + 4` valid for reads and writes, with no other live reference.
 #[inline(always)]
 unsafe fn vector_at<'a>(ptr: *mut f64, offset: usize) -> &'a mut [f64] {
-    // SAFETY: the caller's contract.
+    // SAFETY: the caller guarantees that the four doubles at `ptr + offset` lie in one live
+    // allocation and are not otherwise referenced while the slice lives (see `# Safety`).
     unsafe { std::slice::from_raw_parts_mut(ptr.add(offset), 4) }
 }
 
@@ -209,13 +210,15 @@ fn walk_groups<
             let step = 4 * if CONSECUTIVE { u } else { spread };
             let mut old = [s.splat(0.0); K];
             for k in 0..K {
-                // SAFETY: see `group`.
+                // SAFETY: this is vector `base + steps[u] + offsets[k]`, inside `x` as argued for
+                // `group`; the slice lives only for this load, and nothing else refers to `x`
+                // while `ptr` is in use.
                 old[k] = s.load(unsafe { vector_at(group, step + offsets[k]) });
             }
             let new = op.apply(s, old);
             for k in 0..K {
                 let v = if blend { s.blend_halves(old[k], new[k]) } else { new[k] };
-                // SAFETY: see `group`.
+                // SAFETY: the vector of the load above, again for the one store only.
                 s.store(unsafe { vector_at(group, step + offsets[k]) }, v);
             }
         }
