@@ -128,8 +128,9 @@ pub(crate) fn matrix_element_1q(
     dispatch(MatrixElement1q { bra, ket, q, m })
 }
 
-/// [`matrix_element_1q_with`] as a [`LanesFn`], for [`dispatch`]: scalar code, which the AVX2
-/// build compiles with FMA and 256-bit registers available.
+/// [`matrix_element_1q_with`] as a [`LanesFn`], for [`dispatch`]: scalar code that ignores the
+/// lanes, which the AVX2 build may vectorise with wider registers (same results: Rust never
+/// fuses a multiply and an add on its own).
 struct MatrixElement1q<'a> {
     bra: &'a [Complex64],
     ket: &'a [Complex64],
@@ -146,6 +147,7 @@ impl LanesFn for MatrixElement1q<'_> {
     }
 }
 
+/// The body of [`matrix_element_1q`].
 #[inline(always)]
 fn matrix_element_1q_with(
     bra: &[Complex64],
