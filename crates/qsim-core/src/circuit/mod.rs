@@ -1,5 +1,9 @@
 //! The circuit IR: gates whose angles are fixed or refer to a trainable parameter vector,
 //! arbitrary (controlled) unitaries, mid-circuit measurement, reset and barriers.
+//!
+//! This module holds the [`Circuit`] builder and its validation; the instructions ([`Param`],
+//! [`Operation`]) live in `operation`, the gate set in [`gate`], dense matrices in [`matrix`],
+//! and the plans that runners keep with a circuit (opaque to it) in `plan_cache`.
 
 use serde::{Deserialize, Serialize};
 
