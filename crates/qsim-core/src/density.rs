@@ -9,13 +9,14 @@
 use num_complex::Complex64;
 use rand::Rng;
 
+use crate::circuit::gate::Gate;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, UNITARY_TOLERANCE};
+use crate::engine::{allocate, apply_matrix, run_unitary};
 use crate::error::{Error, Result};
-use crate::gate::Gate;
 use crate::kernels;
-use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
-use crate::state::{StateVector, allocate, apply_matrix};
+use crate::state::StateVector;
 
 /// The largest density matrix this crate will allocate: 15 qubits are 16 GiB.
 pub const MAX_QUBITS: usize = 15;
@@ -92,7 +93,7 @@ impl DensityMatrix {
         }
         let rho = Self { num_qubits, data };
         let worst = rho.hermiticity_deviation();
-        if !(worst <= DENSITY_TOLERANCE) {
+        if worst.is_nan() || worst > DENSITY_TOLERANCE {
             return Err(Error::InvalidDensityMatrix {
                 reason: format!("not Hermitian (max |rho - rho^dagger| entry {worst:e})"),
             });
@@ -275,7 +276,7 @@ impl DensityMatrix {
             );
         }
         let deviation = completeness.max_abs_diff(&Matrix::identity(k));
-        if !(deviation <= DENSITY_TOLERANCE) {
+        if deviation.is_nan() || deviation > DENSITY_TOLERANCE {
             return Err(Error::NotTracePreserving { deviation });
         }
         let s = superoperator(kraus);
@@ -321,7 +322,7 @@ impl DensityMatrix {
             // The engine applies any linear map of the doubled vector, not only unitaries.
             doubled.push(Operation::Unitary { controls: vec![], targets, matrix: s.clone() });
         }
-        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+        run_unitary(&mut self.data, &doubled, &[]);
         Ok(())
     }
 
@@ -369,12 +370,12 @@ impl DensityMatrix {
                 }
             };
             if let Some((qubit, s)) = channel {
-                crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+                run_unitary(&mut self.data, &doubled, &[]);
                 doubled.clear();
                 self.apply_superoperator_unchecked(&[qubit], &s);
             }
         }
-        crate::engine::run_unitary(&mut self.data, &doubled, &[]);
+        run_unitary(&mut self.data, &doubled, &[]);
         Ok(())
     }
 }

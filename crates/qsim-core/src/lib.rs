@@ -13,6 +13,27 @@
 //!   ([`pauli`]);
 //! - gradients ([`gradient`]): the adjoint method and the parameter-shift rule.
 //!
+//! # Module map
+//!
+//! The modules follow the path of a circuit from description to amplitudes. Each uses only
+//! modules of its own step or earlier ones (and [`error`]), so no two import each other.
+//!
+//! 1. Representation, [`circuit`]: the [`Circuit`](circuit::Circuit) builder and its validation,
+//!    operations and parameters, the gate set ([`circuit::gate`]) and matrices
+//!    ([`circuit::matrix`]). `qsim_core::gate` and `qsim_core::matrix` are the same modules,
+//!    re-exported at the root. A circuit keeps the plans derived from it in an opaque cache: the
+//!    IR names nothing of what runs it.
+//! 2. Planning and execution, `engine` (internal): fusion, cache-blocking stages and layouts,
+//!    scheduling, compilation to chunk programs, and the plan that runs them; also the appliers
+//!    of single operations and the allocation of state buffers.
+//! 3. Kernels, `kernels` (internal): the hot loops over amplitude arrays, for whole states and
+//!    for cache-sized chunks, compiled for AVX2 and FMA when the CPU has them. The only module
+//!    with `unsafe` code.
+//! 4. The simulators users hold: [`state::StateVector`] and [`density::DensityMatrix`], with
+//!    [`measure`] and [`pauli`] for reading results out and [`batch`] for many circuits at once.
+//! 5. On top: [`gradient`] (the adjoint method, which plans its own backward sweep, and the
+//!    parameter-shift rule) and [`qasm`] (OpenQASM 2.0 in and out, on the representation only).
+//!
 //! Conventions: amplitudes are `Complex64`; bit `i` of a basis index is qubit `i` (little-endian,
 //! as Qiskit and Qulacs). Every fallible function returns [`Result`]; randomness comes from an RNG
 //! the caller passes in.
@@ -28,21 +49,23 @@
 //! # Ok::<(), qsim_core::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod batch;
 pub mod circuit;
 pub mod density;
 mod engine;
 pub mod error;
-mod fusion;
-pub mod gate;
 pub mod gradient;
+// The one module with `unsafe`: raw-pointer loops and AVX2 intrinsics, each block argued.
+#[allow(unsafe_code)]
 mod kernels;
-pub mod matrix;
 pub mod measure;
 pub mod pauli;
 pub mod qasm;
 pub mod state;
 
+pub use circuit::{gate, matrix};
 pub use error::{Error, QasmError, Result};
 pub use num_complex::Complex64;

@@ -62,7 +62,7 @@ impl AliasSampler {
             return Err(Error::InvalidDistribution { reason: format!("weight {w}") });
         }
         let total: f64 = weights.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return Err(Error::InvalidDistribution { reason: "weights sum to zero".into() });
         }
         let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use num_complex::Complex64;
 use rand::Rng;
 
+use crate::circuit::gate::Gate;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation};
+use crate::engine::{Plan, allocate, apply_matrix, run_unitary};
 use crate::error::{Error, Result};
-use crate::gate::Gate;
 use crate::kernels;
-use crate::matrix::Matrix;
 use crate::pauli::PauliSum;
 
 /// The largest state vector this crate will allocate: 2^34 amplitudes are 256 GiB.
@@ -34,41 +35,6 @@ pub const NORM_TOLERANCE: f64 = 1e-8;
 pub struct StateVector {
     num_qubits: usize,
     amps: Vec<Complex64>,
-}
-
-/// Allocations from this size on (bytes) are checked against the memory available.
-const LARGE_ALLOCATION: u128 = 64 << 20;
-
-/// Allocates `2^n` zeros, reporting failure as an error instead of aborting.
-pub(crate) fn allocate(num_qubits: usize, max_qubits: usize) -> Result<Vec<Complex64>> {
-    let bytes =
-        1u128.checked_shl(num_qubits as u32).and_then(|a| a.checked_mul(16)).unwrap_or(u128::MAX);
-    if num_qubits > max_qubits {
-        return Err(Error::TooManyQubits { num_qubits, bytes, max_qubits });
-    }
-    // With overcommit, a too-large reservation succeeds and the process is killed while zeroing
-    // it, so compare large ones with what the machine has first (reading /proc/meminfo costs
-    // tens of microseconds: more than allocating a small state).
-    if bytes >= LARGE_ALLOCATION {
-        if let Some(available) = available_memory() {
-            if bytes > available as u128 {
-                return Err(Error::OutOfMemory { num_qubits, bytes });
-            }
-        }
-    }
-    let len = 1usize << num_qubits;
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory { num_qubits, bytes })?;
-    v.resize(len, Complex64::new(0.0, 0.0));
-    Ok(v)
-}
-
-/// Bytes of memory available to new allocations (Linux `MemAvailable`), when known.
-fn available_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 impl StateVector {
@@ -306,9 +272,9 @@ impl StateVector {
             return Err(Error::NonUnitaryOperation { op: op.name() });
         }
         if circuit.num_qubits() == self.num_qubits {
-            circuit.plan().run(&mut self.amps, circuit.ops(), theta);
+            Plan::for_circuit(circuit).run(&mut self.amps, circuit.ops(), theta);
         } else {
-            crate::engine::run_unitary(&mut self.amps, circuit.ops(), theta);
+            run_unitary(&mut self.amps, circuit.ops(), theta);
         }
         Ok(())
     }
@@ -328,19 +294,19 @@ impl StateVector {
         for (i, op) in ops.iter().enumerate() {
             match op {
                 Operation::Measure { qubit, clbit } => {
-                    crate::engine::run_unitary(&mut self.amps, &ops[start..i], theta);
+                    run_unitary(&mut self.amps, &ops[start..i], theta);
                     bits[*clbit] = self.measure_qubit(*qubit, rng)?;
                     start = i + 1;
                 }
                 Operation::Reset { qubit } => {
-                    crate::engine::run_unitary(&mut self.amps, &ops[start..i], theta);
+                    run_unitary(&mut self.amps, &ops[start..i], theta);
                     self.reset_qubit(*qubit, rng)?;
                     start = i + 1;
                 }
                 _ => {}
             }
         }
-        crate::engine::run_unitary(&mut self.amps, &ops[start..], theta);
+        run_unitary(&mut self.amps, &ops[start..], theta);
         Ok(bits)
     }
 
@@ -406,7 +372,7 @@ impl StateVector {
     /// Resets qubit `q` to `|0>` (measure, then flip if the outcome was 1).
     pub fn reset_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<()> {
         if self.measure_qubit(q, rng)? {
-            kernels::apply_1q(&mut self.amps, q, &crate::engine::X_MATRIX);
+            kernels::apply_1q(&mut self.amps, q, &crate::circuit::gate::X_MATRIX);
         }
         Ok(())
     }
@@ -425,41 +391,4 @@ impl StateVector {
             }
         });
     }
-}
-
-/// Applies a matrix to validated qubits of a raw amplitude array (shared with the density
-/// matrix and the gradients): classified like any fused operation, so a CX is a swap of halves and
-/// an RZ a diagonal pass.
-pub(crate) fn apply_matrix(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
-    apply_fused(amps, &crate::fusion::classify(qubits, m));
-}
-
-/// Applies one classified operation with the chunk kernels, in parallel for large states.
-pub(crate) fn apply_fused(amps: &mut [Complex64], op: &crate::fusion::FusedOp) {
-    let top = op.qubits().into_iter().max().unwrap_or(0);
-    let n = amps.len().trailing_zeros() as usize;
-    let bits = crate::engine::single_op_chunk_bits(n);
-    if amps.len() < kernels::PARALLEL_THRESHOLD {
-        let program = crate::engine::single_op_program(op, n);
-        kernels::run_program(amps, &program, &mut Vec::new());
-    } else if top < bits {
-        use rayon::prelude::*;
-        let program = crate::engine::single_op_program(op, bits);
-        amps.par_chunks_mut(1 << bits).for_each_init(Vec::new, |scratch, chunk| {
-            kernels::run_program(chunk, &program, scratch)
-        });
-    } else {
-        match op {
-            crate::fusion::FusedOp::Single { qubit, m } => kernels::apply_1q(amps, *qubit, m),
-            _ => {
-                let (qubits, m) = op.matrix();
-                apply_matrix_reference(amps, &qubits, &m);
-            }
-        }
-    }
-}
-
-/// Applies a matrix with the general dense kernel: slow, obviously right, and parallel.
-pub(crate) fn apply_matrix_reference(amps: &mut [Complex64], qubits: &[usize], m: &Matrix) {
-    kernels::apply_controlled_kq(amps, qubits, 0, m.as_slice());
 }

@@ -1,10 +1,12 @@
 //! Four `f64` lanes, read as two interleaved complex amplitudes `[re0, im0, re1, im1]`, and the
 //! few operations the chunk kernels are written in.
 //!
-//! Two implementations: [`Avx2`] (one AVX2 register, FMA; a value of that type exists only once
+//! Two implementations: `Avx2` (one AVX2 register, FMA; a value of that type exists only once
 //! the CPU has been checked, so its safe methods are sound) and [`Portable`] (plain arrays, for
 //! every other CPU). The kernels are generic over [`Lanes`] and `#[inline(always)]`, so each is
 //! compiled once per implementation, inside the function that enables the instruction set.
+//! That choice is made in one place, [`dispatch`]: a kernel entry point wraps its generic body
+//! in a small [`LanesFn`] value and hands it over.
 //!
 //! Complex arithmetic without a split layout: with `x = [xr, xi]` and a coefficient `c = cr + i ci`
 //! held as two vectors of broadcast parts, `c * x = cr * x -/+ ci * [xi, xr]` (subtract in the
@@ -25,7 +27,7 @@ pub(crate) trait Lanes: Copy {
     /// `[a, a, a, a]`.
     fn splat(self, a: f64) -> Self::V;
     /// The lanes of `a`.
-    fn from_array(self, a: [f64; 4]) -> Self::V;
+    fn pack(self, a: [f64; 4]) -> Self::V;
     /// `a * b`.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b + c`, fused where the hardware has it.
@@ -69,10 +71,7 @@ pub(crate) fn coef2<S: Lanes>(
     c0: num_complex::Complex64,
     c1: num_complex::Complex64,
 ) -> Coef<S::V> {
-    Coef {
-        re: s.from_array([c0.re, c0.re, c1.re, c1.re]),
-        im: s.from_array([c0.im, c0.im, c1.im, c1.im]),
-    }
+    Coef { re: s.pack([c0.re, c0.re, c1.re, c1.re]), im: s.pack([c0.im, c0.im, c1.im, c1.im]) }
 }
 
 /// `sum_k c[k] * x[k]` (complex, per lane), given `xs[k] = swap_re_im(x[k])`: the imaginary
@@ -131,7 +130,7 @@ impl Lanes for Portable {
         [a; 4]
     }
     #[inline(always)]
-    fn from_array(self, a: [f64; 4]) -> [f64; 4] {
+    fn pack(self, a: [f64; 4]) -> [f64; 4] {
         a
     }
     #[inline(always)]
@@ -176,8 +175,40 @@ impl Lanes for Portable {
     }
 }
 
+/// A computation written once for every [`Lanes`] implementation: what [`dispatch`] runs.
+///
+/// Implementations mark `call` `#[inline(always)]`, so that the whole computation (kernels are
+/// `#[inline(always)]` too) is compiled inside the function that enables the instruction set,
+/// not called from it.
+pub(crate) trait LanesFn {
+    /// What the computation returns.
+    type Output;
+    /// Runs the computation with the vector operations of `s`.
+    fn call<S: Lanes>(self, s: S) -> Self::Output;
+}
+
+/// Runs `f` with AVX2 and FMA when the CPU has them, with [`Portable`] lanes otherwise: the one
+/// place where the instruction set is chosen.
+#[inline]
+pub(crate) fn dispatch<F: LanesFn>(f: F) -> F::Output {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(s) = Avx2::detect() {
+        // SAFETY: `with_avx2` only requires the CPU features it enables, AVX2 and FMA, and a
+        // value of `Avx2` exists only after `Avx2::detect` found both on this CPU.
+        return unsafe { with_avx2(s, f) };
+    }
+    f.call(Portable)
+}
+
+/// `f` compiled with AVX2 and FMA enabled; `s` proves the CPU has them.
 #[cfg(target_arch = "x86_64")]
-pub(crate) use avx2::Avx2;
+#[target_feature(enable = "avx2,fma")]
+fn with_avx2<F: LanesFn>(s: Avx2, f: F) -> F::Output {
+    f.call(s)
+}
+
+#[cfg(target_arch = "x86_64")]
+use avx2::Avx2;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
@@ -200,85 +231,86 @@ mod avx2 {
         }
     }
 
-    // Every method below calls AVX/AVX2/FMA intrinsics. SAFETY (for all of them): a value of
-    // `Avx2` exists only after `detect` confirmed both features, and loads/stores go through
-    // slices of at least four elements (checked by indexing before the pointer is taken).
+    // Every method below calls AVX/AVX2/FMA intrinsics, which are sound to call on a CPU that
+    // has those features: a value of `Avx2` (`self`) exists only after `detect` confirmed AVX2
+    // (which includes AVX) and FMA. Loads and stores go through slices indexed to the exact
+    // length first, so the pointer covers the elements accessed (unaligned access is allowed).
     impl Lanes for Avx2 {
         type V = __m256d;
 
         #[inline(always)]
         fn load(self, x: &[f64]) -> __m256d {
             let x = &x[..4];
-            // SAFETY: see the impl comment; `x` holds four readable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the four f64 read (sliced above).
             unsafe { _mm256_loadu_pd(x.as_ptr()) }
         }
         #[inline(always)]
         fn store(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..4];
-            // SAFETY: see the impl comment; `x` holds four writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the four f64 written (sliced above).
             unsafe { _mm256_storeu_pd(x.as_mut_ptr(), v) }
         }
         #[inline(always)]
         fn splat(self, a: f64) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_set1_pd(a) }
         }
         #[inline(always)]
-        fn from_array(self, a: [f64; 4]) -> __m256d {
-            // SAFETY: see the impl comment.
+        fn pack(self, a: [f64; 4]) -> __m256d {
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_setr_pd(a[0], a[1], a[2], a[3]) }
         }
         #[inline(always)]
         fn mul(self, a: __m256d, b: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_mul_pd(a, b) }
         }
         #[inline(always)]
         fn mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_fmadd_pd(a, b, c) }
         }
         #[inline(always)]
         fn mul_addsub(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_fmaddsub_pd(a, b, c) }
         }
         #[inline(always)]
         fn swap_re_im(self, a: __m256d) -> __m256d {
             // In-lane: bit k of the immediate picks the upper element of 128-bit half k / 2.
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute_pd::<0b0101>(a) }
         }
         #[inline(always)]
         fn swap_halves(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute4x64_pd::<0b01_00_11_10>(a) }
         }
         #[inline(always)]
         fn dup_re(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_movedup_pd(a) }
         }
         #[inline(always)]
         fn dup_im(self, a: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_permute_pd::<0b1111>(a) }
         }
         #[inline(always)]
         fn blend_halves(self, a: __m256d, b: __m256d) -> __m256d {
-            // SAFETY: see the impl comment.
+            // SAFETY: `self` proves the CPU has AVX2 and FMA; registers only, no memory access.
             unsafe { _mm256_blend_pd::<0b1100>(a, b) }
         }
         #[inline(always)]
         fn store_first(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..2];
-            // SAFETY: see the impl comment; `x` holds two writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the two f64 written (sliced above).
             unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_castpd256_pd128(v)) }
         }
         #[inline(always)]
         fn store_second(self, x: &mut [f64], v: __m256d) {
             let x = &mut x[..2];
-            // SAFETY: see the impl comment; `x` holds two writable f64.
+            // SAFETY: `self` proves the CPU has AVX; `x` holds the two f64 written (sliced above).
             unsafe { _mm_storeu_pd(x.as_mut_ptr(), _mm256_extractf128_pd::<1>(v)) }
         }
     }
@@ -313,7 +345,7 @@ mod tests {
             s.store_second(&mut y, va);
             assert_eq!((x, y), ([0.0, 0.0, a[0], a[1]], [a[2], a[3], 0.0, 0.0]));
             assert_eq!(get(s.splat(2.5)), p.splat(2.5));
-            assert_eq!(get(s.from_array(a)), a);
+            assert_eq!(get(s.pack(a)), a);
             // These inputs are exact in binary, so fused and unfused agree.
             assert_eq!(get(s.mul_add(va, vb, vc)), p.mul_add(a, b, c));
             assert_eq!(get(s.mul_addsub(va, vb, vc)), p.mul_addsub(a, b, c));

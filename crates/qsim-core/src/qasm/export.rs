@@ -4,10 +4,10 @@ use std::fmt::Write;
 
 use num_complex::Complex64;
 
+use crate::circuit::gate::Gate;
+use crate::circuit::matrix::Matrix;
 use crate::circuit::{Circuit, Operation, Param};
 use crate::error::{Error, Result};
-use crate::gate::Gate;
-use crate::matrix::Matrix;
 
 /// Qiskit's definition of `RYYGate`, which `qelib1.inc` lacks (exact, global phase included).
 const RYY_DEFINITION: &str =

@@ -9,9 +9,9 @@ use std::collections::{HashMap, HashSet};
 use super::expr::{self, Expr, Scope};
 use super::lexer::{TokenKind, TokenStream};
 use super::{MAX_BITS, MAX_EXPANSION, Pos, error};
+use crate::circuit::gate::Gate;
 use crate::circuit::{Circuit, Operation, Param};
 use crate::error::Result;
-use crate::gate::Gate;
 
 /// Words that cannot name a gate, a register or a parameter.
 const KEYWORDS: &[&str] = &[

@@ -8,8 +8,8 @@
 use num_complex::Complex64;
 
 use crate::circuit::Operation;
-use crate::gate::Shape;
-use crate::matrix::Matrix;
+use crate::circuit::gate::Shape;
+use crate::circuit::matrix::Matrix;
 
 const ZERO: Complex64 = Complex64::new(0.0, 0.0);
 const ONE: Complex64 = Complex64::new(1.0, 0.0);
@@ -63,13 +63,15 @@ impl FusedOp {
             FusedOp::Single { m, .. } => Matrix::from_vec_unchecked(1, m.to_vec()),
             FusedOp::Flip { controls, .. } => {
                 let x = Matrix::from_vec_unchecked(1, vec![ZERO, ONE, ONE, ZERO]);
-                crate::gate::controlled(controls.len(), &x, ONE)
+                crate::circuit::gate::controlled(controls.len(), &x, ONE)
             }
             FusedOp::Swap { controls, .. } => {
-                let swap = crate::gate::Gate::Swap.matrix_unchecked(&[]);
-                crate::gate::controlled(controls.len(), &swap, ONE)
+                let swap = crate::circuit::gate::Gate::Swap.matrix_unchecked(&[]);
+                crate::circuit::gate::controlled(controls.len(), &swap, ONE)
             }
-            FusedOp::Dense { controls, m, .. } => crate::gate::controlled(controls.len(), m, ONE),
+            FusedOp::Dense { controls, m, .. } => {
+                crate::circuit::gate::controlled(controls.len(), m, ONE)
+            }
         };
         debug_assert_eq!(m.num_qubits(), k);
         (qubits, m)
@@ -388,7 +390,7 @@ pub(crate) fn classify(qubits: &[usize], m: &Matrix) -> FusedOp {
 mod tests {
     use super::*;
     use crate::circuit::Circuit;
-    use crate::gate::Gate;
+    use crate::circuit::gate::Gate;
 
     fn fused(c: &Circuit) -> Vec<FusedOp> {
         fuse(c.ops(), &[], c.num_qubits())

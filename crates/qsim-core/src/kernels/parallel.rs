@@ -1,23 +1,7 @@
-//! Hot loops over amplitude arrays: the only module with `unsafe` (the AVX2 dispatch in `chunk`).
-//!
-//! Everything here works on a raw `&mut [Complex64]` of length `2^n` with little-endian qubit
-//! bits; callers have validated the qubit indices.
-//!
-//! Indexing trick used throughout: the amplitudes whose bit `q` is 0 and 1 form pairs
-//! `(i, i + 2^q)`; cutting the array into blocks of `2^(q+1)` and splitting each block in half
-//! gives the two members of every pair as two contiguous, equally long slices, so inner loops are
-//! straight zips that vectorise. Multi-qubit kernels insert zero bits into a counter ("bit
-//! insertion") to enumerate the base index of each group.
+//! Kernels over a whole state, one operation per pass, parallel with rayon for large states.
 
 use num_complex::Complex64;
 use rayon::prelude::*;
-
-mod chunk;
-mod lanes;
-pub(crate) use chunk::{
-    Kernel, adjoint_run_1q, adjoint_run_2q, matrix_element_1q, run_program, run_program_owned,
-    run_program_split,
-};
 
 /// States at least this long are processed with rayon; below it a thread hop costs more than the
 /// work (a 2^14-amplitude state is 256 KiB).
@@ -70,7 +54,7 @@ pub(crate) fn apply_1q(amps: &mut [Complex64], q: usize, m: &[Complex64; 4]) {
 
 /// Inserts a zero bit at each of `sorted_positions` (ascending) into `i`.
 #[inline]
-pub(crate) fn insert_zero_bits(mut i: usize, sorted_positions: &[usize]) -> usize {
+pub(super) fn insert_zero_bits(mut i: usize, sorted_positions: &[usize]) -> usize {
     for &p in sorted_positions {
         let low = i & ((1usize << p) - 1);
         i = ((i >> p) << (p + 1)) | low;
@@ -86,7 +70,7 @@ fn group_offsets(targets: &[usize]) -> Vec<usize> {
 }
 
 /// Dense `2^k x 2^k` matrix on `targets` where `cmask` is set, serially over `amps`.
-pub(crate) fn dense_kq_serial(
+pub(super) fn dense_kq_serial(
     amps: &mut [Complex64],
     targets: &[usize],
     cmask: usize,

@@ -9,8 +9,8 @@ use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2, FRAC_PI_4, PI};
 use num_complex::Complex64;
 use serde::{Deserialize, Serialize};
 
+use super::matrix::Matrix;
 use crate::error::{Error, Result};
-use crate::matrix::Matrix;
 
 const ZERO: Complex64 = Complex64::new(0.0, 0.0);
 const ONE: Complex64 = Complex64::new(1.0, 0.0);
@@ -302,7 +302,7 @@ impl Gate {
         use Gate::*;
         Some(match self {
             Id | U0 => [ONE, ZERO, ZERO, ONE],
-            X => X_M,
+            X => X_MATRIX,
             Y => [ZERO, -I, I, ZERO],
             Z => diag2(ONE, -ONE),
             H => H_M,
@@ -348,7 +348,7 @@ impl Gate {
         }
         match self {
             Id | U0 => Matrix::identity(1),
-            X => m1(X_M),
+            X => m1(X_MATRIX),
             Y => m1([ZERO, -I, I, ZERO]),
             Z => m1(diag2(ONE, -ONE)),
             H => m1(H_M),
@@ -364,7 +364,7 @@ impl Gate {
             P | U1 => m1(phase(p[0])),
             U2 => m1(u3(FRAC_PI_2, p[0], p[1])),
             U3 | U => m1(u3(p[0], p[1], p[2])),
-            Cx => controlled(1, &m1(X_M), ONE),
+            Cx => controlled(1, &m1(X_MATRIX), ONE),
             Cy => controlled(1, &Y.matrix_unchecked(&[]), ONE),
             Cz => controlled(1, &Z.matrix_unchecked(&[]), ONE),
             Ch => controlled(1, &m1(H_M), ONE),
@@ -383,11 +383,11 @@ impl Gate {
                 let (c, s) = ((p[0] / 2.0).cos(), (p[0] / 2.0).sin());
                 pauli_rotation(self, Complex64::new(c, 0.0), Complex64::new(0.0, -s))
             }
-            Ccx => controlled(2, &m1(X_M), ONE),
+            Ccx => controlled(2, &m1(X_MATRIX), ONE),
             Cswap => controlled(1, &swap_matrix(), ONE),
-            C3x => controlled(3, &m1(X_M), ONE),
+            C3x => controlled(3, &m1(X_MATRIX), ONE),
             C3sqrtx => controlled(3, &m1(SX_M), ONE),
-            C4x => controlled(4, &m1(X_M), ONE),
+            C4x => controlled(4, &m1(X_MATRIX), ONE),
             Rccx => compose(3, RCCX_DEF),
             Rc3x => compose(4, RC3X_DEF),
         }
@@ -438,7 +438,8 @@ impl Gate {
     }
 }
 
-const X_M: [Complex64; 4] = [ZERO, ONE, ONE, ZERO];
+/// Pauli X as a row-major 2x2 (also the flip that resets a measured qubit).
+pub(crate) const X_MATRIX: [Complex64; 4] = [ZERO, ONE, ONE, ZERO];
 const H_M: [Complex64; 4] = [
     Complex64::new(FRAC_1_SQRT_2, 0.0),
     Complex64::new(FRAC_1_SQRT_2, 0.0),

@@ -1,146 +1,26 @@
 //! The circuit IR: gates whose angles are fixed or refer to a trainable parameter vector,
 //! arbitrary (controlled) unitaries, mid-circuit measurement, reset and barriers.
+//!
+//! This module holds the [`Circuit`] builder and its validation; the instructions ([`Param`],
+//! [`Operation`]) live in `operation`, the gate set in [`gate`], dense matrices in [`matrix`],
+//! and the plans that runners keep with a circuit (opaque to it) in `plan_cache`.
 
-use num_complex::Complex64;
 use serde::{Deserialize, Serialize};
 
-use std::sync::{Arc, OnceLock};
-
-use crate::engine::Plan;
 use crate::error::{Error, Result};
-use crate::gate::Gate;
-use crate::gradient::AdjointPlan;
-use crate::matrix::Matrix;
+
+pub mod gate;
+pub mod matrix;
+mod operation;
+mod plan_cache;
+
+use gate::Gate;
+use matrix::Matrix;
+pub use operation::{Operation, Param};
+pub(crate) use plan_cache::PlanCache;
 
 /// Tolerance for accepting a user matrix as unitary.
 pub const UNITARY_TOLERANCE: f64 = 1e-10;
-
-/// A gate angle: a fixed number, or `scale * theta[index]` for a parameter vector `theta`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Param {
-    /// A fixed angle in radians.
-    Fixed(f64),
-    /// `scale * theta[index]`, bound when the circuit runs.
-    Ref {
-        /// Position in the parameter vector.
-        index: usize,
-        /// Factor applied to the parameter (1 for a plain reference, -1 in an inverse).
-        scale: f64,
-    },
-}
-
-impl Param {
-    /// A plain reference to `theta[index]`.
-    pub fn var(index: usize) -> Param {
-        Param::Ref { index, scale: 1.0 }
-    }
-
-    /// The angle for a parameter vector; `theta` must be long enough (checked by callers).
-    pub fn value(&self, theta: &[f64]) -> f64 {
-        match *self {
-            Param::Fixed(v) => v,
-            Param::Ref { index, scale } => scale * theta[index],
-        }
-    }
-
-    fn negated(&self) -> Param {
-        match *self {
-            Param::Fixed(v) => Param::Fixed(-v),
-            Param::Ref { index, scale } => Param::Ref { index, scale: -scale },
-        }
-    }
-}
-
-impl From<f64> for Param {
-    fn from(v: f64) -> Self {
-        Param::Fixed(v)
-    }
-}
-
-/// One instruction of a [`Circuit`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Operation {
-    /// A named gate on `qubits` (in the gate's own order, controls first).
-    Gate {
-        /// Which gate.
-        gate: Gate,
-        /// The qubits, in the gate's order.
-        qubits: Vec<usize>,
-        /// One entry per gate parameter.
-        params: Vec<Param>,
-    },
-    /// An arbitrary unitary on `targets`, applied only where every qubit in `controls` is 1.
-    Unitary {
-        /// Control qubits (may be empty).
-        controls: Vec<usize>,
-        /// Target qubits; bit `j` of the matrix index is `targets[j]`.
-        targets: Vec<usize>,
-        /// The unitary on the targets.
-        matrix: Matrix,
-    },
-    /// Projective Z measurement of `qubit`, result stored in classical bit `clbit`.
-    Measure {
-        /// Measured qubit.
-        qubit: usize,
-        /// Destination bit.
-        clbit: usize,
-    },
-    /// Reset `qubit` to `|0>`.
-    Reset {
-        /// The qubit.
-        qubit: usize,
-    },
-    /// A scheduling barrier; no effect on the state.
-    Barrier {
-        /// The qubits it spans.
-        qubits: Vec<usize>,
-    },
-}
-
-impl Operation {
-    /// Every qubit the operation touches.
-    pub fn qubits(&self) -> Vec<usize> {
-        match self {
-            Operation::Gate { qubits, .. } | Operation::Barrier { qubits } => qubits.clone(),
-            Operation::Unitary { controls, targets, .. } => {
-                controls.iter().chain(targets).copied().collect()
-            }
-            Operation::Measure { qubit, .. } | Operation::Reset { qubit } => vec![*qubit],
-        }
-    }
-
-    /// A short name for messages: the gate name, `unitary`, `measure`, `reset` or `barrier`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Operation::Gate { gate, .. } => gate.name(),
-            Operation::Unitary { .. } => "unitary",
-            Operation::Measure { .. } => "measure",
-            Operation::Reset { .. } => "reset",
-            Operation::Barrier { .. } => "barrier",
-        }
-    }
-
-    /// True for operations that are unitary (barriers count as the identity).
-    pub fn is_unitary(&self) -> bool {
-        !matches!(self, Operation::Measure { .. } | Operation::Reset { .. })
-    }
-
-    /// The full matrix over [`Operation::qubits`] for bound angles (None for measure/reset/barrier).
-    pub fn matrix(&self, theta: &[f64]) -> Option<Matrix> {
-        match self {
-            Operation::Gate { gate, params, .. } => {
-                let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
-                Some(gate.matrix_unchecked(&angles))
-            }
-            Operation::Unitary { controls, matrix, .. } => Some(if controls.is_empty() {
-                matrix.clone()
-            } else {
-                crate::gate::controlled(controls.len(), matrix, Complex64::new(1.0, 0.0))
-            }),
-            _ => None,
-        }
-    }
-}
 
 /// A quantum circuit on `num_qubits` qubits and `num_clbits` classical bits.
 ///
@@ -159,12 +39,10 @@ pub struct Circuit {
     num_clbits: usize,
     ops: Vec<Operation>,
     num_params: usize,
-    /// The simulator's execution plan, built on first use and dropped on any change.
+    /// Plans that runners derive from the operations (see [`PlanCache`]), built on first use
+    /// and dropped on any change; never serialised.
     #[serde(skip)]
-    plan: OnceLock<Arc<Plan>>,
-    /// The adjoint method's backward plan, built on first use and dropped on any change.
-    #[serde(skip)]
-    adjoint: OnceLock<Arc<AdjointPlan>>,
+    plans: PlanCache,
 }
 
 impl PartialEq for Circuit {
@@ -297,20 +175,14 @@ impl Circuit {
         Ok(self)
     }
 
-    /// The execution plan for a state of exactly `num_qubits` qubits, built once and reused.
-    pub(crate) fn plan(&self) -> &Plan {
-        self.plan.get_or_init(|| Arc::new(Plan::new(&self.ops, self.num_qubits)))
-    }
-
-    /// The backward plan of the adjoint method for exactly `num_qubits` qubits, built once.
-    pub(crate) fn adjoint_plan(&self) -> &AdjointPlan {
-        self.adjoint.get_or_init(|| Arc::new(AdjointPlan::new(&self.ops, self.num_qubits)))
+    /// The plans runners keep for this circuit (for a state of exactly `num_qubits` qubits).
+    pub(crate) fn plans(&self) -> &PlanCache {
+        &self.plans
     }
 
     /// Drops the cached plans after a change to the operations.
     fn invalidate(&mut self) {
-        self.plan = OnceLock::new();
-        self.adjoint = OnceLock::new();
+        self.plans = PlanCache::default();
     }
 
     /// Appends `gate` on `qubits` with `params`.
@@ -603,6 +475,7 @@ impl Circuit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_complex::Complex64;
 
     #[test]
     fn builder_validates_qubits_and_parameters() {
