@@ -1,7 +1,8 @@
 //! `qsim-core`: a correct, fast, embeddable quantum simulator.
 //!
-//! This is the bottom crate of the qdiff stack and a product of its own: it depends on nothing
-//! else of ours and pulls in nothing heavy. It holds
+//! This is the bottom crate of the qdiff simulation stack and a product of its own: of ours it
+//! depends only on `qrandom` (the workspace's draws, a few dozen lines on top of `rand`) and it
+//! pulls in nothing heavy. It holds
 //!
 //! - [`state::StateVector`] and [`density::DensityMatrix`] simulators;
 //! - the [`gate::Gate`] set of OpenQASM 2's `qelib1.inc` (Qiskit's matrices), arbitrary and

@@ -3,21 +3,10 @@
 use std::collections::BTreeMap;
 
 use num_complex::Complex64;
+use qrandom::distributions::uniform;
 use rand::Rng;
 
 use crate::error::{Error, Result};
-
-/// A uniform draw in `[0, 1)` with 53 random bits.
-pub fn uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// A standard normal draw (Box-Muller on two uniform draws).
-pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1 = 1.0 - uniform(rng); // in (0, 1], so the logarithm is finite
-    let u2 = uniform(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
 
 /// `|a_k|^2` for every basis state.
 pub fn probabilities(amps: &[Complex64]) -> Vec<f64> {

@@ -364,7 +364,7 @@ impl StateVector {
     /// Measures qubit `q` in the Z basis, collapsing the state; returns the outcome.
     pub fn measure_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<bool> {
         let p1 = self.probability_of_one(q)?;
-        let outcome = crate::measure::uniform(rng) < p1;
+        let outcome = qrandom::distributions::uniform(rng) < p1;
         self.project(q, outcome, if outcome { p1 } else { 1.0 - p1 });
         Ok(outcome)
     }
