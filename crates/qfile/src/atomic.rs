@@ -1,25 +1,21 @@
 //! Atomic file writes: a crash or a concurrent reader never sees a half-written file.
 //!
-//! The bytes go to a uniquely named temporary file in the destination's directory, are flushed to
-//! disk, and the temporary file is renamed over the destination. A rename within one directory is
-//! atomic on POSIX file systems (and replaces the target on Windows), so readers see either the old
-//! file or the new one. Two processes writing the same path concurrently each write their own
-//! temporary file; the last rename wins and both leave a complete file.
+//! The bytes go to a temporary file with a unique random name in the destination's directory
+//! (from the `tempfile` crate, so two threads or processes writing one path never share one),
+//! are flushed to disk, and the temporary file is renamed over the destination. A rename within
+//! one directory is atomic on POSIX file systems (and replaces the target on Windows), so readers
+//! see either the old file or the new one; concurrent writers each leave a complete file and the
+//! last rename wins. A failed write removes its temporary file.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
 
 fn io(path: &Path, source: std::io::Error) -> Error {
     Error::Io { path: path.to_path_buf(), source }
 }
-
-/// Distinguishes temporary files of concurrent writers within one process (the process id
-/// distinguishes processes), so two threads writing one path never share a temporary file.
-static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -30,26 +26,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-    let temp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| -> std::io::Result<()> {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(e) = written {
-        // Best effort: the temporary file is useless now, and the error that matters is `e`.
-        let _ = fs::remove_file(&temp);
-        return Err(io(&temp, e));
-    }
-    if let Err(e) = fs::rename(&temp, path) {
-        let _ = fs::remove_file(&temp);
-        return Err(io(path, e));
-    }
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name.to_string_lossy()))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| io(&dir, e))?;
+    temp.write_all(bytes).map_err(|e| io(temp.path(), e))?;
+    temp.as_file().sync_all().map_err(|e| io(temp.path(), e))?;
+    temp.persist(path).map_err(|e| io(path, e.error))?;
     // Persist the directory entry too; not every platform can open a directory, so this is best
     // effort (the data itself is already on disk).
     if let Ok(d) = fs::File::open(&dir) {

@@ -1,35 +1,28 @@
-//! The workspace's one fingerprint hash: 64-bit FNV-1a.
+//! The workspace's one fingerprint hash: 64-bit FNV-1a (the `fnv` crate's hasher).
 //!
 //! It checksums the payload of every framed file ([`crate::frame`]) and identifies the data a
-//! cached model was trained on. FNV-1a is not cryptographic; it is here because it is tiny, fast
-//! enough for files of a few megabytes, and detects every change of a single byte (each step is
-//! a bijection of the 64-bit state), which is what a checksum against corruption needs.
+//! cached model was trained on. FNV-1a is not cryptographic; it is here because it is simple,
+//! fast enough for files of a few megabytes, and detects every change of a single byte (each
+//! step is a bijection of the 64-bit state), which is what a checksum against corruption needs.
+
+use std::hash::Hasher;
+
+use fnv::FnvHasher;
 
 /// A running FNV-1a hash; feed bytes with [`update`](Self::update), read with
 /// [`finish`](Self::finish).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fingerprint(u64);
-
-const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-impl Default for Fingerprint {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+#[derive(Default)]
+pub struct Fingerprint(FnvHasher);
 
 impl Fingerprint {
     /// The hash of no bytes.
-    pub const fn new() -> Self {
-        Self(OFFSET_BASIS)
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Feeds `bytes`.
     pub fn update(&mut self, bytes: &[u8]) -> &mut Self {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(PRIME);
-        }
+        self.0.write(bytes);
         self
     }
 
@@ -40,7 +33,7 @@ impl Fingerprint {
 
     /// The hash of everything fed so far.
     pub fn finish(&self) -> u64 {
-        self.0
+        self.0.finish()
     }
 }
 
