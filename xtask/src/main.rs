@@ -1,22 +1,42 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! Commands:
-//! - `ci`: what CI runs: formatting check, the workspace tests in release mode, and the
-//!   `#[ignore]`d heavy numerics tests.
+//! - `ci`: what CI runs (`.ci/run` calls it on a clean clone). In order, stopping at the first
+//!   step that fails:
+//!   1. `cargo fmt --all -- --check`: formatting;
+//!   2. `cargo clippy --workspace --all-targets -- -D warnings`: lints, as errors, on every
+//!      target of every package (libraries, tests, examples, benches);
+//!   3. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS="-D warnings"`: broken intra-doc
+//!      links and every other rustdoc warning, as errors;
+//!   4. the structure checks of [`structure`]: no module circles, no source file over 800
+//!      lines, no mention of files outside the repository;
+//!   5. `cargo test --workspace --release`: unit, integration and doc tests.
+//!
+//!   The criterion benches are compiled by step 2 but not run (`cargo bench` runs them; they
+//!   take minutes). There is no step for `#[ignore]`d tests: there are none, and the step that
+//!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
+//!   and `rustup` is available, `ci` installs it first.
+//! - `check-structure`: step 4 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
 
-use std::process::{Command, ExitCode};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
 
 mod bench_peers;
+mod structure;
+
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("check-structure") => structure::run(&workspace_root()),
         Some("bench-peers") => bench_peers::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench-peers>");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -29,23 +49,99 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs `cargo` with `args`, failing if it fails.
-fn cargo(args: &[&str]) -> Result<(), String> {
-    eprintln!("+ cargo {}", args.join(" "));
-    let status = Command::new(env!("CARGO"))
-        .args(args)
-        .status()
-        .map_err(|e| format!("could not start cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
+/// The workspace root (the parent of this package).
+fn workspace_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
+/// Runs `cargo` with `args` (and the environment variables `env`) at the workspace root,
+/// failing if it fails.
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let shown: String = env.iter().map(|(k, v)| format!("{k}=\"{v}\" ")).collect();
+    let command = format!("{shown}cargo {}", args.join(" "));
+    eprintln!("+ {command}");
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{command}` failed ({status})")) }
+}
+
+/// Runs `cargo` with `args` at the workspace root, failing if it fails.
+fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+/// Makes sure `cargo <subcommand>` exists, installing the rustup component if it is missing
+/// and rustup is there to install it.
+fn ensure_component(subcommand: &str, component: &str) -> Result<(), String> {
+    let works = |cmd: &mut Command| {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    };
+    if works(Command::new(env!("CARGO")).args([subcommand, "--version"])) {
+        return Ok(());
+    }
+    eprintln!("+ rustup component add {component}   (`cargo {subcommand}` is missing)");
+    if works(Command::new("rustup").args(["component", "add", component])) {
+        return Ok(());
+    }
+    Err(format!(
+        "`cargo {subcommand}` is not installed and `rustup component add {component}` did not \
+         install it; install the {component} component of the toolchain"
+    ))
+}
+
+/// One step of `ci`.
+struct Step {
+    name: &'static str,
+    run: fn() -> Result<(), String>,
+}
+
+const STEPS: [Step; 5] = [
+    Step {
+        name: "formatting",
+        run: || {
+            ensure_component("fmt", "rustfmt")?;
+            cargo(&["fmt", "--all", "--", "--check"])
+                .map_err(|e| format!("{e}: run `cargo fmt --all`"))
+        },
+    },
+    Step {
+        name: "clippy",
+        run: || {
+            ensure_component("clippy", "clippy")?;
+            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+                .map_err(|e| format!("{e}: fix the clippy warnings above"))
+        },
+    },
+    Step {
+        name: "rustdoc",
+        run: || {
+            cargo_with_env(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])
+                .map_err(|e| format!("{e}: fix the rustdoc warnings above"))
+        },
+    },
+    Step { name: "structure", run: || structure::run(&workspace_root()) },
+    Step { name: "tests", run: || cargo(&["test", "--workspace", "--release"]) },
+];
+
 fn ci() -> Result<(), String> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["test", "--workspace", "--release"])?;
-    cargo(&["test", "--workspace", "--release", "--", "--ignored"])?;
+    let start = Instant::now();
+    let mut times: Vec<(&str, Duration)> = Vec::new();
+    for (i, step) in STEPS.iter().enumerate() {
+        eprintln!("== ci step {}/{}: {}", i + 1, STEPS.len(), step.name);
+        let began = Instant::now();
+        let result = (step.run)();
+        times.push((step.name, began.elapsed()));
+        if let Err(e) = result {
+            return Err(format!("ci step {}/{} ({}) failed: {e}", i + 1, STEPS.len(), step.name));
+        }
+    }
+    let summary: Vec<String> =
+        times.iter().map(|(name, t)| format!("{name} {:.0} s", t.as_secs_f64())).collect();
+    eprintln!("== ci passed in {:.0} s ({})", start.elapsed().as_secs_f64(), summary.join(", "));
     Ok(())
 }

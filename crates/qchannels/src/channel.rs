@@ -70,7 +70,8 @@ impl Channel {
             sum = Matrix::new(k, entries).map_err(Error::Sim)?;
         }
         let deviation = sum.max_abs_diff(&Matrix::identity(k));
-        if !(deviation <= CPTP_TOLERANCE) {
+        // A NaN deviation is rejected too.
+        if deviation.is_nan() || deviation > CPTP_TOLERANCE {
             return Err(Error::NotTracePreserving { deviation });
         }
         Ok(Self { num_qubits: k, repr: Repr::Kraus(kraus) })
@@ -280,7 +281,8 @@ impl Channel {
         let hermitian = j.max_abs_diff(&j.adjoint());
         let (values, _) = self.choi_eigen();
         let min_eigenvalue = values.iter().copied().fold(f64::INFINITY, f64::min);
-        if hermitian > CPTP_TOLERANCE || !(min_eigenvalue >= -CPTP_TOLERANCE) {
+        if hermitian > CPTP_TOLERANCE || min_eigenvalue.is_nan() || min_eigenvalue < -CPTP_TOLERANCE
+        {
             return Err(Error::NotCompletelyPositive {
                 min_eigenvalue: if hermitian > CPTP_TOLERANCE { f64::NAN } else { min_eigenvalue },
             });

@@ -20,8 +20,8 @@ impl ReadoutError {
                     check_probability("readout confusion entry", p)?;
                 }
             }
-            for col in 0..2 {
-                let sum = m[0][col] + m[1][col];
+            for (top, bottom) in m[0].iter().zip(&m[1]) {
+                let sum = top + bottom;
                 if (sum - 1.0).abs() > 1e-12 {
                     return Err(Error::NotNormalized { what: "readout confusion column", sum });
                 }

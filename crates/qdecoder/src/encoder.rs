@@ -1,4 +1,4 @@
-//! Encoders from images to 10-qubit states (DESIGN.md section 7).
+//! Encoders from images to 10-qubit states (the encodings are described in `docs/model.md`).
 //!
 //! - [`Encoder::Pca`] and [`Encoder::Learned`] are the **latent** encodings: each image becomes a
 //!   product state, one angle pair `(theta_q, phi_q)` per qubit. The PCA encoder maps the top

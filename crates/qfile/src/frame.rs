@@ -7,7 +7,7 @@
 //! | 0..8 | magic: eight bytes naming the kind of file |
 //! | 8..12 | format version (`u32`) |
 //! | 12..20 | payload length in bytes (`u64`) |
-//! | 20..28 | [`Fingerprint`] (FNV-1a 64) of the payload (`u64`) |
+//! | 20..28 | [`Fingerprint`](crate::Fingerprint) (FNV-1a 64) of the payload (`u64`) |
 //! | 28.. | payload: a serde value, bincode 2 (standard configuration) |
 //!
 //! The magic tells kinds of files apart before anything is decoded; the version lets a reader

@@ -3,8 +3,8 @@
 //! - [`atomic`]: [`write_atomic`], so that a crash or a concurrent reader never sees half a file;
 //! - [`frame`]: [`Format`], the framed file every model, parameter set and training checkpoint
 //!   of the workspace is stored in (magic, version, length, checksum, then a bincode payload);
-//! - [`fingerprint`]: [`Fingerprint`], the hash that both checks those payloads and tells data
-//!   sets apart in caches.
+//! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
+//!   payloads and tells data sets apart in caches.
 //!
 //! Every crate that writes or reads its own files goes through here, so there is one temporary-
 //! file scheme, one header, one checksum and one set of errors ([`Error`]) that name the file and

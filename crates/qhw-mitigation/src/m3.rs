@@ -91,7 +91,8 @@ impl<'a, M: AssignmentMatrix + ?Sized> Reduced<'a, M> {
                     dense[j * m + i] = a;
                 }
             }
-            if !(norm > 0.0) {
+            // A NaN norm is rejected too.
+            if norm.is_nan() || norm <= 0.0 {
                 return Err(Error::SingularMatrix { what: "the M3 reduced assignment matrix" });
             }
             this.column_norms[j] = norm;
@@ -214,7 +215,8 @@ fn gmres<M: AssignmentMatrix + ?Sized>(
 ) -> Result<(Vec<f64>, usize)> {
     let m = b.len();
     let diag: Vec<f64> = (0..m).map(|i| a.get(i, i)).collect();
-    if diag.iter().any(|d| !(d.abs() > 0.0)) {
+    // Zero or NaN.
+    if diag.iter().any(|d| d.is_nan() || d.abs() <= 0.0) {
         return Err(Error::SingularMatrix {
             what: "the M3 reduced assignment matrix (zero diagonal)",
         });

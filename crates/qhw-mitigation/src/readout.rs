@@ -7,6 +7,8 @@
 //! (`C_q = [[P(0|0), P(0|1)], [P(1|0), P(1|1)]]`, column = prepared bit, as Qiskit and mthree
 //! write it), applied in O(n 2^n) without ever forming the `2^n x 2^n` matrix.
 
+use std::cmp::Ordering;
+
 use nalgebra::DMatrix;
 
 use crate::error::{Error, Result, check_probability};
@@ -80,8 +82,8 @@ impl TensoredReadout {
                     check_probability(format!("P({r}|{c}) of qubit {q}"), p)?;
                 }
             }
-            for column in 0..2 {
-                let sum = m[0][column] + m[1][column];
+            for (column, (top, bottom)) in m[0].iter().zip(&m[1]).enumerate() {
+                let sum = top + bottom;
                 if (sum - 1.0).abs() > COLUMN_SUM_TOLERANCE {
                     return Err(Error::ConfusionNotNormalized { qubit: q, column, sum });
                 }
@@ -253,7 +255,8 @@ impl FullReadout {
             smallest = smallest.min(u[(i, i)].abs());
             largest = largest.max(u[(i, i)].abs());
         }
-        if !(smallest > 1e-12 * largest.max(1e-300)) {
+        // Not above the threshold, or not comparable with it (NaN): singular.
+        if smallest.partial_cmp(&(1e-12 * largest.max(1e-300))) != Some(Ordering::Greater) {
             return Err(Error::SingularMatrix { what: "the full assignment matrix" });
         }
         Ok(Self { num_qubits, matrix, lu })
