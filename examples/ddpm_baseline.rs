@@ -17,10 +17,10 @@ use std::time::Instant;
 use clap::Parser;
 use nalgebra::DMatrix;
 use qdecoder::checkpoint::CacheStatus;
-use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, Mnist};
+use qdecoder::dataset::{IMAGE_PIXELS, ImageSet};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
+use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::workspace;
 use qdiffusion::Result;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, Prediction};
@@ -32,17 +32,12 @@ use serde_json::json;
 #[derive(Parser, Debug)]
 #[command(about, long_about)]
 struct Args {
-    /// MNIST directory [default: <workspace>/data/mnist].
-    #[arg(long)]
-    data: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Model cache, reused when the configuration and data match
     /// [default: <workspace>/out/cache/ddpm_baseline.bin].
     #[arg(long)]
     cache: Option<PathBuf>,
-    /// FID classifier cache, shared with the other examples
-    /// [default: <workspace>/out/cache/fid_classifier.bin].
-    #[arg(long)]
-    classifier: Option<PathBuf>,
     /// Output directory for the IDX files, PNG grids and summary
     /// [default: <workspace>/out/ddpm_baseline].
     #[arg(long)]
@@ -137,22 +132,11 @@ impl Args {
 fn main() -> Result<()> {
     let args = Args::parse();
     let root = workspace();
-    let data = args.data.clone().unwrap_or_else(|| root.join("data/mnist"));
     let cache = args.cache.clone().unwrap_or_else(|| root.join("out/cache/ddpm_baseline.bin"));
-    let classifier_cache =
-        args.classifier.clone().unwrap_or_else(|| root.join("out/cache/fid_classifier.bin"));
     let out = args.out.clone().unwrap_or_else(|| root.join("out/ddpm_baseline"));
     let config = args.config();
-    let mnist = Mnist::load(&data)?;
-
-    let (classifier, status) = Classifier::load_or_train(
-        &classifier_cache,
-        &mnist.train,
-        &ClassifierConfig::default(),
-        |_| {},
-    )?;
-    eprintln!("FID classifier: {status:?}");
-    let evaluator = Evaluator::new(classifier, &mnist.test.images().to_matrix())?;
+    let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;
+    eprintln!("FID classifier: {classifier_status:?}");
 
     eprintln!(
         "DDPM baseline: MLP {:?}, {} epochs, batches of {}, seed {}",

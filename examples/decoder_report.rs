@@ -15,15 +15,14 @@ use std::time::Instant;
 use clap::Parser;
 use nalgebra::DMatrix;
 use qdecoder::autoencoder::{Autoencoder, AutoencoderConfig};
-use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{ImageSet, Mnist};
+use qdecoder::dataset::ImageSet;
 use qdecoder::decoder::{Decoder, DecoderConfig};
 use qdecoder::encoder::{Encoder, PcaEncoder, amplitude_image};
 use qdecoder::image::{GridConfig, write_png_grid};
-use qdecoder::score::Evaluator;
 use qdecoder::state::{ProductState, QubitAngles};
 use qdecoder::statistics::{Statistics, StatisticsKind};
 use qdecoder::{Error, Result};
+use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::workspace;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,12 +31,8 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Parser, Debug)]
 #[command(about, long_about)]
 struct Args {
-    /// MNIST directory [default: <workspace>/data/mnist].
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Classifier cache, shared with score_samples [default: <workspace>/out/cache/fid_classifier.bin].
-    #[arg(long)]
-    cache: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Output directory for the PNG grids [default: <workspace>/out/decoder-report].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -77,15 +72,10 @@ fn fmt_shots(s: Option<u64>) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let data = args.data.unwrap_or_else(|| workspace().join("data/mnist"));
-    let cache = args.cache.unwrap_or_else(|| workspace().join("out/cache/fid_classifier.bin"));
     let out = args.out.unwrap_or_else(|| workspace().join("out/decoder-report"));
-    let mnist = Mnist::load(&data)?;
-    let (classifier, status) =
-        Classifier::load_or_train(&cache, &mnist.train, &ClassifierConfig::default(), |_| {})?;
-    eprintln!("classifier: {status:?}");
+    let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;
+    eprintln!("classifier: {classifier_status:?}");
     let test = mnist.test.images().to_matrix();
-    let evaluator = Evaluator::new(classifier, &test)?;
     let train = mnist.train.images();
     let log = |name: &str| {
         let name = name.to_string();

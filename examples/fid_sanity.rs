@@ -12,10 +12,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use nalgebra::DMatrix;
-use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{IMAGE_SIDE, ImageSet, Mnist};
+use qdecoder::dataset::{IMAGE_SIDE, ImageSet};
 use qdecoder::fid::{FeatureStatistics, frechet_distance};
-use qdecoder::score::Evaluator;
+use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::workspace;
 use qrandom::distributions::standard_normal_f32;
 use rand::seq::SliceRandom;
@@ -26,12 +25,8 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Parser, Debug)]
 #[command(about, long_about)]
 struct Args {
-    /// MNIST directory [default: <workspace>/data/mnist].
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Classifier cache, shared with score_samples [default: <workspace>/out/cache/fid_classifier.bin].
-    #[arg(long)]
-    cache: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Where to write IDX copies of some sets [default: <workspace>/out/fid-sanity].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -80,16 +75,11 @@ fn blurred(images: &DMatrix<f32>, sigma: f32) -> DMatrix<f32> {
 
 fn main() -> Result<(), qdecoder::Error> {
     let args = Args::parse();
-    let data = args.data.unwrap_or_else(|| workspace().join("data/mnist"));
-    let cache = args.cache.unwrap_or_else(|| workspace().join("out/cache/fid_classifier.bin"));
     let out = args.out.unwrap_or_else(|| workspace().join("out/fid-sanity"));
-    let mnist = Mnist::load(&data)?;
-    let (classifier, status) =
-        Classifier::load_or_train(&cache, &mnist.train, &ClassifierConfig::default(), |_| {})?;
-    eprintln!("classifier: {status:?}");
-    let accuracy = classifier.accuracy(&mnist.test)?;
+    let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;
+    eprintln!("classifier: {classifier_status:?}");
+    let accuracy = evaluator.classifier().accuracy(&mnist.test)?;
     let test = mnist.test.images().to_matrix();
-    let evaluator = Evaluator::new(classifier, &test)?;
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
 
     println!("Held-out accuracy of the FID classifier: {:.2}%\n", 100.0 * accuracy);

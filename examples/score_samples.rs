@@ -15,10 +15,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use qdecoder::checkpoint::CacheStatus;
-use qdecoder::classifier::{Classifier, ClassifierConfig};
-use qdecoder::dataset::{ImageSet, Mnist};
-use qdecoder::score::Evaluator;
-use qdiff_examples::workspace;
+use qdecoder::classifier::ClassifierConfig;
+use qdecoder::dataset::ImageSet;
+use qdiff_examples::scoring::{Scoring, ScoringArgs};
 
 /// Score an IDX sample set (uint8, N x 28 x 28) against the held-out MNIST split.
 ///
@@ -33,34 +32,24 @@ struct Args {
     /// IDX file of samples (unsigned bytes, N x 28 x 28, at least 2 images; gzip or raw).
     samples: PathBuf,
 
-    /// MNIST directory: the training split trains the classifier, the test split is the
-    /// reference. Standard file names, gzip or raw. [default: <workspace>/data/mnist]
-    #[arg(long)]
-    data: Option<PathBuf>,
-
-    /// Where the trained classifier is cached (written atomically on first use; retrained if
-    /// missing, unreadable, or trained on other data). [default: <workspace>/out/cache/fid_classifier.bin]
-    #[arg(long)]
-    cache: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
 }
 
 fn run(args: Args) -> Result<(), qdecoder::Error> {
-    let data = args.data.unwrap_or_else(|| workspace().join("data/mnist"));
-    let cache = args.cache.unwrap_or_else(|| workspace().join("out/cache/fid_classifier.bin"));
     let samples = ImageSet::read_idx(&args.samples)?;
-    let mnist = Mnist::load(&data)?;
-    let config = ClassifierConfig::default();
-    let epochs = config.train.epochs;
-    let (classifier, status) = Classifier::load_or_train(&cache, &mnist.train, &config, |r| {
-        eprintln!("  classifier epoch {}/{epochs}: loss {:.4}", r.epoch, r.loss);
-    })?;
-    match status {
-        CacheStatus::Loaded => eprintln!("loaded the FID classifier from {}", cache.display()),
+    let epochs = ClassifierConfig::default().train.epochs;
+    let Scoring { mnist, evaluator, classifier_path, classifier_status } =
+        args.scoring.load(|r| {
+            eprintln!("  classifier epoch {}/{epochs}: loss {:.4}", r.epoch, r.loss);
+        })?;
+    let cache = classifier_path.display();
+    match classifier_status {
+        CacheStatus::Loaded => eprintln!("loaded the FID classifier from {cache}"),
         CacheStatus::Trained { reason } => {
-            eprintln!("trained the FID classifier ({reason}); cached at {}", cache.display())
+            eprintln!("trained the FID classifier ({reason}); cached at {cache}")
         }
     }
-    let evaluator = Evaluator::new(classifier, &mnist.test.images().to_matrix())?;
     let score = evaluator.score(&samples.to_matrix())?;
     eprintln!(
         "scored {} samples from {} against {} held-out images (FID on our classifier features)",

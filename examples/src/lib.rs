@@ -7,6 +7,7 @@
 //!   classical models, encodings, the quantum model, the DDPM baselines, scores, tables and
 //!   output files. It is an experiment built on the libraries, not part of them, so users who
 //!   depend on `qdiffusion` do not carry it.
+//! - [`scoring`]: the flags naming the MNIST data and the FID classifier, and loading both;
 //! - [`workspace`]: the workspace root, where default data, caches and outputs live.
 //!
 //! This package is not published.
@@ -16,6 +17,7 @@
 use std::path::PathBuf;
 
 pub mod mnist;
+pub mod scoring;
 
 /// The workspace root (the folder of the root `Cargo.toml`), where `data/`, `out/` and
 /// `testdata/` are found by default.

@@ -178,13 +178,7 @@ impl StateVector {
 
     /// Applies `gate` with `params` to `qubits`.
     pub fn apply_gate(&mut self, gate: Gate, qubits: &[usize], params: &[f64]) -> Result<()> {
-        if qubits.len() != gate.num_qubits() {
-            return Err(Error::QubitCount {
-                gate: gate.name().into(),
-                expected: gate.num_qubits(),
-                got: qubits.len(),
-            });
-        }
+        gate.check_arity(qubits)?;
         self.check_qubits(qubits)?;
         let m = gate.matrix(params)?;
         self.apply_matrix_unchecked(qubits, &m);

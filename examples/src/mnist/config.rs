@@ -1,13 +1,12 @@
 //! What one run of the experiment does: the quantum model, the classical baselines, the
 //! classifier and autoencoder, sampling and seeds.
 
-use qansatz_mps::ansatz::Init;
 use qdecoder::autoencoder::AutoencoderConfig;
 use qdecoder::classifier::ClassifierConfig;
 use qdiffusion::baseline::model::DdpmConfig;
-use qdiffusion::features::{MmdKernel, Readout};
+use qdiffusion::features::Readout;
 use qdiffusion::model::ModelConfig;
-use qdiffusion::train::{Loss, TrainConfig};
+use qdiffusion::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
 /// How images become quantum states.
@@ -58,21 +57,15 @@ impl Default for QuantumConfig {
         Self {
             encoding: Encoding::Latent,
             model: ModelConfig::default(),
+            // The library's defaults but for a shorter run on fewer data per iteration, with a
+            // decaying learning rate.
             train: TrainConfig {
                 iterations: 100,
-                batch: 32,
                 data_batch: 256,
                 learning_rate: 0.01,
                 final_learning_rate: 0.001,
-                loss: Loss::ChainMmd {
-                    kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
-                },
-                readout: Readout::Bloch,
-                marginal: None,
-                init: Init::NearIdentity { scale: 0.005 },
-                ema: None,
-                seed: 1,
                 checkpoint_every: 10,
+                ..TrainConfig::default()
             },
         }
     }
@@ -164,4 +157,36 @@ pub struct ShotSampling {
     pub shots: u64,
     /// How many of the seeds (each costs `3 shots` runs of the whole chain).
     pub samples: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qansatz_mps::ansatz::Init;
+    use qdiffusion::features::MmdKernel;
+    use qdiffusion::train::Loss;
+
+    /// The published figures were trained with exactly these settings; the library's defaults
+    /// they inherit must not drift under them.
+    #[test]
+    fn the_quantum_training_settings_of_the_published_figures() {
+        let train = QuantumConfig::default().train;
+        let expected = TrainConfig {
+            iterations: 100,
+            batch: 32,
+            data_batch: 256,
+            learning_rate: 0.01,
+            final_learning_rate: 0.001,
+            loss: Loss::ChainMmd {
+                kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+            },
+            readout: Readout::Bloch,
+            marginal: None,
+            init: Init::NearIdentity { scale: 0.005 },
+            ema: None,
+            seed: 1,
+            checkpoint_every: 10,
+        };
+        assert_eq!(train, expected);
+    }
 }

@@ -219,6 +219,19 @@ impl Gate {
         }
     }
 
+    /// Checks that `qubits` names as many qubits as the gate acts on (their range and
+    /// distinctness are the caller's to check).
+    pub(crate) fn check_arity(self, qubits: &[usize]) -> Result<()> {
+        if qubits.len() != self.num_qubits() {
+            return Err(Error::QubitCount {
+                gate: self.name().into(),
+                expected: self.num_qubits(),
+                got: qubits.len(),
+            });
+        }
+        Ok(())
+    }
+
     /// Number of angle parameters.
     pub fn num_params(self) -> usize {
         use Gate::*;

@@ -114,13 +114,7 @@ impl Circuit {
     pub fn push(&mut self, op: Operation) -> Result<&mut Self> {
         match &op {
             Operation::Gate { gate, qubits, params } => {
-                if qubits.len() != gate.num_qubits() {
-                    return Err(Error::QubitCount {
-                        gate: gate.name().into(),
-                        expected: gate.num_qubits(),
-                        got: qubits.len(),
-                    });
-                }
+                gate.check_arity(qubits)?;
                 self.check_qubits(qubits)?;
                 if params.len() != gate.num_params() {
                     return Err(Error::ParameterCount {
