@@ -16,12 +16,12 @@ use crate::workspace;
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ScoringArgs {
     /// MNIST directory: the training split trains the classifier, the test split is the
-    /// reference. Standard file names, gzip or raw [default: `<workspace>/data/mnist`].
+    /// reference. Standard file names, gzip or raw (default: `<workspace>/data/mnist`).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// The FID classifier's cache, shared by every example: written atomically on first use,
     /// retrained if missing, unreadable or trained on other data
-    /// [default: `<workspace>/out/cache/fid_classifier.bin`].
+    /// (default: `<workspace>/out/cache/fid_classifier.bin`).
     #[arg(long)]
     pub classifier: Option<PathBuf>,
 }
