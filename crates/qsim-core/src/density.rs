@@ -11,7 +11,7 @@ use rand::Rng;
 
 use crate::circuit::gate::Gate;
 use crate::circuit::matrix::Matrix;
-use crate::circuit::{Circuit, Operation, UNITARY_TOLERANCE};
+use crate::circuit::{Circuit, Operation};
 use crate::engine::{allocate, apply_matrix, run_unitary};
 use crate::error::{Error, Result};
 use crate::kernels;
@@ -229,15 +229,7 @@ impl DensityMatrix {
 
     /// Applies a unitary on `targets` (checked): `rho -> U rho U^dagger`.
     pub fn apply_unitary(&mut self, targets: &[usize], matrix: &Matrix) -> Result<()> {
-        self.check_qubits(targets)?;
-        if matrix.num_qubits() != targets.len() {
-            return Err(Error::DimensionMismatch {
-                what: "unitary qubits",
-                expected: targets.len(),
-                got: matrix.num_qubits(),
-            });
-        }
-        matrix.check_unitary(UNITARY_TOLERANCE)?;
+        crate::circuit::check_controlled_unitary(&[], targets, matrix, self.num_qubits)?;
         self.conjugate_unchecked(targets, matrix);
         Ok(())
     }

@@ -197,16 +197,7 @@ impl StateVector {
         targets: &[usize],
         matrix: &Matrix,
     ) -> Result<()> {
-        let all: Vec<usize> = controls.iter().chain(targets).copied().collect();
-        self.check_qubits(&all)?;
-        if matrix.num_qubits() != targets.len() {
-            return Err(Error::DimensionMismatch {
-                what: "unitary qubits",
-                expected: targets.len(),
-                got: matrix.num_qubits(),
-            });
-        }
-        matrix.check_unitary(crate::circuit::UNITARY_TOLERANCE)?;
+        crate::circuit::check_controlled_unitary(controls, targets, matrix, self.num_qubits)?;
         let mask = controls.iter().fold(0usize, |m, &c| m | (1 << c));
         kernels::apply_controlled_kq(&mut self.amps, targets, mask, matrix.as_slice());
         Ok(())

@@ -134,16 +134,7 @@ impl Circuit {
                 }
             }
             Operation::Unitary { controls, targets, matrix } => {
-                let all: Vec<usize> = controls.iter().chain(targets).copied().collect();
-                self.check_qubits(&all)?;
-                if matrix.num_qubits() != targets.len() {
-                    return Err(Error::DimensionMismatch {
-                        what: "unitary qubits",
-                        expected: targets.len(),
-                        got: matrix.num_qubits(),
-                    });
-                }
-                matrix.check_unitary(UNITARY_TOLERANCE)?;
+                check_controlled_unitary(controls, targets, matrix, self.num_qubits)?;
             }
             Operation::Measure { qubit, clbit } => {
                 self.check_qubits(&[*qubit])?;
@@ -311,6 +302,27 @@ impl Circuit {
         }
         Ok(bound)
     }
+}
+
+/// Checks a unitary on `targets` controlled by `controls` in a register of `num_qubits`: every
+/// qubit in range and none repeated, the matrix as wide as the targets, and unitary within
+/// [`UNITARY_TOLERANCE`].
+pub(crate) fn check_controlled_unitary(
+    controls: &[usize],
+    targets: &[usize],
+    matrix: &Matrix,
+    num_qubits: usize,
+) -> Result<()> {
+    let all: Vec<usize> = controls.iter().chain(targets).copied().collect();
+    check_distinct_in_range(&all, num_qubits)?;
+    if matrix.num_qubits() != targets.len() {
+        return Err(Error::DimensionMismatch {
+            what: "unitary qubits",
+            expected: targets.len(),
+            got: matrix.num_qubits(),
+        });
+    }
+    matrix.check_unitary(UNITARY_TOLERANCE)
 }
 
 /// Checks every qubit is below `num_qubits` and none repeats: pairwise for the few qubits of a
