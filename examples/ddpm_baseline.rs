@@ -17,7 +17,7 @@ use std::time::Instant;
 use clap::Parser;
 use nalgebra::DMatrix;
 use qdecoder::checkpoint::CacheStatus;
-use qdecoder::dataset::{IMAGE_PIXELS, ImageSet};
+use qdecoder::dataset::{IMAGE_PIXELS, ImageSet, VALIDATION_SIZE};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
@@ -146,7 +146,10 @@ fn main() -> Result<()> {
         config.train.seed
     );
     let start = Instant::now();
-    let (model, status) = Ddpm::load_or_train(&cache, &mnist.train, &config, |r| {
+    // Fitted on the training digits minus the validation split, as in mnist_diffusion (which
+    // shares this cache).
+    let splits = mnist.split_validation(VALIDATION_SIZE)?;
+    let (model, status) = Ddpm::load_or_train(&cache, &splits.train, &config, |r| {
         eprintln!(
             "  epoch {:>3}: loss {:.5}, lr {:.2e}, {:.1} s",
             r.epoch, r.loss, r.learning_rate, r.seconds

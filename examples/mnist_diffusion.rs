@@ -2,15 +2,18 @@
 //! the quantum model's own latent space with the same decoder).
 //!
 //! ```sh
-//! cargo run --release --example mnist_diffusion                 # the full run (< 20 min)
+//! cargo run --release --example mnist_diffusion                 # the full run (< 30 min)
 //! cargo run --release --example mnist_diffusion -- --quick      # every stage, small (~1 min)
 //! cargo run --release --example mnist_diffusion -- --resume     # continue an interrupted run
+//! cargo run --release --example mnist_diffusion -- --split validation --out out/variants/NAME
 //! ```
 //!
-//! Trains what it needs (or loads what it trained before: the classical models are cached in
-//! `out/cache/`, the quantum model is checkpointed in the output folder), draws the same number of
-//! samples from every model, scores them with FID on our classifier features (not Inception-FID)
-//! against the 2,000 held-out images, prints the results table and writes `out/mnist_diffusion/`:
+//! Trains what it needs on the 7,000 training digits left after holding out the 1,000 validation
+//! digits (or loads what it trained before: the classical models are cached in `out/cache/`, the
+//! quantum model is checkpointed in the output folder), draws the same number of samples from
+//! every model, scores them with FID on our classifier features (not Inception-FID) against the
+//! 2,000 test digits (or, with `--split validation`, the 1,000 validation digits: for every
+//! choice), prints the results table and writes `out/mnist_diffusion/`:
 //! `samples_quantum.png`, `samples_classical.png`, `samples_latent_ddim50.png`,
 //! `samples_{quantum,ablation,ddpm1000,ddim50,latent_ddpm1000,latent_ddim50}.idx` and
 //! `metrics.json`.
@@ -22,7 +25,8 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use qansatz_mps::ansatz::{AncillaCoupling, Entangler};
 use qansatz_mps::embedding::Conditioning;
-use qdiff_examples::mnist::config::{Encoding, ExperimentConfig, ShotSampling};
+use qdecoder::dataset::VALIDATION_SIZE;
+use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotSampling};
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::{self, Paths, RunOptions};
 use qdiff_examples::workspace;
@@ -99,7 +103,11 @@ struct Args {
     /// Seed of the quantum training.
     #[arg(long)]
     train_seed: Option<u64>,
-    /// Samples per model [default: 2000, quick: 200].
+    /// The digits the samples are scored against: `validation` (1,000 training digits held out;
+    /// for every choice) or `test` (2,000; to report a chosen configuration once).
+    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
+    split: SplitArg,
+    /// Samples per model [default: the size of the split, quick: 200].
     #[arg(long)]
     samples: Option<usize>,
     /// MNIST directory [default: <workspace>/data/mnist].
@@ -120,6 +128,15 @@ enum EncodingArg {
     Latent,
     /// Amplitudes of the 32 x 32 padded image.
     Amplitude,
+}
+
+/// The command-line spelling of [`EvalSplit`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum SplitArg {
+    /// The 1,000 validation digits held out of the training split.
+    Validation,
+    /// The 2,000 test digits.
+    Test,
 }
 
 /// The command-line spelling of [`AncillaCoupling`].
@@ -192,7 +209,15 @@ impl Args {
             c.shots = Some(ShotSampling { shots, samples: self.shot_samples });
         }
         c.seed = self.seed.unwrap_or(c.seed);
-        c.samples = self.samples.unwrap_or(c.samples);
+        c.split = match self.split {
+            SplitArg::Validation => EvalSplit::Validation,
+            SplitArg::Test => EvalSplit::Test,
+        };
+        let split_size = match c.split {
+            EvalSplit::Validation => VALIDATION_SIZE,
+            EvalSplit::Test => c.samples,
+        };
+        c.samples = self.samples.unwrap_or(if self.quick { c.samples } else { split_size });
         c
     }
 }

@@ -138,3 +138,19 @@ fn resume_without_a_checkpoint_is_a_typed_error() {
     let err = run(&ExperimentConfig::quick(), &paths, true).unwrap_err();
     assert!(matches!(err, Error::Resume { .. }), "{err}");
 }
+
+/// Scored against the validation digits, every model still fitted on the training digits minus
+/// them, and the checkpoint of a run on other data is not reused.
+#[test]
+fn validation_split_scores_against_held_out_training_digits() {
+    let mut config = ExperimentConfig::quick();
+    config.shots = None;
+    config.classical_baseline = false;
+    config.split = qdiff_examples::mnist::config::EvalSplit::Validation;
+    let paths = paths("validation_run");
+    let metrics = run(&config, &paths, false).unwrap();
+    assert!(metrics.fid_features.contains("1000 validation digits"), "{}", metrics.fid_features);
+    assert!(metrics.fid_features.contains("7000 training digits"), "{}", metrics.fid_features);
+    assert!(metrics.rows.iter().all(|r| r.score.n == config.samples));
+    assert!(metrics.row(RowKind::Quantum).is_some() && metrics.row(RowKind::PixelDdpm).is_none());
+}

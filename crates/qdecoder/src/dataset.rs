@@ -239,6 +239,51 @@ impl Mnist {
     }
 }
 
+/// Training digits held out for validation by [`Mnist::split_validation`] in the workspace's
+/// experiments: 1,000 of the bundled 8,000.
+pub const VALIDATION_SIZE: usize = 1_000;
+
+/// MNIST with a validation split held out of the training digits.
+///
+/// Models are fitted on `train`; every choice (defaults, sweeps, checkpoint selection) is made on
+/// `validation`; `test` scores each reported configuration once. The FID classifier, the
+/// measuring instrument shared by every example, is trained on the whole training split of
+/// [`Mnist`] (it never sees a test digit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistSplits {
+    /// The training digits left for fitting models.
+    pub train: LabeledImages,
+    /// The held-out training digits every choice is made on.
+    pub validation: LabeledImages,
+    /// The test digits, scored once per reported configuration.
+    pub test: LabeledImages,
+}
+
+impl Mnist {
+    /// Holds out `count` training digits as a validation split: the digits at indices
+    /// `floor(i n / count)` for `i < count` (every eighth for 1,000 of 8,000), an even spread
+    /// over the file's order, so the split does not depend on any random generator.
+    pub fn split_validation(&self, count: usize) -> Result<MnistSplits> {
+        let n = self.train.len();
+        if count == 0 || count >= n {
+            return Err(Error::InvalidConfig {
+                field: "validation size",
+                reason: format!("must lie in 1..{n} (the training digits), got {count}"),
+            });
+        }
+        let mut held = vec![false; n];
+        for i in 0..count {
+            held[i * n / count] = true;
+        }
+        let (validation, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| held[i]);
+        Ok(MnistSplits {
+            train: self.train.select(&train)?,
+            validation: self.train.select(&validation)?,
+            test: self.test.clone(),
+        })
+    }
+}
+
 /// Finds the first existing spelling of one MNIST file in `dir`.
 fn find_file(dir: &Path, split: &str, what: &str, idx: &str) -> Result<PathBuf> {
     let candidates: Vec<String> = ['-', '.']
@@ -262,6 +307,22 @@ mod tests {
         let pixels: Vec<u8> = (0..2 * IMAGE_PIXELS).map(|i| (i * 7 % 256) as u8).collect();
         let set = ImageSet::new(pixels).unwrap();
         assert_eq!(ImageSet::from_matrix(&set.to_matrix()).unwrap(), set);
+    }
+
+    #[test]
+    fn validation_is_an_even_spread_of_the_training_split() {
+        let pixels: Vec<u8> = (0..20 * IMAGE_PIXELS).map(|i| (i / IMAGE_PIXELS) as u8).collect();
+        let labels: Vec<u8> = (0..20).map(|i| (i % 10) as u8).collect();
+        let train = LabeledImages::new(ImageSet::new(pixels).unwrap(), labels).unwrap();
+        let mnist = Mnist { train, test: LabeledImages::default() };
+        let splits = mnist.split_validation(5).unwrap();
+        let first_pixels = |set: &LabeledImages| -> Vec<u8> {
+            set.images().iter().map(|image| image[0]).collect()
+        };
+        assert_eq!(first_pixels(&splits.validation), [0, 4, 8, 12, 16]);
+        assert_eq!(splits.train.len(), 15);
+        assert!(first_pixels(&splits.train).iter().all(|p| p % 4 != 0));
+        assert!(mnist.split_validation(0).is_err() && mnist.split_validation(20).is_err());
     }
 
     #[test]

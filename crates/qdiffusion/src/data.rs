@@ -56,6 +56,33 @@ impl EncodedData {
         self.len() == 0
     }
 
+    /// The [`qfile::Fingerprint`] of the encoding and of every angle's or amplitude's bits: a
+    /// training checkpoint records it, so that it only resumes on the data it was trained on.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hash = qfile::Fingerprint::new();
+        match self {
+            EncodedData::Product(images) => {
+                hash.update(b"product");
+                for image in images {
+                    hash.update_u64(image.len() as u64);
+                    for &(theta, phi) in image {
+                        hash.update_u64(theta.to_bits()).update_u64(phi.to_bits());
+                    }
+                }
+            }
+            EncodedData::Amplitudes(states) => {
+                hash.update(b"amplitudes");
+                for state in states {
+                    hash.update_u64(state.len() as u64);
+                    for a in state {
+                        hash.update_u64(a.re.to_bits()).update_u64(a.im.to_bits());
+                    }
+                }
+            }
+        }
+        hash.finish()
+    }
+
     /// Qubits per state.
     pub fn num_qubits(&self) -> usize {
         match self {

@@ -39,10 +39,10 @@ use crate::forward::ForwardProcess;
 use crate::reverse::ReverseModel;
 use crate::sample;
 
-/// The format of training checkpoints (magic `QDIFFCKP`; version 3 added the moving average
-/// and the per-qubit MMD term).
+/// The format of training checkpoints (magic `QDIFFCKP`; version 3 added the moving average and
+/// the per-qubit MMD term, version 4 the fingerprint of the training data).
 pub const CHECKPOINT_FORMAT: Format =
-    Format::new(*b"QDIFFCKP", 3, "qdiffusion training checkpoint");
+    Format::new(*b"QDIFFCKP", 4, "qdiffusion training checkpoint");
 
 /// The training objective.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -160,6 +160,8 @@ impl TrainState {
 struct CheckpointFile {
     model: ConditionalConfig,
     train: TrainConfig,
+    /// [`EncodedData::fingerprint`] of the data it was trained on.
+    data: u64,
     state: TrainState,
 }
 
@@ -171,6 +173,8 @@ pub struct Trainer<'a> {
     config: TrainConfig,
     /// Readout features of every encoded image (the targets of the chain loss).
     data_features: Vec<Vec<f64>>,
+    /// [`EncodedData::fingerprint`] of `data`, recorded in checkpoints.
+    data_fingerprint: u64,
 }
 
 impl<'a> Trainer<'a> {
@@ -222,7 +226,8 @@ impl<'a> Trainer<'a> {
         }
         let data_features =
             (0..data.len()).map(|i| data.features(i, config.readout)).collect::<Result<_>>()?;
-        Ok(Self { reverse, forward, data, config, data_features })
+        let data_fingerprint = data.fingerprint();
+        Ok(Self { reverse, forward, data, config, data_features, data_fingerprint })
     }
 
     /// The configuration.
@@ -311,6 +316,7 @@ impl<'a> Trainer<'a> {
         let file = CheckpointFile {
             model: self.reverse.model().config(),
             train: self.config.clone(),
+            data: self.data_fingerprint,
             state: state.clone(),
         };
         CHECKPOINT_FORMAT.save(path, &file)?;
@@ -331,6 +337,9 @@ impl<'a> Trainer<'a> {
         let same = TrainConfig { iterations: self.config.iterations, ..file.train.clone() };
         if same != self.config {
             return Err(resume("it was written with other training settings"));
+        }
+        if file.data != self.data_fingerprint {
+            return Err(resume("it was trained on other data"));
         }
         if file.state.params.len() != self.reverse.model().num_params()
             || file.state.iteration > self.config.iterations

@@ -137,6 +137,13 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     let other =
         Trainer::new(&reverse, &forward, &data, config(Loss::DenoisingFidelity, 12)).unwrap();
     assert!(matches!(other.load_checkpoint(&path), Err(Error::Resume { .. })));
+    // Nor can the same settings on other data (one image fewer).
+    let EncodedData::Product(images) = &data else { unreachable!("product data") };
+    let fewer = EncodedData::Product(images[1..].to_vec());
+    let settings = TrainConfig { checkpoint_every: 4, ..config(loss.clone(), 12) };
+    let elsewhere = Trainer::new(&reverse, &forward, &fewer, settings).unwrap();
+    let err = elsewhere.load_checkpoint(&path).unwrap_err();
+    assert!(matches!(&err, Error::Resume { reason, .. } if reason.contains("other data")), "{err}");
     // A damaged checkpoint is a typed error.
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 1;

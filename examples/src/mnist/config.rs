@@ -9,6 +9,27 @@ use qdiffusion::model::ModelConfig;
 use qdiffusion::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
+/// Which held-out digits the generated images are scored against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvalSplit {
+    /// The 1,000 validation digits held out of the training split: for every choice (defaults,
+    /// sweeps, checkpoint selection).
+    Validation,
+    /// The 2,000 test digits: to report a chosen configuration, once.
+    #[default]
+    Test,
+}
+
+impl EvalSplit {
+    /// The name used in tables and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            EvalSplit::Validation => "validation",
+            EvalSplit::Test => "test",
+        }
+    }
+}
+
 /// How images become quantum states.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Encoding {
@@ -95,7 +116,11 @@ pub struct ExperimentConfig {
     /// Train (or load) and sample the classical DDPM baselines, pixel and latent (off for quick
     /// quantum variants).
     pub classical_baseline: bool,
-    /// Samples drawn from every model (the held-out split has 2,000: FIDs compare at equal n).
+    /// The digits every set of images is scored against. Every model is fitted on the training
+    /// digits minus the validation split, whichever split scores.
+    pub split: EvalSplit,
+    /// Samples drawn from every model (FIDs compare at equal n: the test split has 2,000
+    /// digits, the validation split 1,000).
     pub samples: usize,
     /// Seed of sampling (quantum seeds and trajectories, DDPM noise).
     pub seed: u64,
@@ -112,6 +137,7 @@ impl Default for ExperimentConfig {
             autoencoder: AutoencoderConfig::default(),
             shots: None,
             classical_baseline: true,
+            split: EvalSplit::Test,
             samples: 2000,
             seed: 7,
         }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use qdecoder::classifier::Classifier;
-use qdecoder::dataset::Mnist;
+use qdecoder::dataset::{Mnist, VALIDATION_SIZE};
 use qdecoder::score::Evaluator;
 use qdiffusion::sample;
 use qdiffusion::train::{TrainState, Trainer};
@@ -14,7 +14,7 @@ use qdiffusion::{Error, Result};
 use crate::mnist::baselines::{latent_ddpm, pixel_ddpm};
 use crate::mnist::cache::CachedModel;
 use crate::mnist::codec::Codec;
-use crate::mnist::config::ExperimentConfig;
+use crate::mnist::config::{EvalSplit, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{Metrics, Provenance, RowKind, scored};
 use crate::mnist::outputs::{first_columns, write_grid, write_metrics, write_samples};
@@ -52,10 +52,16 @@ pub fn run(
         return Err(Error::InvalidConfig { reason: "at least two samples are needed".into() });
     }
     let mnist = Mnist::load(&paths.data)?;
-    let test = mnist.test.images().to_matrix();
+    let splits = mnist.split_validation(VALIDATION_SIZE)?;
+    let reference = match config.split {
+        EvalSplit::Validation => &splits.validation,
+        EvalSplit::Test => &splits.test,
+    };
     let mut rows = Vec::new();
 
     on_event(Event::Stage("FID classifier"));
+    // The FID classifier is the measuring instrument every example shares: trained on the whole
+    // training split (it never sees a test digit), unlike the models it scores.
     let epochs = config.classifier.train.epochs;
     let (classifier, status) = Classifier::load_or_train(
         paths.cache.join(CachedModel::Classifier.file_name(config)),
@@ -64,9 +70,10 @@ pub fn run(
         |r| on_event(Event::Epoch { model: "classifier", report: r, epochs }),
     )?;
     note_cache(on_event, "FID classifier", &status);
-    let evaluator = Evaluator::new(classifier, &test)?;
+    let evaluator = Evaluator::new(classifier, &reference.images().to_matrix())?;
     let n = config.samples;
-    let train_images = mnist.train.images().to_matrix();
+    // Every model is fitted on the training digits minus the validation split.
+    let train_images = splits.train.images().to_matrix();
     let real = first_columns(&train_images, n);
     let nothing_trained = Provenance { train_seconds: 0.0, loaded: true };
     let name = "real train images (floor)".to_string();
@@ -75,7 +82,7 @@ pub fn run(
     // The quantum side.
     let quantum = &config.quantum;
     let readout = quantum.encoding.readout();
-    let codec = Codec::build(config, &paths.cache, &mnist.train, on_event)?;
+    let codec = Codec::build(config, &paths.cache, &splits.train, on_event)?;
     let data = codec.encode(&train_images)?;
     let t0 = Instant::now();
     let floor: Vec<Vec<f64>> =
@@ -130,7 +137,7 @@ pub fn run(
     rows.extend(shot_rows(config, &reverse, params, &codec, &evaluator, &paths.out, on_event)?);
 
     let pixel = if config.classical_baseline {
-        Some(pixel_ddpm(config, &paths.cache, &mnist.train, &evaluator, on_event)?)
+        Some(pixel_ddpm(config, &paths.cache, &splits.train, &evaluator, on_event)?)
     } else {
         None
     };
@@ -164,9 +171,14 @@ pub fn run(
     let losses = state.losses();
     let tail = &losses[losses.len().saturating_sub(10)..];
     let mut metrics = Metrics {
-        fid_features: "FID on our classifier features (penultimate layer of the project's MNIST \
-                       classifier), not Inception-FID, against the 2,000 held-out images"
-            .into(),
+        fid_features: format!(
+            "FID on our classifier features (penultimate layer of the project's MNIST \
+             classifier), not Inception-FID, against the {} {} digits; every model fitted on \
+             {} training digits",
+            reference.len(),
+            config.split.name(),
+            splits.train.len()
+        ),
         config: config.clone(),
         rows,
         quantum_over_ablation: f64::NAN,
