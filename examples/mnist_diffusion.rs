@@ -30,6 +30,8 @@ use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotS
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::{self, Paths, RunOptions};
 use qdiff_examples::workspace;
+use qdiffusion::features::MmdKernel;
+use qdiffusion::train::Loss;
 
 /// Quantum diffusion on MNIST (10 qubits, 50 steps) beside classical DDPMs on pixels and on the
 /// quantum model's latent features, scored by FID on our classifier features.
@@ -57,6 +59,16 @@ struct Args {
     /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// The training objective of the quantum model: the MMD between whole-chain outputs and
+    /// data (ignores the forward process), the per-step MMD between `R_t` of forward samples at
+    /// `t` and forward samples at `t - 1` (teacher forcing), or the per-sample denoising
+    /// fidelity of one step.
+    #[arg(long, value_enum, default_value_t = LossArg::ChainMmd)]
+    loss: LossArg,
+    /// The MMD kernel of the MMD losses: the Gaussian mixture (scales 1, 2, 4, 8; 0.01 to 0.08
+    /// for the amplitude encoding) or the distance kernel (the energy distance).
+    #[arg(long, value_enum, default_value_t = KernelArg::Gaussian)]
+    kernel: KernelArg,
     /// Add a per-qubit MMD term with this weight to the chain MMD (Gaussian scales 0.25, 0.5
     /// and 1 on each qubit's Bloch vectors).
     #[arg(long)]
@@ -130,6 +142,26 @@ enum EncodingArg {
     Amplitude,
 }
 
+/// The command-line spelling of [`Loss`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LossArg {
+    /// MMD between the chain's final states and the data.
+    ChainMmd,
+    /// MMD per step on forward samples (teacher forcing).
+    StepMmd,
+    /// Denoising fidelity of one step on forward pairs.
+    DenoisingFidelity,
+}
+
+/// The command-line spelling of [`MmdKernel`].
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum KernelArg {
+    /// Mixture of Gaussian kernels.
+    Gaussian,
+    /// The distance kernel: MMD^2 is the energy distance.
+    Energy,
+}
+
 /// The command-line spelling of [`EvalSplit`].
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum SplitArg {
@@ -166,14 +198,21 @@ impl Args {
             EncodingArg::Latent => Encoding::Latent,
             EncodingArg::Amplitude => Encoding::Amplitude,
         };
-        if q.encoding == Encoding::Amplitude {
+        let kernel = match (self.kernel, q.encoding) {
+            (KernelArg::Energy, _) => MmdKernel::Energy,
             // Born probabilities of 1,024 outcomes are about 1e-3 each: kernel scales to match.
-            q.train.loss = qdiffusion::train::Loss::ChainMmd {
-                kernel: qdiffusion::features::MmdKernel::Gaussian {
-                    scales: vec![0.01, 0.02, 0.04, 0.08],
-                },
-            };
-        }
+            (KernelArg::Gaussian, Encoding::Amplitude) => {
+                MmdKernel::Gaussian { scales: vec![0.01, 0.02, 0.04, 0.08] }
+            }
+            (KernelArg::Gaussian, Encoding::Latent) => {
+                MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] }
+            }
+        };
+        q.train.loss = match self.loss {
+            LossArg::ChainMmd => Loss::ChainMmd { kernel },
+            LossArg::StepMmd => Loss::StepMmd { kernel },
+            LossArg::DenoisingFidelity => Loss::DenoisingFidelity,
+        };
         let m = &mut q.model;
         m.steps = self.steps.unwrap_or(m.steps);
         m.qubits = self.qubits.unwrap_or(m.qubits);
