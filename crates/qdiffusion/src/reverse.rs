@@ -158,9 +158,32 @@ impl ReverseModel {
         rng: &mut R,
         record: bool,
     ) -> Result<(StateVector, ChainTape)> {
-        let mut psi = seed.clone();
+        self.run_steps(params, seed, self.steps(), 1, rng, record)
+    }
+
+    /// Runs the steps `t = from, from - 1, ..., to` (`from >= to >= 1`) from `psi` along one
+    /// trajectory: part of the chain, e.g. from the seeds down to the input of step `to - 1`.
+    /// Returns the state after step `to` and, if `record`, the tape of those steps.
+    pub fn run_steps<R: Rng + ?Sized>(
+        &self,
+        params: &[f64],
+        psi: &StateVector,
+        from: usize,
+        to: usize,
+        rng: &mut R,
+        record: bool,
+    ) -> Result<(StateVector, ChainTape)> {
+        if to == 0 || to > from || from > self.steps() {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "steps {from} down to {to} are not a part of the chain 1..={}",
+                    self.steps()
+                ),
+            });
+        }
+        let mut psi = psi.clone();
         let mut tape = ChainTape::default();
-        for t in (1..=self.steps()).rev() {
+        for t in (to..=from).rev() {
             let (next, rec) = self.step(params, t, &psi, rng)?;
             if record {
                 tape.steps.push(rec);
