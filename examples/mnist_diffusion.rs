@@ -30,8 +30,8 @@ use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotS
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::{self, Paths, RunOptions};
 use qdiff_examples::workspace;
-use qdiffusion::features::MmdKernel;
-use qdiffusion::train::Loss;
+use qdiffusion::distance::{Distance, MarginalMmd, MmdKernel};
+use qdiffusion::train::{Loss, Terms};
 
 /// Quantum diffusion on MNIST (10 qubits, 50 steps) beside classical DDPMs on pixels and on the
 /// quantum model's latent features, scored by FID on our classifier features.
@@ -59,16 +59,44 @@ struct Args {
     /// Training iterations of the quantum model [default: 100].
     #[arg(long)]
     iterations: Option<usize>,
-    /// The training objective of the quantum model: the MMD between whole-chain outputs and
-    /// data (ignores the forward process), the per-step MMD between `R_t` of forward samples at
-    /// `t` and forward samples at `t - 1` (teacher forcing), or the per-sample denoising
-    /// fidelity of one step.
-    #[arg(long, value_enum, default_value_t = LossArg::ChainMmd)]
+    /// The training objective of the quantum model: weighted distances between ensembles of
+    /// states (`--end-weight`, `--levels-weight`, `--teacher-weight`, `--sequential-weight`),
+    /// or the per-sample denoising fidelity of one step on forward pairs.
+    #[arg(long, value_enum, default_value_t = LossArg::Ensembles)]
     loss: LossArg,
-    /// The MMD kernel of the MMD losses: the Gaussian mixture (scales 1, 2, 4, 8; 0.01 to 0.08
-    /// for the amplitude encoding) or the distance kernel (the energy distance).
-    #[arg(long, value_enum, default_value_t = KernelArg::Gaussian)]
-    kernel: KernelArg,
+    /// The distance between ensembles: MMD with a Gaussian mixture kernel (scales 1, 2, 4, 8;
+    /// 0.01 to 0.08 for the amplitude encoding), MMD with the distance kernel (the energy
+    /// distance), or the sliced 2-Wasserstein distance (`--projections` directions).
+    #[arg(long, value_enum, default_value_t = DistanceArg::Gaussian)]
+    distance: DistanceArg,
+    /// Random directions of the sliced Wasserstein distance, per evaluation.
+    #[arg(long, default_value_t = 64)]
+    projections: usize,
+    /// Weight of the end-of-chain term: the chain's final states against the data [default: 1].
+    #[arg(long)]
+    end_weight: Option<f64>,
+    /// Weight of the level terms: the chain's states after every step `t` against the forward
+    /// process at `t - 1`, averaged over the levels, gradients through the chain [default: 0].
+    #[arg(long)]
+    levels_weight: Option<f64>,
+    /// Weight of the teacher-forcing term: one random step on forward samples at `t` against
+    /// forward samples at `t - 1` [default: 0].
+    #[arg(long)]
+    teacher_weight: Option<f64>,
+    /// Weight of the sequential term (QuDDPM's): one random step on the chain's own states at
+    /// `t` against forward samples at `t - 1`, the chain before it held fixed [default: 0].
+    #[arg(long)]
+    sequential_weight: Option<f64>,
+    /// Encoded images (or forward samples) each generated ensemble is compared with, per term
+    /// and iteration [default: 256].
+    #[arg(long)]
+    data_batch: Option<usize>,
+    /// Adam step size at the first iteration [default: 0.01].
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    /// Adam step size at the last iteration, reached along a half cosine [default: 0.001].
+    #[arg(long)]
+    final_learning_rate: Option<f64>,
     /// Add a per-qubit MMD term with this weight to the chain MMD (Gaussian scales 0.25, 0.5
     /// and 1 on each qubit's Bloch vectors).
     #[arg(long)]
@@ -99,6 +127,19 @@ struct Args {
     /// or files).
     #[arg(long)]
     no_baseline: bool,
+    /// Skip the pixel DDPM only (the latent baselines still run).
+    #[arg(long)]
+    no_pixel_baseline: bool,
+    /// Hidden layers of the parameter-matched latent DDPM (their common width is set to match
+    /// the quantum model's parameter count) [default: 2].
+    #[arg(long)]
+    matched_layers: Option<usize>,
+    /// Timestep features of the parameter-matched latent DDPM [default: 8].
+    #[arg(long)]
+    matched_time_features: Option<usize>,
+    /// Training epochs of the parameter-matched latent DDPM [default: 120].
+    #[arg(long)]
+    matched_epochs: Option<usize>,
     /// Per-step independent angles instead of the sinusoidal time embedding.
     #[arg(long, conflicts_with = "time_features")]
     per_step: bool,
@@ -145,21 +186,21 @@ enum EncodingArg {
 /// The command-line spelling of [`Loss`].
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum LossArg {
-    /// MMD between the chain's final states and the data.
-    ChainMmd,
-    /// MMD per step on forward samples (teacher forcing).
-    StepMmd,
+    /// Weighted distances between ensembles of states.
+    Ensembles,
     /// Denoising fidelity of one step on forward pairs.
     DenoisingFidelity,
 }
 
-/// The command-line spelling of [`MmdKernel`].
+/// The command-line spelling of [`Distance`].
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum KernelArg {
-    /// Mixture of Gaussian kernels.
+enum DistanceArg {
+    /// MMD with a mixture of Gaussian kernels.
     Gaussian,
-    /// The distance kernel: MMD^2 is the energy distance.
+    /// MMD with the distance kernel: the energy distance.
     Energy,
+    /// The sliced 2-Wasserstein distance.
+    Sliced,
 }
 
 /// The command-line spelling of [`EvalSplit`].
@@ -198,21 +239,37 @@ impl Args {
             EncodingArg::Latent => Encoding::Latent,
             EncodingArg::Amplitude => Encoding::Amplitude,
         };
-        let kernel = match (self.kernel, q.encoding) {
-            (KernelArg::Energy, _) => MmdKernel::Energy,
+        let distance = match (self.distance, q.encoding) {
+            (DistanceArg::Energy, _) => Distance::Mmd { kernel: MmdKernel::Energy },
+            (DistanceArg::Sliced, _) => {
+                Distance::SlicedWasserstein { projections: self.projections }
+            }
             // Born probabilities of 1,024 outcomes are about 1e-3 each: kernel scales to match.
-            (KernelArg::Gaussian, Encoding::Amplitude) => {
-                MmdKernel::Gaussian { scales: vec![0.01, 0.02, 0.04, 0.08] }
+            (DistanceArg::Gaussian, Encoding::Amplitude) => Distance::Mmd {
+                kernel: MmdKernel::Gaussian { scales: vec![0.01, 0.02, 0.04, 0.08] },
+            },
+            (DistanceArg::Gaussian, Encoding::Latent) => {
+                Distance::Mmd { kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] } }
             }
-            (KernelArg::Gaussian, Encoding::Latent) => {
-                MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] }
-            }
+        };
+        let defaults = match &q.train.loss {
+            Loss::Ensembles { terms, .. } => *terms,
+            Loss::DenoisingFidelity => Terms::END,
+        };
+        let terms = Terms {
+            end: self.end_weight.unwrap_or(defaults.end),
+            levels: self.levels_weight.unwrap_or(defaults.levels),
+            teacher: self.teacher_weight.unwrap_or(defaults.teacher),
+            sequential: self.sequential_weight.unwrap_or(defaults.sequential),
         };
         q.train.loss = match self.loss {
-            LossArg::ChainMmd => Loss::ChainMmd { kernel },
-            LossArg::StepMmd => Loss::StepMmd { kernel },
+            LossArg::Ensembles => Loss::Ensembles { distance, terms },
             LossArg::DenoisingFidelity => Loss::DenoisingFidelity,
         };
+        q.train.data_batch = self.data_batch.unwrap_or(q.train.data_batch);
+        q.train.learning_rate = self.learning_rate.unwrap_or(q.train.learning_rate);
+        q.train.final_learning_rate =
+            self.final_learning_rate.unwrap_or(q.train.final_learning_rate);
         let m = &mut q.model;
         m.steps = self.steps.unwrap_or(m.steps);
         m.qubits = self.qubits.unwrap_or(m.qubits);
@@ -222,8 +279,8 @@ impl Args {
         q.train.iterations = self.iterations.unwrap_or(q.train.iterations);
         q.train.batch = self.batch.unwrap_or(q.train.batch);
         if let Some(weight) = self.marginal_weight {
-            q.train.marginal = Some(qdiffusion::features::MarginalMmd {
-                kernel: qdiffusion::features::MmdKernel::Gaussian { scales: vec![0.25, 0.5, 1.0] },
+            q.train.marginal = Some(MarginalMmd {
+                kernel: MmdKernel::Gaussian { scales: vec![0.25, 0.5, 1.0] },
                 weight,
             });
         }
@@ -244,6 +301,15 @@ impl Args {
             q.model.conditioning = Conditioning::Embedded { dim };
         }
         c.classical_baseline = !self.no_baseline;
+        c.pixel_baseline = !self.no_pixel_baseline;
+        if let Some(matched) = &mut c.latent_matched_ddpm {
+            if let Some(layers) = self.matched_layers {
+                matched.hidden = vec![1; layers];
+            }
+            matched.time_embedding_dim =
+                self.matched_time_features.unwrap_or(matched.time_embedding_dim);
+            matched.train.epochs = self.matched_epochs.unwrap_or(matched.train.epochs);
+        }
         if let Some(shots) = self.shots {
             c.shots = Some(ShotSampling { shots, samples: self.shot_samples });
         }
@@ -298,7 +364,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 bar.reset_eta();
             }
             bar.set_position(done as u64);
-            bar.set_message(format!("MMD {loss:.5}"));
+            bar.set_message(format!("loss {loss:.5}"));
         }
     };
     let metrics = run::run(&config, &paths, RunOptions { resume: args.resume }, &mut on_event)?;

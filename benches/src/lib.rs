@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(reverse.model().num_params(), 810);
         let train = mnist_training();
         assert_eq!((train.batch, train.data_batch), (32, 256));
-        assert!(matches!(train.loss, qdiffusion::train::Loss::ChainMmd { .. }));
+        assert!(matches!(
+            train.loss,
+            qdiffusion::train::Loss::Ensembles { terms: qdiffusion::train::Terms::END, .. }
+        ));
         assert_eq!(synthetic_data(10).num_qubits(), 10);
     }
 }

@@ -43,6 +43,8 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
             RowKind::PixelDdim,
             RowKind::LatentDdpm,
             RowKind::LatentDdim,
+            RowKind::LatentMatchedDdpm,
+            RowKind::LatentMatchedDdim,
             RowKind::Quantum,
             RowKind::Ablation,
         ],
@@ -71,15 +73,26 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     let ratio = first.rows[quantum].score.fid / first.rows[ablation].score.fid;
     assert_eq!(first.quantum_over_ablation, ratio);
     // The latent DDPM rows: trained here, scored, and the quantum ratio is over latent DDIM.
-    for r in [latent_ddpm, latent_ddim] {
+    let matched = [row(RowKind::LatentMatchedDdpm), row(RowKind::LatentMatchedDdim)];
+    for r in [latent_ddpm, latent_ddim].into_iter().chain(matched) {
         assert!(!first.rows[r].loaded, "{}", first.rows[r].name);
         assert!(first.rows[r].score.fid.is_finite(), "{}", first.rows[r].name);
     }
     let ratio = first.rows[quantum].score.fid / first.rows[latent_ddim].score.fid;
     assert_eq!(first.quantum_over_latent_ddim, Some(ratio));
     assert!(paths.cache.join("latent_ddpm_custom.bin").exists());
+    assert!(paths.cache.join("latent_matched_ddpm_custom.bin").exists());
 
-    for name in ["quantum", "ablation", "ddpm1000", "ddim50", "latent_ddpm1000", "latent_ddim50"] {
+    for name in [
+        "quantum",
+        "ablation",
+        "ddpm1000",
+        "ddim50",
+        "latent_ddpm1000",
+        "latent_ddim50",
+        "latent_matched_ddpm1000",
+        "latent_matched_ddim50",
+    ] {
         let set = ImageSet::read_idx(paths.out.join(format!("samples_{name}.idx"))).unwrap();
         assert_eq!(set.len(), config.samples, "{name}");
     }
@@ -95,14 +108,15 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     }
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(paths.out.join("metrics.json")).unwrap()).unwrap();
-    assert_eq!(json["rows"].as_array().unwrap().len(), 10);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 12);
     assert_eq!(json["quantum_over_latent_ddim"].as_f64(), Some(ratio));
-    assert_eq!(json["rows"][8]["kind"], "Quantum");
+    assert_eq!(json["rows"][10]["kind"], "Quantum");
 
     // Second run: every model comes from its cache or checkpoint, and the results repeat.
     let second = run(&config, &paths, false).unwrap();
     assert!(second.rows[quantum].loaded && second.rows[ddpm].loaded);
     assert!(second.rows[latent_ddpm].loaded && second.rows[latent_ddim].loaded);
+    assert!(matched.iter().all(|&r| second.rows[r].loaded));
     for (a, b) in first.rows.iter().zip(&second.rows) {
         assert_eq!(a.score, b.score, "{}", a.name);
     }

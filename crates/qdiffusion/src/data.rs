@@ -136,6 +136,30 @@ impl EncodedData {
         }
     }
 
+    /// The readout features of one forward-process sample of image `i` at step `t`: the
+    /// features of [`EncodedData::forward_state`] with the same draws, without a state vector
+    /// for product states read out as Bloch vectors.
+    pub fn forward_features<R: Rng + ?Sized>(
+        &self,
+        forward: &ForwardProcess,
+        i: usize,
+        t: usize,
+        readout: Readout,
+        rng: &mut R,
+    ) -> Result<Vec<f64>> {
+        match (self, forward.kind(), readout) {
+            (EncodedData::Product(v), NoiseKind::Local, Readout::Bloch) => {
+                let p = forward.schedule().cumulative_strength(t);
+                let angles: Vec<(f64, f64)> = v[i]
+                    .iter()
+                    .map(|&a| if uniform(rng) < p { haar_angles(rng) } else { a })
+                    .collect();
+                Ok(product_bloch(&angles))
+            }
+            _ => Ok(readout.features(self.forward_state(forward, i, t, rng)?.amplitudes())),
+        }
+    }
+
     /// One forward-process sample of image `i` at step `t` (a trajectory state).
     pub fn forward_state<R: Rng + ?Sized>(
         &self,

@@ -12,10 +12,13 @@
 //! - [`reverse`]: the reverse process, a timestep-conditioned staircase ansatz on the system
 //!   qubits and `k` ancillas that are measured and reset after each step, and the pathwise
 //!   backward pass through a whole trajectory;
-//! - [`features`]: readouts of a final state (Bloch vectors, Born distribution) and the MMD
-//!   between point sets that the distribution-level losses use;
+//! - [`features`]: readouts of a final state (Bloch vectors, Born distribution) and their
+//!   cotangents;
+//! - [`distance`]: distances between point sets (MMD with Gaussian or energy kernels, sliced
+//!   Wasserstein) that the distribution-level losses use;
 //! - [`data`]: encoded images as states, and their forward samples;
-//! - [`train`]: the losses (chain MMD, per-step MMD, denoising fidelity), checkpointed and
+//! - [`train`]: the losses (ensemble distances at the end of the chain, at every noise level,
+//!   on one step with teacher forcing or sequentially; denoising fidelity), checkpointed and
 //!   resumable training;
 //! - [`sample`]: seeds, generation, and the ablation;
 //! - [`hardware`]: shot-based sampling through a `qhw-mitigation` backend, with readout
@@ -65,6 +68,7 @@
 
 pub mod baseline;
 pub mod data;
+pub mod distance;
 pub mod error;
 pub mod features;
 pub mod forward;

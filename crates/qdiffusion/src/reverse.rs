@@ -42,6 +42,8 @@ pub struct StepRecord {
     outcome: usize,
     /// `||block_outcome||`, the norm divided out.
     norm: f64,
+    /// The number of ancillas `k`: `after_circuit` holds `2^k` blocks of `2^n` amplitudes.
+    ancilla_bits: u32,
 }
 
 impl StepRecord {
@@ -53,6 +55,13 @@ impl StepRecord {
     /// The sampled ancilla outcome (bit `j` = ancilla `j`).
     pub fn outcome(&self) -> usize {
         self.outcome
+    }
+
+    /// The step's output: the kept block `block_outcome / ||block_outcome||`, a system state.
+    pub fn output(&self) -> Vec<Complex64> {
+        let d = self.after_circuit.len() >> self.ancilla_bits;
+        let block = &self.after_circuit[self.outcome * d..(self.outcome + 1) * d];
+        block.iter().map(|a| a / self.norm).collect()
     }
 }
 
@@ -146,7 +155,11 @@ impl ReverseModel {
         let kept: Vec<Complex64> =
             amps[outcome * d..(outcome + 1) * d].iter().map(|a| a / norm).collect();
         let next = StateVector::from_amplitudes(kept)?;
-        Ok((next, StepRecord { t, after_circuit: full.into_amplitudes(), outcome, norm }))
+        let ancilla_bits = self.num_ancillas as u32;
+        Ok((
+            next,
+            StepRecord { t, after_circuit: full.into_amplitudes(), outcome, norm, ancilla_bits },
+        ))
     }
 
     /// Runs the chain `t = T, ..., 1` from `seed` along one trajectory; returns the final state
@@ -202,17 +215,54 @@ impl ReverseModel {
         g: Vec<Complex64>,
         grad: &mut [f64],
     ) -> Result<()> {
+        let mut levels = vec![None; tape.len()];
+        if let Some(last) = levels.last_mut() {
+            *last = Some(g);
+        }
+        self.backprop_levels(params, tape, levels, grad)
+    }
+
+    /// Backpropagates cotangents of the states along the trajectory: `levels[j]`, if present,
+    /// is the cotangent of the output of the `j`-th recorded step (the last one is the final
+    /// state). Each joins the cotangent flowing back from the later steps, so one backward pass
+    /// serves a loss on every level; steps after the last cotangent are skipped. Adds the
+    /// parameter gradient into `grad`.
+    pub fn backprop_levels(
+        &self,
+        params: &[f64],
+        tape: &ChainTape,
+        levels: Vec<Option<Vec<Complex64>>>,
+        grad: &mut [f64],
+    ) -> Result<()> {
         let d = 1usize << self.num_system;
-        if g.len() != d {
+        if levels.len() != tape.len() {
+            return Err(Error::DimensionMismatch {
+                what: "cotangents along the chain",
+                expected: tape.len(),
+                got: levels.len(),
+            });
+        }
+        if let Some(bad) = levels.iter().flatten().find(|g| g.len() != d) {
             return Err(Error::DimensionMismatch {
                 what: "cotangent length",
                 expected: d,
-                got: g.len(),
+                got: bad.len(),
             });
         }
-        let mut g_out = g;
-        for rec in tape.steps.iter().rev() {
-            g_out = self.backprop_step(params, rec, g_out, grad)?;
+        let mut flowing: Option<Vec<Complex64>> = None;
+        for (rec, level) in tape.steps.iter().zip(levels).rev() {
+            let g_out = match (flowing, level) {
+                (Some(mut g), Some(extra)) => {
+                    g.iter_mut().zip(&extra).for_each(|(a, b)| *a += b);
+                    g
+                }
+                (Some(g), None) | (None, Some(g)) => g,
+                (None, None) => {
+                    flowing = None;
+                    continue;
+                }
+            };
+            flowing = Some(self.backprop_step(params, rec, g_out, grad)?);
         }
         Ok(())
     }

@@ -416,3 +416,33 @@ fn rejects_bad_configurations_and_inputs() {
     assert!(model.predict_noise(&DMatrix::zeros(IMAGE_PIXELS, 2), 101).is_err());
     assert!(model.denoising_loss(&DMatrix::zeros(IMAGE_PIXELS, 0), &mut rng).is_err());
 }
+
+#[test]
+fn a_matched_width_counts_the_network_parameters_and_lands_near_the_target() {
+    let latent = DdpmConfig::latent();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for (config, dim) in [(DdpmConfig::default(), 784), (latent.clone(), 30)] {
+        let net = qdecoder::nn::network::Sequential::mlp(
+            &config.layer_sizes(dim),
+            qdecoder::nn::layer::Activation::Relu,
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(config.num_params(dim), net.num_parameters());
+    }
+    // The MNIST quantum model has 810 parameters.
+    for layers in [1, 2] {
+        let template = DdpmConfig { hidden: vec![64; layers], ..latent.clone() };
+        let matched = template.with_matched_width(30, 810).unwrap();
+        let count = matched.num_params(30) as f64;
+        assert!((count - 810.0).abs() <= 0.1 * 810.0, "{layers} layers: {count} parameters");
+        assert_eq!(matched.hidden.len(), layers);
+        let wider = DdpmConfig { hidden: vec![matched.hidden[0] + 1; layers], ..latent.clone() };
+        let narrower = DdpmConfig { hidden: vec![matched.hidden[0] - 1; layers], ..latent.clone() };
+        for other in [wider, narrower] {
+            assert!(other.num_params(30).abs_diff(810) >= matched.num_params(30).abs_diff(810));
+        }
+    }
+    let none = DdpmConfig { hidden: vec![], ..latent };
+    assert!(matches!(none.with_matched_width(30, 810), Err(Error::InvalidConfig { .. })));
+}

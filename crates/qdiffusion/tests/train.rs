@@ -6,10 +6,11 @@ use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
 use qchannels::schedule::Schedule;
 use qdiffusion::Error;
 use qdiffusion::data::EncodedData;
-use qdiffusion::features::{MarginalMmd, MmdKernel, Readout};
+use qdiffusion::distance::{Distance, MarginalMmd, MmdKernel};
+use qdiffusion::features::Readout;
 use qdiffusion::forward::{ForwardProcess, NoiseKind};
 use qdiffusion::reverse::ReverseModel;
-use qdiffusion::train::{Loss, TrainConfig, Trainer};
+use qdiffusion::train::{Loss, Terms, TrainConfig, Trainer};
 
 fn setup(steps: usize) -> (ReverseModel, ForwardProcess, EncodedData) {
     let config = AnsatzConfig {
@@ -63,15 +64,47 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+fn mmd(kernel: MmdKernel, terms: Terms) -> Loss {
+    Loss::Ensembles { distance: Distance::Mmd { kernel }, terms }
+}
+
+fn only(pick: fn(&mut Terms)) -> Terms {
+    let mut terms = Terms { end: 0.0, levels: 0.0, teacher: 0.0, sequential: 0.0 };
+    pick(&mut terms);
+    terms
+}
+
+/// Each ensemble term alone, and the end of the chain with each of the others.
+fn term_choices() -> Vec<Terms> {
+    vec![
+        Terms::END,
+        only(|t| t.levels = 1.0),
+        only(|t| t.teacher = 1.0),
+        only(|t| t.sequential = 1.0),
+        Terms { levels: 0.5, ..Terms::END },
+        Terms { teacher: 0.5, ..Terms::END },
+        Terms { sequential: 0.5, ..Terms::END },
+    ]
+}
+
 #[test]
 fn every_loss_decreases_on_a_small_problem() {
     let (reverse, forward, data) = setup(3);
     let gaussian = MmdKernel::Gaussian { scales: vec![0.5, 1.0, 2.0] };
-    for loss in [
-        Loss::ChainMmd { kernel: gaussian.clone() },
-        Loss::StepMmd { kernel: gaussian },
-        Loss::DenoisingFidelity,
-    ] {
+    // The end term with the sequential one is left out: its gradient holds the chain before the
+    // step fixed (a semi-gradient, as QuDDPM's), so their sum need not fall in 60 noisy
+    // iterations; its parts are covered alone.
+    let mut losses: Vec<Loss> = (term_choices().into_iter())
+        .filter(|terms| !(terms.end > 0.0 && terms.sequential > 0.0))
+        .map(|terms| mmd(gaussian.clone(), terms))
+        .collect();
+    losses.push(mmd(MmdKernel::Energy, Terms::END));
+    losses.push(Loss::Ensembles {
+        distance: Distance::SlicedWasserstein { projections: 16 },
+        terms: Terms { levels: 0.5, ..Terms::END },
+    });
+    losses.push(Loss::DenoisingFidelity);
+    for loss in losses {
         let trainer = Trainer::new(&reverse, &forward, &data, config(loss.clone(), 60)).unwrap();
         let mut state = trainer.init_state();
         trainer.train(&mut state, None, |_| {}).unwrap();
@@ -80,12 +113,74 @@ fn every_loss_decreases_on_a_small_problem() {
     }
 }
 
+/// Checks the gradient of one iteration's loss along a direction against central differences.
+fn assert_gradient_matches(trainer: &Trainer<'_>, what: &str) {
+    // Away from the near-identity start, where every step does something.
+    let params: Vec<f64> = (trainer.init_state().params().iter().enumerate())
+        .map(|(i, p)| p + 0.4 * ((i as f64) * 1.7).cos())
+        .collect();
+    let (_, grad) = trainer.loss_and_gradient(&params, 5).unwrap();
+    let h = 1e-6;
+    let direction: Vec<f64> = (0..params.len()).map(|i| ((i as f64) * 0.37).sin()).collect();
+    let at = |s: f64| -> f64 {
+        let p: Vec<f64> = params.iter().zip(&direction).map(|(a, d)| a + s * d).collect();
+        trainer.loss_and_gradient(&p, 5).unwrap().0
+    };
+    let fd = (at(h) - at(-h)) / (2.0 * h);
+    let analytic: f64 = grad.iter().zip(&direction).map(|(g, d)| g * d).sum();
+    let scale = analytic.abs().max(1e-3);
+    assert!(
+        (fd - analytic).abs() < 1e-4 * scale,
+        "{what}: finite difference {fd} vs gradient {analytic}"
+    );
+}
+
+#[test]
+fn ensemble_gradients_match_finite_differences_at_fixed_draws() {
+    let distances = [
+        Distance::Mmd { kernel: MmdKernel::Gaussian { scales: vec![0.5, 1.0, 2.0] } },
+        Distance::SlicedWasserstein { projections: 8 },
+    ];
+    for distance in distances {
+        for terms in term_choices() {
+            // The sequential term holds the chain before its step fixed, so its gradient is the
+            // loss's derivative only when there is no chain before the step: one step.
+            let steps = if terms.sequential > 0.0 { 1 } else { 4 };
+            let (reverse, forward, data) = setup(steps);
+            let loss = Loss::Ensembles { distance: distance.clone(), terms };
+            let trainer = Trainer::new(&reverse, &forward, &data, config(loss, 1)).unwrap();
+            assert_gradient_matches(&trainer, &format!("{distance:?} {terms:?}, T = {steps}"));
+        }
+    }
+}
+
+#[test]
+fn bad_loss_weights_are_rejected() {
+    let (reverse, forward, data) = setup(3);
+    let gaussian = MmdKernel::Gaussian { scales: vec![1.0] };
+    for terms in
+        [only(|_| {}), Terms { end: -1.0, ..Terms::END }, Terms { levels: f64::NAN, ..Terms::END }]
+    {
+        let result =
+            Trainer::new(&reverse, &forward, &data, config(mmd(gaussian.clone(), terms), 1));
+        assert!(matches!(result, Err(Error::InvalidConfig { .. })), "{terms:?}");
+    }
+    let none = Loss::Ensembles {
+        distance: Distance::SlicedWasserstein { projections: 0 },
+        terms: Terms::END,
+    };
+    assert!(matches!(
+        Trainer::new(&reverse, &forward, &data, config(none, 1)),
+        Err(Error::InvalidConfig { .. })
+    ));
+}
+
 #[test]
 fn the_per_qubit_mmd_term_lowers_the_chain_loss_and_needs_the_bloch_readout() {
     let (reverse, forward, data) = setup(3);
     let gaussian = MmdKernel::Gaussian { scales: vec![0.5, 1.0] };
     let marginal = Some(MarginalMmd { kernel: gaussian.clone(), weight: 1.0 });
-    let config = TrainConfig { marginal, ..config(Loss::ChainMmd { kernel: gaussian }, 60) };
+    let config = TrainConfig { marginal, ..config(mmd(gaussian, Terms::END), 60) };
     let trainer = Trainer::new(&reverse, &forward, &data, config.clone()).unwrap();
     let mut state = trainer.init_state();
     trainer.train(&mut state, None, |_| {}).unwrap();
@@ -101,7 +196,7 @@ fn the_per_qubit_mmd_term_lowers_the_chain_loss_and_needs_the_bloch_readout() {
 #[test]
 fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     let (reverse, forward, data) = setup(3);
-    let loss = Loss::ChainMmd { kernel: MmdKernel::Energy };
+    let loss = mmd(MmdKernel::Energy, Terms { levels: 0.5, sequential: 0.5, ..Terms::END });
     let dir = std::env::temp_dir().join(format!("qdiffusion-resume-{}", std::process::id()));
     let path = dir.join("checkpoint.bin");
 

@@ -52,6 +52,15 @@ pub const TRAIN_BATCH_SEEDS: Stream = Stream::new(1);
 /// from the iteration's seed.
 pub const TRAIN_SAMPLE: Stream = Stream::new(1_000);
 
+/// Sample `i` of the teacher-forcing term of an iteration (its forward samples and ancilla
+/// outcome), from the iteration's seed.
+pub const TRAIN_TEACHER_SAMPLE: Stream = Stream::new(3_000_000);
+
+/// The random directions of a sliced-Wasserstein term of an iteration, from the iteration's
+/// seed: member 0 for the end of the chain, `t` for level `t`, `T + 1` for the teacher-forcing
+/// term, `T + 2` for the sequential term.
+pub const TRAIN_PROJECTIONS: Stream = Stream::new(4_000_000);
+
 /// Seed state `i` (Haar-random product state) of a sampling run or of a training batch.
 pub const SEED_STATES: Stream = Stream::new(0);
 
@@ -74,3 +83,6 @@ pub const PIXEL_DDPM_SAMPLING: CipherStream = CipherStream::new(0);
 
 /// Sampling the latent DDPM: ancestral sampling on member 0, DDIM on member 1.
 pub const LATENT_DDPM_SAMPLING: CipherStream = CipherStream::new(2);
+
+/// Sampling the parameter-matched latent DDPM: ancestral sampling on member 0, DDIM on member 1.
+pub const LATENT_MATCHED_DDPM_SAMPLING: CipherStream = CipherStream::new(4);

@@ -1,5 +1,6 @@
-//! The classical baselines: a DDPM on pixels and a DDPM on the quantum model's latent features,
-//! each trained (or loaded) and sampled with ancestral steps and with DDIM.
+//! The classical baselines: a DDPM on pixels and two DDPMs on the quantum model's latent
+//! features (a full-size one, and one with as many parameters as the quantum model), each
+//! trained (or loaded) and sampled with ancestral steps and with DDIM.
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,7 +15,7 @@ use qdiffusion::baseline::sample::Sampler;
 use qdiffusion::baseline::train::fingerprint;
 use qdiffusion::data::EncodedData;
 use qrandom::stream::CipherStream;
-use qrandom::streams::{LATENT_DDPM_SAMPLING, PIXEL_DDPM_SAMPLING};
+use qrandom::streams::{LATENT_DDPM_SAMPLING, LATENT_MATCHED_DDPM_SAMPLING, PIXEL_DDPM_SAMPLING};
 
 use crate::mnist::cache::CachedModel;
 use crate::mnist::codec::Codec;
@@ -22,24 +23,36 @@ use crate::mnist::config::{Encoding, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{Provenance, Row, RowKind, scored};
 
-/// Which baseline is sampled: the kinds of its two rows, the prefix of their names, and the
-/// random streams of its samplers.
-struct Variant {
+/// Which baseline is sampled: the kinds of its two rows, the prefix of their names, the random
+/// streams of its samplers, and (latent ones) its cache file.
+pub(crate) struct Variant {
     kinds: (RowKind, RowKind),
     prefix: &'static str,
     streams: CipherStream,
+    cache: CachedModel,
 }
 
 const PIXEL: Variant = Variant {
     kinds: (RowKind::PixelDdpm, RowKind::PixelDdim),
     prefix: "",
     streams: PIXEL_DDPM_SAMPLING,
+    cache: CachedModel::Ddpm,
 };
 
-const LATENT: Variant = Variant {
+/// The full-size latent DDPM.
+pub(crate) const LATENT: Variant = Variant {
     kinds: (RowKind::LatentDdpm, RowKind::LatentDdim),
     prefix: "latent ",
     streams: LATENT_DDPM_SAMPLING,
+    cache: CachedModel::LatentDdpm,
+};
+
+/// The latent DDPM with the quantum model's parameter count.
+pub(crate) const LATENT_MATCHED: Variant = Variant {
+    kinds: (RowKind::LatentMatchedDdpm, RowKind::LatentMatchedDdim),
+    prefix: "latent parameter-matched ",
+    streams: LATENT_MATCHED_DDPM_SAMPLING,
+    cache: CachedModel::LatentMatchedDdpm,
 };
 
 /// One DDPM sampled both ways: each scored row with its images.
@@ -59,12 +72,10 @@ pub(crate) fn pixel_ddpm(
     on_event(Event::Stage("classical DDPM baseline"));
     let t0 = Instant::now();
     let epochs = config.ddpm.train.epochs;
-    let (ddpm, status) = Ddpm::load_or_train(
-        cache.join(CachedModel::Ddpm.file_name(config)),
-        train,
-        &config.ddpm,
-        |r| on_event(Event::Epoch { model: "DDPM", report: r, epochs }),
-    )?;
+    let (ddpm, status) =
+        Ddpm::load_or_train(cache.join(PIXEL.cache.file_name(config)), train, &config.ddpm, |r| {
+            on_event(Event::Epoch { model: "DDPM", report: r, epochs })
+        })?;
     let provenance = Provenance {
         train_seconds: t0.elapsed().as_secs_f64(),
         loaded: matches!(status, CacheStatus::Loaded),
@@ -75,12 +86,15 @@ pub(crate) fn pixel_ddpm(
     sample_both(config, &ddpm, &PIXEL, provenance, evaluator, &to_images)
 }
 
-/// Trains (or loads) the classical DDPM on the quantum model's latent features, the Bloch
-/// vectors of the encoded training images (`data`, exactly what the quantum model's MMD compares
-/// against), and draws `config.samples` with each sampler, decoded by the quantum model's
-/// decoder. `None`, with a note, for an encoding without a latent.
+/// Trains (or loads) a classical DDPM (`variant`, configured by `latent_config`) on the
+/// quantum model's latent features, the Bloch vectors of the encoded training images (`data`,
+/// exactly what the quantum model's MMD compares against), and draws `config.samples` with each
+/// sampler, decoded by the quantum model's decoder. `None`, with a note, for an encoding
+/// without a latent.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn latent_ddpm(
     config: &ExperimentConfig,
+    variant: &Variant,
     latent_config: &DdpmConfig,
     cache: &Path,
     codec: &Codec,
@@ -90,11 +104,13 @@ pub(crate) fn latent_ddpm(
 ) -> Result<Option<DdpmSamples>> {
     if codec.encoding != Encoding::Latent {
         on_event(Event::Note(format!(
-            "latent DDPM: skipped (the {} encoding has no latent)",
+            "{}DDPM: skipped (the {} encoding has no latent)",
+            variant.prefix,
             codec.encoding.name()
         )));
         return Ok(None);
     }
+    let name = format!("{}DDPM", variant.prefix);
     on_event(Event::Stage("latent DDPM (classical, on the quantum model's features)"));
     let readout = config.quantum.encoding.readout();
     let features: Vec<Vec<f64>> =
@@ -105,24 +121,24 @@ pub(crate) fn latent_ddpm(
     let t0 = Instant::now();
     let epochs = latent_config.train.epochs;
     let (ddpm, status) = Ddpm::load_or_train_on(
-        cache.join(CachedModel::LatentDdpm.file_name(config)),
+        cache.join(variant.cache.file_name(config)),
         &train,
         fingerprint(&train),
         latent_config,
-        |r| on_event(Event::Epoch { model: "latent DDPM", report: r, epochs }),
+        |r| on_event(Event::Epoch { model: &name, report: r, epochs }),
     )?;
     let provenance = Provenance {
         train_seconds: t0.elapsed().as_secs_f64(),
         loaded: matches!(status, CacheStatus::Loaded),
     };
-    note_cache(on_event, "latent DDPM", &status);
+    note_cache(on_event, &name, &status);
     on_event(Event::Stage("latent DDPM sampling"));
     let decode = |x: &DMatrix<f32>| {
         let features: Vec<Vec<f64>> =
             x.column_iter().map(|c| c.iter().map(|&v| f64::from(v)).collect()).collect();
         codec.decode(&features)
     };
-    Ok(Some(sample_both(config, &ddpm, &LATENT, provenance, evaluator, &decode)?))
+    Ok(Some(sample_both(config, &ddpm, variant, provenance, evaluator, &decode)?))
 }
 
 /// Draws `config.samples` from `ddpm` with the ancestral sampler and with DDIM (members 0 and 1

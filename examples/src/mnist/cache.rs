@@ -13,6 +13,8 @@ pub(crate) enum CachedModel {
     Ddpm,
     /// The latent DDPM.
     LatentDdpm,
+    /// The parameter-matched latent DDPM.
+    LatentMatchedDdpm,
 }
 
 impl CachedModel {
@@ -28,6 +30,13 @@ impl CachedModel {
             CachedModel::LatentDdpm => (
                 "latent_ddpm",
                 config.latent_ddpm == defaults.latent_ddpm
+                    && config.autoencoder == defaults.autoencoder,
+            ),
+            // Its width follows the quantum model: the cache checks the configuration and
+            // retrains when it differs.
+            CachedModel::LatentMatchedDdpm => (
+                "latent_matched_ddpm",
+                config.latent_matched_ddpm == defaults.latent_matched_ddpm
                     && config.autoencoder == defaults.autoencoder,
             ),
         };

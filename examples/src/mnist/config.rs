@@ -103,6 +103,11 @@ pub struct ExperimentConfig {
     /// encoded training images), decoded by the same decoder; `None` skips it. Latent encoding
     /// only (the amplitude encoding has no latent: the rows are skipped with a note).
     pub latent_ddpm: Option<DdpmConfig>,
+    /// The parameter-matched latent DDPM: the latent DDPM's task with a noise predictor whose
+    /// trainable parameters number as many as the quantum model's (within 10%). Its hidden
+    /// layers are resized at run time to one width ([`DdpmConfig::with_matched_width`]); the
+    /// widths given here only fix how many layers there are. `None` skips it.
+    pub latent_matched_ddpm: Option<DdpmConfig>,
     /// DDIM steps of the fast classical sampler (both baselines).
     pub ddim_steps: usize,
     /// The FID classifier.
@@ -116,6 +121,8 @@ pub struct ExperimentConfig {
     /// Train (or load) and sample the classical DDPM baselines, pixel and latent (off for quick
     /// quantum variants).
     pub classical_baseline: bool,
+    /// With the classical baselines, also the pixel DDPM (off: the latent ones only).
+    pub pixel_baseline: bool,
     /// The digits every set of images is scored against. Every model is fitted on the training
     /// digits minus the validation split, whichever split scores.
     pub split: EvalSplit,
@@ -132,11 +139,13 @@ impl Default for ExperimentConfig {
             quantum: QuantumConfig::default(),
             ddpm: DdpmConfig::default(),
             latent_ddpm: Some(DdpmConfig::latent()),
+            latent_matched_ddpm: Some(DdpmConfig::latent_matched()),
             ddim_steps: 50,
             classifier: ClassifierConfig::default(),
             autoencoder: AutoencoderConfig::default(),
             shots: None,
             classical_baseline: true,
+            pixel_baseline: true,
             split: EvalSplit::Test,
             samples: 2000,
             seed: 7,
@@ -158,6 +167,10 @@ impl ExperimentConfig {
         c.ddpm.time_embedding_dim = 16;
         c.ddpm.steps = 100;
         c.ddpm.train.epochs = 1;
+        if let Some(matched) = &mut c.latent_matched_ddpm {
+            matched.steps = 100;
+            matched.train.epochs = 2;
+        }
         if let Some(latent) = &mut c.latent_ddpm {
             latent.hidden = vec![64];
             latent.time_embedding_dim = 16;
@@ -189,8 +202,8 @@ pub struct ShotSampling {
 mod tests {
     use super::*;
     use qansatz_mps::ansatz::Init;
-    use qdiffusion::features::MmdKernel;
-    use qdiffusion::train::Loss;
+    use qdiffusion::distance::{Distance, MmdKernel};
+    use qdiffusion::train::{Loss, Terms};
 
     /// The published figures were trained with exactly these settings; the library's defaults
     /// they inherit must not drift under them.
@@ -203,8 +216,11 @@ mod tests {
             data_batch: 256,
             learning_rate: 0.01,
             final_learning_rate: 0.001,
-            loss: Loss::ChainMmd {
-                kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+            loss: Loss::Ensembles {
+                distance: Distance::Mmd {
+                    kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+                },
+                terms: Terms::END,
             },
             readout: Readout::Bloch,
             marginal: None,

@@ -23,6 +23,10 @@ pub enum RowKind {
     LatentDdpm,
     /// The latent DDPM, DDIM sampling.
     LatentDdim,
+    /// The parameter-matched latent DDPM, ancestral sampling.
+    LatentMatchedDdpm,
+    /// The parameter-matched latent DDPM, DDIM sampling.
+    LatentMatchedDdim,
     /// The quantum model, exact trajectories.
     Quantum,
     /// The ablation: the quantum model's seeds read out without the reverse process.

@@ -11,7 +11,7 @@ use qdiffusion::sample;
 use qdiffusion::train::{TrainState, Trainer};
 use qdiffusion::{Error, Result};
 
-use crate::mnist::baselines::{latent_ddpm, pixel_ddpm};
+use crate::mnist::baselines::{LATENT, LATENT_MATCHED, latent_ddpm, pixel_ddpm};
 use crate::mnist::cache::CachedModel;
 use crate::mnist::codec::Codec;
 use crate::mnist::config::{EvalSplit, ExperimentConfig};
@@ -136,14 +136,44 @@ pub fn run(
 
     rows.extend(shot_rows(config, &reverse, params, &codec, &evaluator, &paths.out, on_event)?);
 
-    let pixel = if config.classical_baseline {
+    let pixel = if config.classical_baseline && config.pixel_baseline {
         Some(pixel_ddpm(config, &paths.cache, &splits.train, &evaluator, on_event)?)
     } else {
         None
     };
     let latent = match (&config.latent_ddpm, config.classical_baseline) {
-        (Some(latent_config), true) => {
-            latent_ddpm(config, latent_config, &paths.cache, &codec, &data, &evaluator, on_event)?
+        (Some(latent_config), true) => latent_ddpm(
+            config,
+            &LATENT,
+            latent_config,
+            &paths.cache,
+            &codec,
+            &data,
+            &evaluator,
+            on_event,
+        )?,
+        _ => None,
+    };
+    let matched = match (&config.latent_matched_ddpm, config.classical_baseline) {
+        (Some(template), true) => {
+            let dim = readout.dim(quantum.model.qubits);
+            let matched_config = template.with_matched_width(dim, reverse.model().num_params())?;
+            on_event(Event::Note(format!(
+                "parameter-matched latent DDPM: hidden layers {:?}, {} parameters (quantum: {})",
+                matched_config.hidden,
+                matched_config.num_params(dim),
+                reverse.model().num_params()
+            )));
+            latent_ddpm(
+                config,
+                &LATENT_MATCHED,
+                &matched_config,
+                &paths.cache,
+                &codec,
+                &data,
+                &evaluator,
+                on_event,
+            )?
         }
         _ => None,
     };
@@ -161,8 +191,12 @@ pub fn run(
         write_samples(out, "latent_ddpm1000", &l.ancestral.1, None)?;
         write_samples(out, "latent_ddim50", &l.ddim.1, Some(&evaluator))?;
     }
+    if let Some(m) = &matched {
+        write_samples(out, "latent_matched_ddpm1000", &m.ancestral.1, None)?;
+        write_samples(out, "latent_matched_ddim50", &m.ddim.1, Some(&evaluator))?;
+    }
 
-    for samples in pixel.into_iter().chain(latent) {
+    for samples in pixel.into_iter().chain(latent).chain(matched) {
         rows.push(samples.ancestral.0);
         rows.push(samples.ddim.0);
     }

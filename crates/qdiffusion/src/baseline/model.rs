@@ -90,6 +90,43 @@ impl Default for DdpmConfig {
 }
 
 impl DdpmConfig {
+    /// Trainable parameters (weights and biases of the dense layers) of the noise predictor
+    /// for data of `data_dim` numbers: the layers run from `data_dim + time_embedding_dim`
+    /// inputs through `hidden` to `data_dim` outputs. The Gaussian skip's per-coordinate means
+    /// and variances are statistics of the data, not trained, and are not counted.
+    pub fn num_params(&self, data_dim: usize) -> usize {
+        self.layer_sizes(data_dim).windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+    }
+
+    /// This configuration with every hidden layer set to one width, the smallest whose
+    /// [`DdpmConfig::num_params`] comes closest to `target`: a predictor matched in size to
+    /// another model. Needs at least one hidden layer.
+    pub fn with_matched_width(&self, data_dim: usize, target: usize) -> Result<DdpmConfig> {
+        if self.hidden.is_empty() {
+            return Err(Error::InvalidConfig {
+                reason: "a width can only be matched with at least one hidden layer".into(),
+            });
+        }
+        let sized =
+            |width: usize| DdpmConfig { hidden: vec![width; self.hidden.len()], ..self.clone() };
+        let distance = |width: usize| sized(width).num_params(data_dim).abs_diff(target);
+        // The count grows with the width: walk up until it stops getting closer.
+        let mut width = 1;
+        while distance(width + 1) < distance(width) {
+            width += 1;
+        }
+        Ok(sized(width))
+    }
+
+    /// The template of the parameter-matched latent DDPM of the MNIST experiment: the latent
+    /// DDPM's schedule, parametrisation and training, with two hidden layers (their width is set
+    /// by [`DdpmConfig::with_matched_width`] to the quantum model's parameter count) and 8
+    /// timestep features, so that the parameters go to the layers rather than the embedding.
+    pub fn latent_matched() -> Self {
+        let latent = DdpmConfig::latent();
+        DdpmConfig { hidden: vec![8, 8], time_embedding_dim: 8, ..latent }
+    }
+
     /// The configuration of the latent DDPM of the MNIST experiment: the same schedule and
     /// parametrisation as the pixel model, on the 30 Bloch coordinates of the 10-qubit latent
     /// encoding, with a small MLP (62 -> 256 -> 256 -> 30).

@@ -1,12 +1,13 @@
 //! Training the reverse process.
 //!
-//! Three losses, chosen by [`Loss`] (the maths is in `docs/model.md`):
-//! - [`Loss::ChainMmd`]: distribution-level. Run the whole reverse chain from a batch of random
-//!   seeds (trajectories), read out every final state, and minimise the MMD between those
-//!   features and the features of a batch of encoded images. Gradients are pathwise through
-//!   every step (see [`crate::reverse`]).
-//! - [`Loss::StepMmd`]: per step (QuDDPM-style). Pick a step `t`, apply `R_t` to forward samples
-//!   at `t` and match the output features to forward samples at `t - 1`.
+//! Two objectives, chosen by [`Loss`] (the maths is in `docs/model.md`):
+//! - [`Loss::Ensembles`]: distribution-level, a weighted sum of [`Terms`], each a [`Distance`]
+//!   between an ensemble of generated states and an ensemble of data or forward-process
+//!   samples: the end of the chain against the data (a generator that sees only the forward
+//!   process's end point), the chain's states at every noise level against the forward
+//!   process there, one step on forward samples (teacher forcing), and one step on the chain's
+//!   own states (sequential, as QuDDPM trains). Gradients are pathwise through the steps (see
+//!   [`crate::reverse`]).
 //! - [`Loss::DenoisingFidelity`]: per sample. For a forward pair `(s_{t-1}, s_t)`, maximise
 //!   `F = <s_{t-1}| R_t(|s_t><s_t|) |s_{t-1}>`, computed exactly from the purified output
 //!   `U(t) (s_t ⊗ |0>)` as the expectation of `|s_{t-1}><s_{t-1}| ⊗ I_anc`, with an adjoint
@@ -17,49 +18,33 @@
 //! depend on the thread count, and resuming from a checkpoint gives exactly the parameters of
 //! an uninterrupted run.
 
+mod loss;
+
+pub use loss::{Loss, Terms};
+
 use std::path::Path;
 
-use num_complex::Complex64;
 use qansatz_mps::ansatz::Init;
 use qansatz_mps::embedding::ConditionalConfig;
 use qansatz_mps::optim::Adam;
 use qfile::Format;
-use qrandom::streams::{TRAIN_BATCH_SEEDS, TRAIN_INIT, TRAIN_ITERATION, TRAIN_SAMPLE};
-use qsim_core::gradient;
-use qsim_core::state::StateVector;
-use rand::{RngExt, SeedableRng};
+use qrandom::streams::{TRAIN_INIT, TRAIN_ITERATION};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::EncodedData;
+use crate::distance::{Distance, MarginalMmd, MmdKernel};
 use crate::error::{Error, Result};
-use crate::features::{FeatureMmd, MarginalMmd, MmdKernel, Readout};
+use crate::features::Readout;
 use crate::forward::ForwardProcess;
 use crate::reverse::ReverseModel;
-use crate::sample;
 
 /// The format of training checkpoints (magic `QDIFFCKP`; version 3 added the moving average and
-/// the per-qubit MMD term, version 4 the fingerprint of the training data).
+/// the per-qubit MMD term, version 4 the fingerprint of the training data, version 5 the
+/// weighted ensemble terms of [`Loss::Ensembles`]).
 pub const CHECKPOINT_FORMAT: Format =
-    Format::new(*b"QDIFFCKP", 4, "qdiffusion training checkpoint");
-
-/// The training objective.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Loss {
-    /// MMD between the features of whole-chain outputs and of encoded images.
-    ChainMmd {
-        /// The kernel.
-        kernel: MmdKernel,
-    },
-    /// MMD, per step, between `R_t` of forward samples at `t` and forward samples at `t - 1`.
-    StepMmd {
-        /// The kernel.
-        kernel: MmdKernel,
-    },
-    /// `1 - F`, the denoising infidelity of one step on forward pairs.
-    DenoisingFidelity,
-}
+    Format::new(*b"QDIFFCKP", 5, "qdiffusion training checkpoint");
 
 /// Training settings (the MNIST example's flags map onto these).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,8 +89,11 @@ impl Default for TrainConfig {
             data_batch: 1000,
             learning_rate: 0.005,
             final_learning_rate: 0.005,
-            loss: Loss::ChainMmd {
-                kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+            loss: Loss::Ensembles {
+                distance: Distance::Mmd {
+                    kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0, 4.0, 8.0] },
+                },
+                terms: Terms::END,
             },
             readout: Readout::Bloch,
             marginal: None,
@@ -200,9 +188,10 @@ impl<'a> Trainer<'a> {
                 got: forward.steps(),
             });
         }
+        config.loss.validate()?;
         if config.batch < 2 || config.data_batch < 2 {
             return Err(Error::InvalidConfig {
-                reason: "batches need at least two samples (the MMD is unbiased)".into(),
+                reason: "batches need at least two samples (the MMD estimate is unbiased)".into(),
             });
         }
         if config.marginal.is_some() && config.readout != Readout::Bloch {
@@ -243,21 +232,32 @@ impl<'a> Trainer<'a> {
         TrainState { iteration: 0, params, adam, losses: Vec::new(), average: Vec::new() }
     }
 
+    /// The loss of iteration `iteration` at `params`, and its gradient: what [`Trainer::step`]
+    /// follows. Every random draw comes from `(seed, iteration)`, so for fixed arguments this is
+    /// a deterministic function of `params` (ancilla outcomes are drawn by thresholds on fixed
+    /// random numbers), and the gradient is its derivative wherever no outcome flips.
+    pub fn loss_and_gradient(&self, params: &[f64], iteration: usize) -> Result<(f64, Vec<f64>)> {
+        let expected = self.reverse.model().num_params();
+        if params.len() != expected {
+            return Err(Error::DimensionMismatch {
+                what: "parameters",
+                expected,
+                got: params.len(),
+            });
+        }
+        let iteration_seed = TRAIN_ITERATION.seed(self.config.seed, iteration as u64);
+        let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed);
+        match &self.config.loss {
+            Loss::Ensembles { distance, terms } => {
+                self.ensembles(distance, terms, params, &mut rng, iteration_seed)
+            }
+            Loss::DenoisingFidelity => self.denoising_fidelity(params, &mut rng, iteration_seed),
+        }
+    }
+
     /// One iteration: loss and gradient at the current parameters, then an Adam step.
     pub fn step(&self, state: &mut TrainState) -> Result<f64> {
-        let iteration_seed = TRAIN_ITERATION.seed(self.config.seed, state.iteration as u64);
-        let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed);
-        let (loss, grad) = match &self.config.loss {
-            Loss::ChainMmd { kernel } => {
-                self.chain_mmd(kernel, &state.params, &mut rng, iteration_seed)?
-            }
-            Loss::StepMmd { kernel } => {
-                self.step_mmd(kernel, &state.params, &mut rng, iteration_seed)?
-            }
-            Loss::DenoisingFidelity => {
-                self.denoising_fidelity(&state.params, &mut rng, iteration_seed)?
-            }
-        };
+        let (loss, grad) = self.loss_and_gradient(&state.params, state.iteration)?;
         if grad.iter().any(|g| !g.is_finite()) || !loss.is_finite() {
             return Err(Error::InvalidConfig {
                 reason: format!("non-finite loss or gradient at iteration {}", state.iteration),
@@ -347,172 +347,5 @@ impl<'a> Trainer<'a> {
             return Err(resume("its state does not fit this run"));
         }
         Ok(file.state)
-    }
-
-    fn sum_gradients(&self, parts: Vec<Vec<f64>>) -> Vec<f64> {
-        let mut grad = vec![0.0; self.reverse.model().num_params()];
-        for g in parts {
-            for (a, b) in grad.iter_mut().zip(g) {
-                *a += b;
-            }
-        }
-        grad
-    }
-
-    fn data_batch(&self, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
-        (0..self.config.data_batch)
-            .map(|_| self.data_features[rng.random_range(0..self.data.len())].clone())
-            .collect()
-    }
-
-    fn chain_mmd(
-        &self,
-        kernel: &MmdKernel,
-        params: &[f64],
-        rng: &mut ChaCha8Rng,
-        iteration_seed: u64,
-    ) -> Result<(f64, Vec<f64>)> {
-        let n = self.reverse.num_system();
-        let seeds = sample::seeds(n, self.config.batch, TRAIN_BATCH_SEEDS.seed(iteration_seed, 0))?;
-        let targets = self.data_batch(rng);
-        let runs = seeds
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
-                self.reverse.run_chain(params, s, &mut r, true)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        self.mmd_and_gradient(kernel, params, &runs, &targets, |tape, cotangent, g| {
-            self.reverse.backprop_chain(params, tape, cotangent, g)
-        })
-    }
-
-    /// The MMD between the read-out features of `outputs` (final states with what their
-    /// backpropagation needs) and `targets`, and its gradient: each output's feature cotangent
-    /// is pulled back through `backprop`, in parallel, and the parts summed.
-    fn mmd_and_gradient<T: Sync>(
-        &self,
-        kernel: &MmdKernel,
-        params: &[f64],
-        outputs: &[(StateVector, T)],
-        targets: &[Vec<f64>],
-        backprop: impl Fn(&T, Vec<Complex64>, &mut [f64]) -> Result<()> + Sync,
-    ) -> Result<(f64, Vec<f64>)> {
-        let readout = self.config.readout;
-        let features: Vec<Vec<f64>> =
-            outputs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
-        let (mut loss, mut dfs) =
-            FeatureMmd { kernel: kernel.clone() }.loss_and_grad(&features, targets);
-        if let Some(marginal) = &self.config.marginal {
-            let (extra, grads) = FeatureMmd { kernel: marginal.kernel.clone() }
-                .marginal_loss_and_grad(&features, targets, 3);
-            loss += marginal.weight * extra;
-            for (all, part) in dfs.iter_mut().zip(grads) {
-                for (a, p) in all.iter_mut().zip(part) {
-                    *a += marginal.weight * p;
-                }
-            }
-        }
-        let parts = outputs
-            .par_iter()
-            .zip(dfs.par_iter())
-            .map(|((psi, record), df)| {
-                let mut g = vec![0.0; params.len()];
-                backprop(record, readout.cotangent(psi.amplitudes(), df), &mut g)?;
-                Ok(g)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts)))
-    }
-
-    fn step_mmd(
-        &self,
-        kernel: &MmdKernel,
-        params: &[f64],
-        rng: &mut ChaCha8Rng,
-        iteration_seed: u64,
-    ) -> Result<(f64, Vec<f64>)> {
-        let t = rng.random_range(1..=self.reverse.steps());
-        let readout = self.config.readout;
-        let inputs = (0..self.config.batch)
-            .map(|_| {
-                self.data.forward_state(self.forward, rng.random_range(0..self.data.len()), t, rng)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let targets = (0..self.config.data_batch)
-            .map(|_| {
-                let s = self.data.forward_state(
-                    self.forward,
-                    rng.random_range(0..self.data.len()),
-                    t - 1,
-                    rng,
-                )?;
-                Ok(readout.features(s.amplitudes()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let outs = inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
-                self.reverse.step(params, t, s, &mut r)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        self.mmd_and_gradient(kernel, params, &outs, &targets, |record, cotangent, g| {
-            // The cotangent of the step's input state is not needed here.
-            self.reverse.backprop_step(params, record, cotangent, g).map(drop)
-        })
-    }
-
-    fn denoising_fidelity(
-        &self,
-        params: &[f64],
-        rng: &mut ChaCha8Rng,
-        iteration_seed: u64,
-    ) -> Result<(f64, Vec<f64>)> {
-        let steps = self.reverse.steps();
-        let examples: Vec<(usize, usize, u64)> = (0..self.config.batch)
-            .map(|i| {
-                (
-                    rng.random_range(0..self.data.len()),
-                    rng.random_range(1..=steps),
-                    TRAIN_SAMPLE.seed(iteration_seed, i as u64),
-                )
-            })
-            .collect();
-        let model = self.reverse.model();
-        let d = 1usize << self.reverse.num_system();
-        let scale = 1.0 / examples.len() as f64;
-        let results = examples
-            .par_iter()
-            .map(|&(image, t, seed)| {
-                let mut r = ChaCha8Rng::seed_from_u64(seed);
-                let previous = self.data.forward_state(self.forward, image, t - 1, &mut r)?;
-                let mut current = previous.clone();
-                self.forward.step(&mut current, t, &mut r)?;
-                let psi = self.reverse.purified_step(params, t, &current)?;
-                // F = sum over ancilla blocks b of |<s|psi_b>|^2; dF/d<psi| = (|s><s| ⊗ I) psi.
-                let s = previous.amplitudes();
-                let mut fidelity = 0.0;
-                let mut cotangent = vec![Complex64::new(0.0, 0.0); psi.amplitudes().len()];
-                for (block, out) in
-                    psi.amplitudes().chunks_exact(d).zip(cotangent.chunks_exact_mut(d))
-                {
-                    let overlap: Complex64 = s.iter().zip(block).map(|(a, b)| a.conj() * b).sum();
-                    fidelity += overlap.norm_sqr();
-                    for (o, a) in out.iter_mut().zip(s) {
-                        *o = -a * overlap * scale;
-                    }
-                }
-                let angles = model.angles(params, t)?;
-                let dangles = gradient::vjp(model.circuit(), &angles, psi, cotangent)?;
-                let mut g = vec![0.0; params.len()];
-                model.backprop(t, &dangles, &mut g)?;
-                Ok((fidelity, g))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mean_fidelity = results.iter().map(|(f, _)| f).sum::<f64>() * scale;
-        Ok((1.0 - mean_fidelity, self.sum_gradients(results.into_iter().map(|(_, g)| g).collect())))
     }
 }
