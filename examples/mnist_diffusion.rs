@@ -127,6 +127,13 @@ struct Args {
     /// or files).
     #[arg(long)]
     no_baseline: bool,
+    /// DDIM steps of the classical DDPMs [default: 50].
+    #[arg(long)]
+    ddim_steps: Option<usize>,
+    /// Ancestral steps of the classical DDPMs, respacing their 1,000-step schedule
+    /// [default: all 1,000].
+    #[arg(long)]
+    ancestral_steps: Option<usize>,
     /// Skip the pixel DDPM only (the latent baselines still run).
     #[arg(long)]
     no_pixel_baseline: bool,
@@ -302,6 +309,8 @@ impl Args {
         }
         c.classical_baseline = !self.no_baseline;
         c.pixel_baseline = !self.no_pixel_baseline;
+        c.ddim_steps = self.ddim_steps.unwrap_or(c.ddim_steps);
+        c.ancestral_steps = self.ancestral_steps.or(c.ancestral_steps);
         if let Some(matched) = &mut c.latent_matched_ddpm {
             if let Some(layers) = self.matched_layers {
                 matched.hidden = vec![1; layers];

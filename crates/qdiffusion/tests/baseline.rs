@@ -151,6 +151,8 @@ fn samplers_with_the_true_noise_recover_x0() {
         Sampler::ddim(7),
         Sampler::ddpm(),
         Sampler::Ancestral { variance: AncestralVariance::Beta, clip_denoised: false },
+        Sampler::respaced(7),
+        Sampler::respaced(1000),
     ];
     for sampler in samplers {
         let first = sampler.timesteps(1000).unwrap()[0];

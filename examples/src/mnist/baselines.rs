@@ -163,12 +163,11 @@ fn sample_both(
         ))
     };
     let prefix = variant.prefix;
-    let ancestral = draw(
-        0,
-        variant.kinds.0,
-        format!("{prefix}DDPM, {} steps", ddpm.config().steps),
-        Sampler::ddpm(),
-    )?;
+    let (steps, sampler) = match config.ancestral_steps {
+        None => (ddpm.config().steps, Sampler::ddpm()),
+        Some(steps) => (steps, Sampler::respaced(steps)),
+    };
+    let ancestral = draw(0, variant.kinds.0, format!("{prefix}DDPM, {steps} steps"), sampler)?;
     let ddim = draw(
         1,
         variant.kinds.1,

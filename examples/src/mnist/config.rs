@@ -110,6 +110,9 @@ pub struct ExperimentConfig {
     pub latent_matched_ddpm: Option<DdpmConfig>,
     /// DDIM steps of the fast classical sampler (both baselines).
     pub ddim_steps: usize,
+    /// Steps of the ancestral sampler of the classical DDPMs: `None` visits every trained step
+    /// (1,000); fewer respace the schedule ([`Sampler::respaced`](qdiffusion::baseline::sample::Sampler::respaced)).
+    pub ancestral_steps: Option<usize>,
     /// The FID classifier.
     pub classifier: ClassifierConfig,
     /// The autoencoder of the latent encoding.
@@ -141,6 +144,7 @@ impl Default for ExperimentConfig {
             latent_ddpm: Some(DdpmConfig::latent()),
             latent_matched_ddpm: Some(DdpmConfig::latent_matched()),
             ddim_steps: 50,
+            ancestral_steps: None,
             classifier: ClassifierConfig::default(),
             autoencoder: AutoencoderConfig::default(),
             shots: None,

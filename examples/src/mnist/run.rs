@@ -182,18 +182,20 @@ pub fn run(
     let out = &paths.out;
     write_samples(out, "quantum", &quantum_images, Some(&evaluator))?;
     write_samples(out, "ablation", &ablation_images, Some(&evaluator))?;
+    let ancestral = format!("ddpm{}", config.ancestral_steps.unwrap_or(config.ddpm.steps));
+    let ddim = format!("ddim{}", config.ddim_steps);
     if let Some(p) = &pixel {
-        write_samples(out, "ddpm1000", &p.ancestral.1, None)?;
-        write_samples(out, "ddim50", &p.ddim.1, None)?;
+        write_samples(out, &ancestral, &p.ancestral.1, None)?;
+        write_samples(out, &ddim, &p.ddim.1, None)?;
         write_grid(&out.join("samples_classical.png"), &p.ancestral.1, &evaluator)?;
     }
     if let Some(l) = &latent {
-        write_samples(out, "latent_ddpm1000", &l.ancestral.1, None)?;
-        write_samples(out, "latent_ddim50", &l.ddim.1, Some(&evaluator))?;
+        write_samples(out, &format!("latent_{ancestral}"), &l.ancestral.1, None)?;
+        write_samples(out, &format!("latent_{ddim}"), &l.ddim.1, Some(&evaluator))?;
     }
     if let Some(m) = &matched {
-        write_samples(out, "latent_matched_ddpm1000", &m.ancestral.1, None)?;
-        write_samples(out, "latent_matched_ddim50", &m.ddim.1, Some(&evaluator))?;
+        write_samples(out, &format!("latent_matched_{ancestral}"), &m.ancestral.1, None)?;
+        write_samples(out, &format!("latent_matched_{ddim}"), &m.ddim.1, Some(&evaluator))?;
     }
 
     for samples in pixel.into_iter().chain(latent).chain(matched) {

@@ -60,6 +60,18 @@ pub enum Sampler {
         /// Clip `x0_hat` to [-1, 1] at each step.
         clip_denoised: bool,
     },
+    /// Ancestral sampling through `steps` evenly spaced steps (DDIM's subsequence), each jump
+    /// from a visited step `t` to the next visited `s < t` taken as one ancestral step of the
+    /// respaced schedule `beta' = 1 - alphabar_t / alphabar_s` (Nichol and Dhariwal's
+    /// respacing): a DDPM with `steps` steps from a model trained with `T`.
+    Respaced {
+        /// Number of network evaluations (at most `T`).
+        steps: usize,
+        /// The variance of the noise added at each step.
+        variance: AncestralVariance,
+        /// Clip `x0_hat` to [-1, 1] at each step.
+        clip_denoised: bool,
+    },
     /// Deterministic DDIM (`eta = 0`) through `steps` evenly spaced steps `1 + k T / steps`.
     Ddim {
         /// Number of network evaluations (at most `T`).
@@ -79,6 +91,12 @@ impl Sampler {
         Sampler::Ancestral { variance: AncestralVariance::Posterior, clip_denoised: false }
     }
 
+    /// Respaced ancestral sampling on `steps` steps with the defaults of [`Sampler::ddpm`];
+    /// `respaced(T)` visits every step, as [`Sampler::ddpm`] does.
+    pub fn respaced(steps: usize) -> Self {
+        Sampler::Respaced { steps, variance: AncestralVariance::Posterior, clip_denoised: false }
+    }
+
     /// DDIM on `steps` steps with the defaults used for the reported figures (no clipping, as
     /// [`Sampler::ddpm`]).
     pub fn ddim(steps: usize) -> Self {
@@ -94,10 +112,10 @@ impl Sampler {
     pub fn timesteps(&self, total: usize) -> Result<Vec<usize>> {
         match *self {
             Sampler::Ancestral { .. } => Ok((1..=total).rev().collect()),
-            Sampler::Ddim { steps, .. } => {
+            Sampler::Ddim { steps, .. } | Sampler::Respaced { steps, .. } => {
                 if steps == 0 || steps > total {
                     return Err(Error::InvalidConfig {
-                        reason: format!("DDIM needs 1 to {total} steps, got {steps}"),
+                        reason: format!("DDIM or respacing needs 1 to {total} steps, got {steps}"),
                     });
                 }
                 Ok((0..steps).rev().map(|k| 1 + k * total / steps).collect())
@@ -107,9 +125,9 @@ impl Sampler {
 
     fn clips(&self) -> bool {
         match *self {
-            Sampler::Ancestral { clip_denoised, .. } | Sampler::Ddim { clip_denoised, .. } => {
-                clip_denoised
-            }
+            Sampler::Ancestral { clip_denoised, .. }
+            | Sampler::Respaced { clip_denoised, .. }
+            | Sampler::Ddim { clip_denoised, .. } => clip_denoised,
         }
     }
 }
@@ -191,6 +209,50 @@ pub fn ancestral_step(
     Ok(out)
 }
 
+/// One ancestral step of the respaced schedule from step `t` to the earlier step `s`: with
+/// `beta' = 1 - alphabar_t / alphabar_s`, the step of [`ancestral_step`] with `beta'` in place
+/// of `beta_t` and `alphabar_s` in place of `alphabar_{t-1}` (for `s = t - 1` it is that step).
+/// `noise` is ignored at `s = 0`, where the step returns `x0_hat`.
+#[allow(clippy::too_many_arguments)]
+pub fn respaced_step(
+    schedule: &NoiseSchedule,
+    x_t: &DMatrix<f32>,
+    eps: &DMatrix<f32>,
+    t: usize,
+    s: usize,
+    noise: &DMatrix<f32>,
+    variance: AncestralVariance,
+    clip_denoised: bool,
+) -> Result<DMatrix<f32>> {
+    if s >= t {
+        return Err(Error::InvalidConfig {
+            reason: format!("an ancestral step goes to an earlier step, got {t} -> {s}"),
+        });
+    }
+    if s + 1 == t {
+        return ancestral_step(schedule, x_t, eps, t, noise, variance, clip_denoised);
+    }
+    check_same_shape("noise entries (same shape as x_t)", x_t, noise)?;
+    let x0 = estimate_x0(schedule, x_t, eps, t, clip_denoised)?;
+    let (ab_t, ab_s) = (schedule.alpha_bar(t)?, schedule.alpha_bar(s)?);
+    let beta = 1.0 - ab_t / ab_s;
+    let c0 = (ab_s.sqrt() * beta / (1.0 - ab_t)) as f32;
+    let c1 = ((1.0 - beta).sqrt() * (1.0 - ab_s) / (1.0 - ab_t)) as f32;
+    let sigma = if s == 0 {
+        0.0
+    } else {
+        match variance {
+            AncestralVariance::Posterior => (beta * (1.0 - ab_s) / (1.0 - ab_t)).sqrt() as f32,
+            AncestralVariance::Beta => beta.sqrt() as f32,
+        }
+    };
+    let mut out = x0;
+    for ((o, &x), &z) in out.iter_mut().zip(x_t.iter()).zip(noise.iter()) {
+        *o = c0 * *o + c1 * x + sigma * z;
+    }
+    Ok(out)
+}
+
 /// Runs `sampler` from `x_start` (the noise at the sampler's first step, one column per sample,
 /// 784 rows for pixels) down to `x_0`, returned unclamped in the model's range [-1, 1].
 ///
@@ -229,6 +291,17 @@ pub fn denoise(
                             DMatrix::zeros(x.nrows(), x.ncols())
                         };
                         ancestral_step(schedule, &x, &eps, t, &noise, variance, clip)?
+                    }
+                    Sampler::Respaced { variance, .. } => {
+                        let s = steps.get(i + 1).copied().unwrap_or(0);
+                        let noise = if s > 0 {
+                            DMatrix::from_fn(x.nrows(), x.ncols(), |_, _| {
+                                standard_normal_f32(&mut chunk_rng)
+                            })
+                        } else {
+                            DMatrix::zeros(x.nrows(), x.ncols())
+                        };
+                        respaced_step(schedule, &x, &eps, t, s, &noise, variance, clip)?
                     }
                 };
             }
@@ -279,6 +352,34 @@ mod tests {
         assert!(Sampler::ddim(0).timesteps(10).is_err());
         assert!(Sampler::ddim(11).timesteps(10).is_err());
         assert_eq!(Sampler::ddim(10).timesteps(10).unwrap(), (1..=10).rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn respaced_steps_are_ancestral_steps_of_the_respaced_schedule() {
+        let schedule = NoiseSchedule::linear(100, 1e-4, 0.02).unwrap();
+        let x = DMatrix::from_fn(4, 3, |r, c| (r as f32 - 1.5) * 0.7 + c as f32 * 0.2);
+        let eps = DMatrix::from_fn(4, 3, |r, c| ((r * 3 + c) as f32 * 0.9).sin());
+        let noise = DMatrix::from_fn(4, 3, |r, c| ((r * 5 + c) as f32 * 0.4).cos());
+        let v = AncestralVariance::Posterior;
+        // One step apart: exactly the ancestral step.
+        let a = respaced_step(&schedule, &x, &eps, 40, 39, &noise, v, false).unwrap();
+        assert_eq!(a, ancestral_step(&schedule, &x, &eps, 40, &noise, v, false).unwrap());
+        // A jump t -> s with the true noise and no added noise lands on the posterior mean,
+        // sqrt(alphabar_s) x0 + sqrt(1 - alphabar_s - sigma^2) eps (DDPM's marginal at s).
+        let x0 = DMatrix::from_fn(4, 3, |r, c| ((r + 2 * c) as f32 * 0.3).sin());
+        let (ab_t, ab_s) = (schedule.alpha_bar(40).unwrap(), schedule.alpha_bar(20).unwrap());
+        let x_t =
+            x0.zip_map(&eps, |a, e| (ab_t.sqrt() as f32) * a + ((1.0 - ab_t).sqrt() as f32) * e);
+        let zero = DMatrix::zeros(4, 3);
+        let jump = respaced_step(&schedule, &x_t, &eps, 40, 20, &zero, v, false).unwrap();
+        let sigma2 = (1.0 - ab_t / ab_s) * (1.0 - ab_s) / (1.0 - ab_t);
+        let (signal, spread) = (ab_s.sqrt() as f32, (1.0 - ab_s - sigma2).sqrt() as f32);
+        for ((p, a), e) in jump.iter().zip(x0.iter()).zip(eps.iter()) {
+            assert!((p - (signal * a + spread * e)).abs() < 1e-5, "{p}");
+        }
+        assert!(respaced_step(&schedule, &x, &eps, 20, 20, &noise, v, false).is_err());
+        let visited = Sampler::respaced(4).timesteps(100).unwrap();
+        assert_eq!(visited, Sampler::ddim(4).timesteps(100).unwrap());
     }
 
     #[test]
