@@ -127,6 +127,10 @@ struct Args {
     /// or files).
     #[arg(long)]
     no_baseline: bool,
+    /// Score the quantum model every N training iterations (FID against the run's split, the
+    /// run's sampling seeds), for the curve in metrics.json.
+    #[arg(long)]
+    curve_every: Option<usize>,
     /// DDIM steps of the classical DDPMs [default: 50].
     #[arg(long)]
     ddim_steps: Option<usize>,
@@ -310,6 +314,7 @@ impl Args {
         c.classical_baseline = !self.no_baseline;
         c.pixel_baseline = !self.no_pixel_baseline;
         c.ddim_steps = self.ddim_steps.unwrap_or(c.ddim_steps);
+        c.curve_every = self.curve_every.or(c.curve_every);
         c.ancestral_steps = self.ancestral_steps.or(c.ancestral_steps);
         if let Some(matched) = &mut c.latent_matched_ddpm {
             if let Some(layers) = self.matched_layers {

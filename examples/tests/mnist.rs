@@ -83,15 +83,18 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     assert!(paths.cache.join("latent_ddpm_custom.bin").exists());
     assert!(paths.cache.join("latent_matched_ddpm_custom.bin").exists());
 
+    // Sample files are named by their samplers' step counts (quick: 100 and 10).
+    let (ancestral, ddim) =
+        (format!("ddpm{}", config.ddpm.steps), format!("ddim{}", config.ddim_steps));
     for name in [
-        "quantum",
-        "ablation",
-        "ddpm1000",
-        "ddim50",
-        "latent_ddpm1000",
-        "latent_ddim50",
-        "latent_matched_ddpm1000",
-        "latent_matched_ddim50",
+        "quantum".to_string(),
+        "ablation".to_string(),
+        ancestral.clone(),
+        ddim.clone(),
+        format!("latent_{ancestral}"),
+        format!("latent_{ddim}"),
+        format!("latent_matched_{ancestral}"),
+        format!("latent_matched_{ddim}"),
     ] {
         let set = ImageSet::read_idx(paths.out.join(format!("samples_{name}.idx"))).unwrap();
         assert_eq!(set.len(), config.samples, "{name}");
@@ -101,7 +104,7 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     for name in [
         "samples_quantum.png",
         "samples_classical.png",
-        "samples_latent_ddim50.png",
+        &format!("samples_latent_{ddim}.png"),
         "metrics.json",
     ] {
         assert!(paths.out.join(name).metadata().unwrap().len() > 100, "{name}");
@@ -143,7 +146,7 @@ fn amplitude_encoding_skips_the_latent_ddpm_with_a_note() {
     );
     assert!(metrics.row(RowKind::PixelDdim).is_some());
     assert_eq!(metrics.quantum_over_latent_ddim, None);
-    assert!(!paths.out.join("samples_latent_ddim50.idx").exists());
+    assert!(!paths.out.join("samples_latent_ddim10.idx").exists());
 }
 
 #[test]
@@ -161,8 +164,16 @@ fn validation_split_scores_against_held_out_training_digits() {
     config.shots = None;
     config.classical_baseline = false;
     config.split = qdiff_examples::mnist::config::EvalSplit::Validation;
+    config.curve_every = Some(2);
     let paths = paths("validation_run");
     let metrics = run(&config, &paths, false).unwrap();
+    // The curve: scored at iterations 2 and 4; the last point is the final model, so its FID
+    // is the quantum row's.
+    let iterations: Vec<usize> = metrics.quantum_curve.iter().map(|p| p.iteration).collect();
+    assert_eq!(iterations, [2, 4]);
+    let quantum = metrics.row(RowKind::Quantum).unwrap();
+    assert_eq!(metrics.quantum_curve[1].fid, quantum.score.fid);
+    assert_eq!(metrics.quantum_losses.len(), config.quantum.train.iterations);
     assert!(metrics.fid_features.contains("1000 validation digits"), "{}", metrics.fid_features);
     assert!(metrics.fid_features.contains("7000 training digits"), "{}", metrics.fid_features);
     assert!(metrics.rows.iter().all(|r| r.score.n == config.samples));

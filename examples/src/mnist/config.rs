@@ -134,6 +134,9 @@ pub struct ExperimentConfig {
     pub samples: usize,
     /// Seed of sampling (quantum seeds and trajectories, DDPM noise).
     pub seed: u64,
+    /// Score the quantum model every this many training iterations (its sampling seeds, the
+    /// run's split) for the FID-vs-iteration curve; `None`: only at the end.
+    pub curve_every: Option<usize>,
 }
 
 impl Default for ExperimentConfig {
@@ -153,6 +156,7 @@ impl Default for ExperimentConfig {
             split: EvalSplit::Test,
             samples: 2000,
             seed: 7,
+            curve_every: None,
         }
     }
 }

@@ -54,6 +54,15 @@ pub struct Row {
     pub sample_seconds: f64,
 }
 
+/// The quantum model scored during training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Iterations done.
+    pub iteration: usize,
+    /// FID of samples drawn with the parameters of that iteration (the run's sampling seeds).
+    pub fid: f64,
+}
+
 /// Everything the run measured; written to `metrics.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metrics {
@@ -73,6 +82,13 @@ pub struct Metrics {
     pub quantum_over_latent_ddim: Option<f64>,
     /// Final training loss of the quantum model (mean of the last 10 iterations).
     pub quantum_final_loss: f64,
+    /// The quantum model's training loss of every iteration (of this run's training; empty
+    /// when a finished checkpoint was loaded).
+    pub quantum_losses: Vec<f64>,
+    /// The FID of the quantum model along its training, every
+    /// [`ExperimentConfig::curve_every`](crate::mnist::config::ExperimentConfig::curve_every)
+    /// iterations (empty without it).
+    pub quantum_curve: Vec<CurvePoint>,
     /// Wall seconds of the whole run.
     pub total_seconds: f64,
 }

@@ -16,7 +16,7 @@ use crate::mnist::cache::CachedModel;
 use crate::mnist::codec::Codec;
 use crate::mnist::config::{EvalSplit, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
-use crate::mnist::metrics::{Metrics, Provenance, RowKind, scored};
+use crate::mnist::metrics::{CurvePoint, Metrics, Provenance, RowKind, scored};
 use crate::mnist::outputs::{first_columns, write_grid, write_metrics, write_samples};
 use crate::mnist::shots::shot_rows;
 
@@ -105,12 +105,28 @@ pub fn run(
     let trainer = Trainer::new(&reverse, &forward, &data, train)?;
     std::fs::create_dir_all(&paths.out).map_err(|e| io_error(&paths.out, e))?;
     let checkpoint = paths.out.join(format!("checkpoint_quantum_{}.bin", quantum.encoding.name()));
+    let seeds = sample::seeds(quantum.model.qubits, n, config.seed)?;
+    let mut curve = Vec::new();
+    let mut curve_time = 0.0;
+    let mut score_iteration = |state: &TrainState| -> Result<()> {
+        let due = config.curve_every.is_some_and(|k| k > 0 && state.iteration() % k == 0);
+        if due {
+            let t0 = Instant::now();
+            let params = state.sampling_params();
+            let features = sample::generate(&reverse, params, &seeds, config.seed, readout)?;
+            let fid = evaluator.score(&codec.decode(&features)?)?.fid;
+            curve.push(CurvePoint { iteration: state.iteration(), fid });
+            curve_time += t0.elapsed().as_secs_f64();
+        }
+        Ok(())
+    };
     let t0 = Instant::now();
-    let (state, loaded) = train_quantum(&trainer, &checkpoint, options, on_event)?;
-    let trained = Provenance { train_seconds: t0.elapsed().as_secs_f64(), loaded };
+    let (state, loaded) =
+        train_quantum(&trainer, &checkpoint, options, on_event, &mut score_iteration)?;
+    // Training time without the curve's scoring.
+    let trained = Provenance { train_seconds: t0.elapsed().as_secs_f64() - curve_time, loaded };
 
     on_event(Event::Stage("quantum sampling"));
-    let seeds = sample::seeds(quantum.model.qubits, n, config.seed)?;
     let t0 = Instant::now();
     let params = state.sampling_params();
     let features = sample::generate(&reverse, params, &seeds, config.seed, readout)?;
@@ -221,6 +237,8 @@ pub fn run(
         quantum_over_ddpm: None,
         quantum_over_latent_ddim: None,
         quantum_final_loss: tail.iter().sum::<f64>() / tail.len().max(1) as f64,
+        quantum_losses: if trained.loaded { Vec::new() } else { losses.to_vec() },
+        quantum_curve: curve,
         total_seconds: start.elapsed().as_secs_f64(),
     };
     metrics.quantum_over_ablation =
@@ -232,12 +250,13 @@ pub fn run(
 }
 
 /// Trains the quantum model, or reuses / resumes its checkpoint; returns the final state and
-/// whether it was loaded finished.
+/// whether it was loaded finished. `after_iteration` sees the state after every iteration.
 fn train_quantum(
     trainer: &Trainer<'_>,
     checkpoint: &Path,
     options: RunOptions,
     on_event: &mut dyn FnMut(Event<'_>),
+    after_iteration: &mut dyn FnMut(&TrainState) -> Result<()>,
 ) -> Result<(TrainState, bool)> {
     let total = trainer.config().iterations;
     let mut state = match (checkpoint.exists(), options.resume) {
@@ -279,14 +298,21 @@ fn train_quantum(
         },
         (false, false) => trainer.init_state(),
     };
+    let mut failure = None;
     trainer.train(&mut state, Some(checkpoint), |s| {
         on_event(Event::Iteration {
             done: s.iteration(),
             total,
             loss: s.losses().last().copied().unwrap_or(f64::NAN),
-        })
+        });
+        if failure.is_none() {
+            failure = after_iteration(s).err();
+        }
     })?;
-    Ok((state, false))
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((state, false)),
+    }
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
