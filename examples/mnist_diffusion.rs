@@ -14,9 +14,10 @@
 //! every model, scores them with FID on our classifier features (not Inception-FID) against the
 //! 2,000 test digits (or, with `--split validation`, the 1,000 validation digits: for every
 //! choice), prints the results table and writes `out/mnist_diffusion/`:
-//! `samples_quantum.png`, `samples_classical.png`, `samples_latent_ddim50.png`,
-//! `samples_{quantum,ablation,ddpm1000,ddim50,latent_ddpm1000,latent_ddim50}.idx` and
-//! `metrics.json`.
+//! `samples_NAME.idx` (every sample) and `samples_NAME.png` (the first 100, labelled with the
+//! classifier's digit) for NAME in quantum, ablation, ddpm1000, ddim50, latent_ddpm1000,
+//! latent_ddim50, latent_matched_ddpm1000, latent_matched_ddim50 (named by the samplers' step
+//! counts), and `metrics.json` (every row, the configuration, the training losses).
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -103,7 +103,7 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     assert_eq!(set.len(), shots.samples);
     for name in [
         "samples_quantum.png",
-        "samples_classical.png",
+        &format!("samples_{ancestral}.png"),
         &format!("samples_latent_{ddim}.png"),
         "metrics.json",
     ] {

@@ -79,6 +79,7 @@ pub(crate) fn pixel_ddpm(
     let provenance = Provenance {
         train_seconds: t0.elapsed().as_secs_f64(),
         loaded: matches!(status, CacheStatus::Loaded),
+        parameters: Some(ddpm.network().num_parameters()),
     };
     note_cache(on_event, "DDPM", &status);
     on_event(Event::Stage("DDPM sampling"));
@@ -130,6 +131,7 @@ pub(crate) fn latent_ddpm(
     let provenance = Provenance {
         train_seconds: t0.elapsed().as_secs_f64(),
         loaded: matches!(status, CacheStatus::Loaded),
+        parameters: Some(ddpm.network().num_parameters()),
     };
     note_cache(on_event, &name, &status);
     on_event(Event::Stage("latent DDPM sampling"));

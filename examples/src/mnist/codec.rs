@@ -58,6 +58,7 @@ impl Codec {
                 let provenance = Provenance {
                     train_seconds: t0.elapsed().as_secs_f64(),
                     loaded: matches!(status, CacheStatus::Loaded),
+                    parameters: None,
                 };
                 Ok(Self { encoding, autoencoder: Some(ae), provenance })
             }
@@ -69,7 +70,7 @@ impl Codec {
                         got: qubits,
                     });
                 }
-                let provenance = Provenance { train_seconds: 0.0, loaded: true };
+                let provenance = Provenance { train_seconds: 0.0, loaded: true, parameters: None };
                 Ok(Self { encoding, autoencoder: None, provenance })
             }
         }

@@ -50,6 +50,9 @@ pub struct Row {
     pub train_seconds: f64,
     /// True if the model was loaded from a cache or a finished checkpoint.
     pub loaded: bool,
+    /// Trainable parameters of the model that generated the images (`None` for real images,
+    /// the ablation, and the decoder floors).
+    pub parameters: Option<usize>,
     /// Seconds spent producing the images.
     pub sample_seconds: f64,
 }
@@ -107,20 +110,22 @@ impl Metrics {
     /// The results table as Markdown.
     pub fn table(&self) -> String {
         let mut s = String::from(
-            "| images | FID | mean confidence | class histogram (0-9, %) | train s | sample s |\n\
-             |---|---|---|---|---|---|\n",
+            "| images | FID | mean confidence | class histogram (0-9, %) | parameters | train s | sample s |\n\
+             |---|---|---|---|---|---|---|\n",
         );
         for r in &self.rows {
             let hist: Vec<String> =
                 r.score.class_histogram.iter().map(|h| format!("{:.0}", 100.0 * h)).collect();
             let train =
                 if r.loaded { "cached".to_string() } else { format!("{:.0}", r.train_seconds) };
+            let parameters = r.parameters.map_or("-".to_string(), |p| p.to_string());
             s.push_str(&format!(
-                "| {} | {:.2} | {:.3} | {} | {} | {:.1} |\n",
+                "| {} | {:.2} | {:.3} | {} | {} | {} | {:.1} |\n",
                 r.name,
                 r.score.fid,
                 r.score.mean_confidence,
                 hist.join(" "),
+                parameters,
                 train,
                 r.sample_seconds
             ));
@@ -134,11 +139,14 @@ impl Metrics {
 pub(crate) struct Provenance {
     pub(crate) train_seconds: f64,
     pub(crate) loaded: bool,
+    /// Trainable parameters of the generative model, if the row has one.
+    pub(crate) parameters: Option<usize>,
 }
 
 impl Provenance {
     /// Nothing trained (real images, the ablation, sets drawn from a model already counted).
-    pub(crate) const NONE: Provenance = Provenance { train_seconds: 0.0, loaded: false };
+    pub(crate) const NONE: Provenance =
+        Provenance { train_seconds: 0.0, loaded: false, parameters: None };
 }
 
 /// Scores `images` as a row.
@@ -156,6 +164,7 @@ pub(crate) fn scored(
         score: evaluator.score(images)?,
         train_seconds: provenance.train_seconds,
         loaded: provenance.loaded,
+        parameters: provenance.parameters,
         sample_seconds,
     })
 }

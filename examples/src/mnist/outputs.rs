@@ -15,19 +15,16 @@ pub(crate) fn first_columns(m: &DMatrix<f32>, n: usize) -> DMatrix<f32> {
     m.columns(0, n.min(m.ncols())).into_owned()
 }
 
-/// `samples_<name>.idx` (all), and with an evaluator `samples_<name>.png` (the first 100, each
-/// labelled with the classifier's digit).
+/// `samples_<name>.idx` (all) and `samples_<name>.png` (the first 100, each labelled with the
+/// classifier's digit).
 pub(crate) fn write_samples(
     out: &Path,
     name: &str,
     images: &DMatrix<f32>,
-    grid: Option<&Evaluator>,
+    evaluator: &Evaluator,
 ) -> Result<()> {
     ImageSet::from_matrix(images)?.write_idx(out.join(format!("samples_{name}.idx")))?;
-    if let Some(evaluator) = grid {
-        write_grid(&out.join(format!("samples_{name}.png")), images, evaluator)?;
-    }
-    Ok(())
+    write_grid(&out.join(format!("samples_{name}.png")), images, evaluator)
 }
 
 /// A PNG grid of the first 100 images, each labelled with the classifier's digit.

@@ -17,7 +17,7 @@ use crate::mnist::codec::Codec;
 use crate::mnist::config::{EvalSplit, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{CurvePoint, Metrics, Provenance, RowKind, scored};
-use crate::mnist::outputs::{first_columns, write_grid, write_metrics, write_samples};
+use crate::mnist::outputs::{first_columns, write_metrics, write_samples};
 use crate::mnist::shots::shot_rows;
 
 /// Where the run reads and writes.
@@ -75,7 +75,7 @@ pub fn run(
     // Every model is fitted on the training digits minus the validation split.
     let train_images = splits.train.images().to_matrix();
     let real = first_columns(&train_images, n);
-    let nothing_trained = Provenance { train_seconds: 0.0, loaded: true };
+    let nothing_trained = Provenance { train_seconds: 0.0, loaded: true, parameters: None };
     let name = "real train images (floor)".to_string();
     rows.push(scored(&evaluator, RowKind::RealImages, name, &real, nothing_trained, 0.0)?);
 
@@ -124,7 +124,11 @@ pub fn run(
     let (state, loaded) =
         train_quantum(&trainer, &checkpoint, options, on_event, &mut score_iteration)?;
     // Training time without the curve's scoring.
-    let trained = Provenance { train_seconds: t0.elapsed().as_secs_f64() - curve_time, loaded };
+    let trained = Provenance {
+        train_seconds: t0.elapsed().as_secs_f64() - curve_time,
+        loaded,
+        parameters: Some(reverse.model().num_params()),
+    };
 
     on_event(Event::Stage("quantum sampling"));
     let t0 = Instant::now();
@@ -196,22 +200,21 @@ pub fn run(
 
     on_event(Event::Stage("writing outputs"));
     let out = &paths.out;
-    write_samples(out, "quantum", &quantum_images, Some(&evaluator))?;
-    write_samples(out, "ablation", &ablation_images, Some(&evaluator))?;
+    write_samples(out, "quantum", &quantum_images, &evaluator)?;
+    write_samples(out, "ablation", &ablation_images, &evaluator)?;
     let ancestral = format!("ddpm{}", config.ancestral_steps.unwrap_or(config.ddpm.steps));
     let ddim = format!("ddim{}", config.ddim_steps);
     if let Some(p) = &pixel {
-        write_samples(out, &ancestral, &p.ancestral.1, None)?;
-        write_samples(out, &ddim, &p.ddim.1, None)?;
-        write_grid(&out.join("samples_classical.png"), &p.ancestral.1, &evaluator)?;
+        write_samples(out, &ancestral, &p.ancestral.1, &evaluator)?;
+        write_samples(out, &ddim, &p.ddim.1, &evaluator)?;
     }
     if let Some(l) = &latent {
-        write_samples(out, &format!("latent_{ancestral}"), &l.ancestral.1, None)?;
-        write_samples(out, &format!("latent_{ddim}"), &l.ddim.1, Some(&evaluator))?;
+        write_samples(out, &format!("latent_{ancestral}"), &l.ancestral.1, &evaluator)?;
+        write_samples(out, &format!("latent_{ddim}"), &l.ddim.1, &evaluator)?;
     }
     if let Some(m) = &matched {
-        write_samples(out, &format!("latent_matched_{ancestral}"), &m.ancestral.1, None)?;
-        write_samples(out, &format!("latent_matched_{ddim}"), &m.ddim.1, Some(&evaluator))?;
+        write_samples(out, &format!("latent_matched_{ancestral}"), &m.ancestral.1, &evaluator)?;
+        write_samples(out, &format!("latent_matched_{ddim}"), &m.ddim.1, &evaluator)?;
     }
 
     for samples in pixel.into_iter().chain(latent).chain(matched) {
