@@ -16,7 +16,6 @@
 //! `examples/bench_workloads.rs`: one untimed warm-up run, best of R timed runs, construction
 //! outside the timed region.
 
-mod python;
 mod table;
 
 use std::collections::BTreeMap;
@@ -208,7 +207,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let paths = locate()?;
     let load_before = table::load_average();
 
-    let python = python::prepare(&paths.venv, &paths.peers.join("requirements.txt"))?;
+    let python = crate::python::prepare(&paths.venv, &paths.peers.join("requirements.txt"))?;
     let ours = build_ours(&paths.root)?;
     std::fs::create_dir_all(&paths.out_dir)
         .map_err(|e| format!("cannot create {}: {e}", paths.out_dir.display()))?;

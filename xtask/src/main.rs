@@ -19,15 +19,19 @@
 //! - `check-structure`: step 4 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
+//! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
+//!   [`plots`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 mod bench_peers;
+mod plots;
+mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers | plots>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("check-structure") => structure::run(&workspace_root()),
         Some("bench-peers") => bench_peers::run(&args[1..]),
+        Some("plots") => plots::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

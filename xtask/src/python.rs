@@ -1,5 +1,6 @@
-//! The peers' Python environment: a virtual environment created once with `python3 -m venv`
-//! and kept in step with the pinned `xtask/peers/requirements.txt`.
+//! The Python environments of the tools (the peers of `bench-peers`, the plots of `plots`): a
+//! virtual environment created once with `python3 -m venv`
+//! and kept in step with a pinned requirements file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -12,7 +13,7 @@ const ERROR_TAIL_LINES: usize = 20;
 pub fn prepare(venv: &Path, requirements: &Path) -> Result<PathBuf, String> {
     let python = interpreter(venv);
     if !python.exists() {
-        eprintln!("bench-peers: creating the virtual environment {}", venv.display());
+        eprintln!("xtask: creating the virtual environment {}", venv.display());
         let output = Command::new("python3")
             .args(["-m", "venv"])
             .arg(venv)
@@ -36,10 +37,10 @@ pub fn prepare(venv: &Path, requirements: &Path) -> Result<PathBuf, String> {
         .map(|(pin, _)| pin)
         .collect();
     if missing.is_empty() {
-        eprintln!("bench-peers: peers already installed in {}", venv.display());
+        eprintln!("xtask: requirements already installed in {}", venv.display());
     }
     for pin in missing {
-        eprintln!("bench-peers: pip install {}=={}", pin.name, pin.version);
+        eprintln!("xtask: pip install {}=={}", pin.name, pin.version);
         // One package at a time for a precise error; the whole file as constraints keeps the
         // versions of the others.
         let output = Command::new(&python)
