@@ -17,8 +17,7 @@ use qdiff_benches::{mnist_model, mnist_training, synthetic_data};
 use qdiffusion::train::{TrainConfig, Trainer};
 
 fn main() {
-    let args: Vec<usize> =
-        std::env::args().skip(1).map(|a| a.parse().expect("a count")).collect();
+    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("a count")).collect();
     let iterations = args.first().copied().unwrap_or(3);
     let (forward, reverse) = mnist_model();
     let data = synthetic_data(reverse.num_system());
@@ -35,6 +34,9 @@ fn main() {
         let checksum = state.params().iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, p| {
             (h ^ p.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
         });
-        println!("{:8.2} ms  loss {loss:.17e}  params {checksum:016x}", elapsed.as_secs_f64() * 1e3);
+        println!(
+            "{:8.2} ms  loss {loss:.17e}  params {checksum:016x}",
+            elapsed.as_secs_f64() * 1e3
+        );
     }
 }

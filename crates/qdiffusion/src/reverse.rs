@@ -217,6 +217,84 @@ impl ReverseModel {
         Ok(())
     }
 
+    /// [`ReverseModel::backprop_chain`] for many trajectories at once: `cotangents[i]` is the
+    /// cotangent of the final state of `tapes[i]`, whose gradient is added into `grads[i]`.
+    /// Every step runs for all trajectories together through
+    /// [`gradient::vjp_with_input_many`], which is several times cheaper per trajectory; each
+    /// gradient is bit-identical to [`ReverseModel::backprop_chain`]'s. Tapes of different
+    /// steps (not from one chain run) go one by one.
+    pub fn backprop_chains(
+        &self,
+        params: &[f64],
+        tapes: &[&ChainTape],
+        cotangents: Vec<Vec<Complex64>>,
+        grads: &mut [Vec<f64>],
+    ) -> Result<()> {
+        if tapes.len() != cotangents.len() || tapes.len() != grads.len() {
+            return Err(Error::DimensionMismatch {
+                what: "cotangents and gradients (one per tape)",
+                expected: tapes.len(),
+                got: cotangents.len().min(grads.len()),
+            });
+        }
+        let steps: Vec<usize> =
+            tapes.first().map_or(Vec::new(), |t| t.steps.iter().map(|r| r.t).collect());
+        let aligned =
+            tapes.iter().all(|tape| tape.steps.iter().map(|r| r.t).eq(steps.iter().copied()));
+        if !aligned {
+            for ((tape, g), grad) in tapes.iter().zip(cotangents).zip(grads.iter_mut()) {
+                self.backprop_chain(params, tape, g, grad)?;
+            }
+            return Ok(());
+        }
+        let d = 1usize << self.num_system;
+        if let Some(g) = cotangents.iter().find(|g| g.len() != d) {
+            return Err(Error::DimensionMismatch {
+                what: "cotangent length",
+                expected: d,
+                got: g.len(),
+            });
+        }
+        let mut g_outs = cotangents;
+        for (i, &t) in steps.iter().enumerate().rev() {
+            let records: Vec<&StepRecord> = tapes.iter().map(|tape| &tape.steps[i]).collect();
+            let full: Vec<Vec<Complex64>> = records
+                .iter()
+                .zip(&g_outs)
+                .map(|(rec, g)| self.circuit_cotangent(rec, g))
+                .collect();
+            let finals: Vec<&[Complex64]> =
+                records.iter().map(|rec| rec.after_circuit.as_slice()).collect();
+            let angles = self.model.angles(params, t)?;
+            let results =
+                gradient::vjp_with_input_many(self.model.circuit(), &angles, &finals, full)?;
+            for (((dangles, g_in), grad), g_out) in
+                results.into_iter().zip(grads.iter_mut()).zip(g_outs.iter_mut())
+            {
+                self.model.backprop(t, &dangles, grad)?;
+                // The input was psi ⊗ |0>_anc: only the ancilla-zero block depends on psi.
+                *g_out = g_in[..d].to_vec();
+            }
+        }
+        Ok(())
+    }
+
+    /// The cotangent of the step's whole state after the circuit, from the cotangent `g_out` of
+    /// its (normalised) output block.
+    fn circuit_cotangent(&self, rec: &StepRecord, g_out: &[Complex64]) -> Vec<Complex64> {
+        let d = 1usize << self.num_system;
+        let m = rec.outcome;
+        let block = &rec.after_circuit[m * d..(m + 1) * d];
+        // psi' = v / |v|: g_v = (g' - psi' Re<g'|psi'>) / |v|, with psi' = v / |v|.
+        let overlap: f64 =
+            g_out.iter().zip(block).map(|(a, b)| (a.conj() * b).re).sum::<f64>() / rec.norm;
+        let mut cotangent = vec![Complex64::new(0.0, 0.0); rec.after_circuit.len()];
+        for ((c, gi), vi) in cotangent[m * d..(m + 1) * d].iter_mut().zip(g_out).zip(block) {
+            *c = (gi - vi * (overlap / rec.norm)) / rec.norm;
+        }
+        cotangent
+    }
+
     /// One step of the backward pass: from the cotangent of the step's (normalised) output to
     /// the cotangent of its input, adding the parameter gradient.
     pub fn backprop_step(
@@ -227,15 +305,7 @@ impl ReverseModel {
         grad: &mut [f64],
     ) -> Result<Vec<Complex64>> {
         let d = 1usize << self.num_system;
-        let m = rec.outcome;
-        let block = &rec.after_circuit[m * d..(m + 1) * d];
-        // psi' = v / |v|: g_v = (g' - psi' Re<g'|psi'>) / |v|, with psi' = v / |v|.
-        let overlap: f64 =
-            g_out.iter().zip(block).map(|(a, b)| (a.conj() * b).re).sum::<f64>() / rec.norm;
-        let mut cotangent = vec![Complex64::new(0.0, 0.0); rec.after_circuit.len()];
-        for ((c, gi), vi) in cotangent[m * d..(m + 1) * d].iter_mut().zip(&g_out).zip(block) {
-            *c = (gi - vi * (overlap / rec.norm)) / rec.norm;
-        }
+        let cotangent = self.circuit_cotangent(rec, &g_out);
         let angles = self.model.angles(params, rec.t)?;
         let after = StateVector::from_amplitudes(rec.after_circuit.clone())?;
         let (dangles, g_in) =

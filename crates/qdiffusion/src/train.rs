@@ -383,21 +383,26 @@ impl<'a> Trainer<'a> {
                 self.reverse.run_chain(params, s, &mut r, true)
             })
             .collect::<Result<Vec<_>>>()?;
-        self.mmd_and_gradient(kernel, params, &runs, &targets, |tape, cotangent, g| {
-            self.reverse.backprop_chain(params, tape, cotangent, g)
+        // The backward pass runs the chains in batches, side by side (see `backprop_chains`).
+        let group = gradient::STATES_PER_BATCH;
+        self.mmd_and_gradient(kernel, params, &runs, &targets, group, |tapes, cotangents, gs| {
+            self.reverse.backprop_chains(params, tapes, cotangents, gs)
         })
     }
 
     /// The MMD between the read-out features of `outputs` (final states with what their
-    /// backpropagation needs) and `targets`, and its gradient: each output's feature cotangent
-    /// is pulled back through `backprop`, in parallel, and the parts summed.
+    /// backpropagation needs) and `targets`, and its gradient: the feature cotangents of each
+    /// `group` of consecutive outputs are pulled back together through `backprop` (which adds
+    /// each output's gradient into its own vector), groups in parallel, and the parts summed in
+    /// the order of the outputs.
     fn mmd_and_gradient<T: Sync>(
         &self,
         kernel: &MmdKernel,
         params: &[f64],
         outputs: &[(StateVector, T)],
         targets: &[Vec<f64>],
-        backprop: impl Fn(&T, Vec<Complex64>, &mut [f64]) -> Result<()> + Sync,
+        group: usize,
+        backprop: impl Fn(&[&T], Vec<Vec<Complex64>>, &mut [Vec<f64>]) -> Result<()> + Sync,
     ) -> Result<(f64, Vec<f64>)> {
         let readout = self.config.readout;
         let features: Vec<Vec<f64>> =
@@ -415,15 +420,21 @@ impl<'a> Trainer<'a> {
             }
         }
         let parts = outputs
-            .par_iter()
-            .zip(dfs.par_iter())
-            .map(|((psi, record), df)| {
-                let mut g = vec![0.0; params.len()];
-                backprop(record, readout.cotangent(psi.amplitudes(), df), &mut g)?;
-                Ok(g)
+            .par_chunks(group)
+            .zip(dfs.par_chunks(group))
+            .map(|(outs, dfs)| {
+                let records: Vec<&T> = outs.iter().map(|(_, record)| record).collect();
+                let cotangents = outs
+                    .iter()
+                    .zip(dfs)
+                    .map(|((psi, _), df)| readout.cotangent(psi.amplitudes(), df))
+                    .collect();
+                let mut gs = vec![vec![0.0; params.len()]; outs.len()];
+                backprop(&records, cotangents, &mut gs)?;
+                Ok(gs)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts)))
+        Ok((loss, self.sum_gradients(parts.into_iter().flatten().collect())))
     }
 
     fn step_mmd(
@@ -459,9 +470,12 @@ impl<'a> Trainer<'a> {
                 self.reverse.step(params, t, s, &mut r)
             })
             .collect::<Result<Vec<_>>>()?;
-        self.mmd_and_gradient(kernel, params, &outs, &targets, |record, cotangent, g| {
-            // The cotangent of the step's input state is not needed here.
-            self.reverse.backprop_step(params, record, cotangent, g).map(drop)
+        self.mmd_and_gradient(kernel, params, &outs, &targets, 1, |records, cotangents, gs| {
+            // One output per group. The cotangent of the step's input state is not needed here.
+            for ((record, cotangent), g) in records.iter().zip(cotangents).zip(gs.iter_mut()) {
+                self.reverse.backprop_step(params, record, cotangent, g)?;
+            }
+            Ok(())
         })
     }
 

@@ -45,7 +45,9 @@ pub fn vjp_with_input_many(
         return finals
             .iter()
             .zip(cotangents)
-            .map(|(f, c)| vjp_with_input(circuit, theta, StateVector::from_amplitudes(f.to_vec())?, c))
+            .map(|(f, c)| {
+                vjp_with_input(circuit, theta, StateVector::from_amplitudes(f.to_vec())?, c)
+            })
             .collect();
     }
     circuit.check_theta(theta)?;
@@ -64,8 +66,7 @@ pub fn vjp_with_input_many(
             kernels::set_lane(&mut phi, k, f);
             kernels::set_lane(&mut lambda, k, &cotangents.next().expect("one per final state"));
         }
-        let mut grads: [Vec<f64>; LANES] =
-            std::array::from_fn(|_| vec![0.0; circuit.num_params()]);
+        let mut grads: [Vec<f64>; LANES] = std::array::from_fn(|_| vec![0.0; circuit.num_params()]);
         plan.run_lanes(circuit.ops(), theta, &mut phi, &mut lambda, &mut grads);
         for (k, grad) in grads.into_iter().take(batch.len()).enumerate() {
             out.push((grad, kernels::lane(&lambda, k)));

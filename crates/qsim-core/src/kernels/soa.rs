@@ -218,43 +218,69 @@ pub(crate) fn adjoint_run_1q_lanes_with<A: Arith>(
     let [m00, m01, m10, m11] = *undo;
     if q == 0 {
         // The interleaved kernel holds a whole pair per vector: one partial sum per lane.
-        let mut acc = [Acc::default(); 4];
+        let (mut a0, mut a1, mut a2, mut a3) =
+            (Acc::default(), Acc::default(), Acc::default(), Acc::default());
         for (p, l) in phi.chunks_exact_mut(2).zip(lambda.chunks_exact_mut(2)) {
             let (x0, x1, l0, l1) = (p[0], p[1], l[0], l[1]);
-            acc[0].add::<A>(&l0, &x0);
-            acc[1].add::<A>(&l0, &x1);
-            acc[2].add::<A>(&l1, &x0);
-            acc[3].add::<A>(&l1, &x1);
+            a0.add::<A>(&l0, &x0);
+            a1.add::<A>(&l0, &x1);
+            a2.add::<A>(&l1, &x0);
+            a3.add::<A>(&l1, &x1);
             // `packed`: the second member's row is taken in the order (m11 x1, m10 x0).
             p[0] = cdot2::<A>((m00, &x0), (m01, &x1));
             p[1] = cdot2::<A>((m11, &x1), (m10, &x0));
             l[0] = cdot2::<A>((m00, &l0), (m01, &l1));
             l[1] = cdot2::<A>((m11, &l1), (m10, &l0));
         }
+        let acc = [a0, a1, a2, a3];
         return std::array::from_fn(|k| std::array::from_fn(|e| acc[e].single(k)));
     }
     let half = 1usize << q;
     // Even and odd positions have separate partial sums: one sweep each.
-    let mut acc = [[Acc::default(); 4]; 2];
-    for (parity, acc) in acc.iter_mut().enumerate() {
-        for (pb, lb) in phi.chunks_exact_mut(2 * half).zip(lambda.chunks_exact_mut(2 * half)) {
-            let (p0, p1) = pb.split_at_mut(half);
-            let (l0, l1) = lb.split_at_mut(half);
-            for j in (parity..half).step_by(2) {
-                let (x, y, la, lb) = (p0[j], p1[j], l0[j], l1[j]);
-                acc[0].add::<A>(&la, &x);
-                acc[1].add::<A>(&la, &y);
-                acc[2].add::<A>(&lb, &x);
-                acc[3].add::<A>(&lb, &y);
-                p0[j] = cdot2::<A>((m00, &x), (m01, &y));
-                p1[j] = cdot2::<A>((m10, &x), (m11, &y));
-                l0[j] = cdot2::<A>((m00, &la), (m01, &lb));
-                l1[j] = cdot2::<A>((m10, &la), (m11, &lb));
-            }
-        }
-    }
+    let even = sweep_1q::<A>(phi, lambda, half, 0, undo);
+    let odd = sweep_1q::<A>(phi, lambda, half, 1, undo);
+    let acc = [even, odd];
     let [even, odd] = acc;
     std::array::from_fn(|k| std::array::from_fn(|e| even[e].paired(&odd[e], k)))
+}
+
+/// The pairs of qubit `2^q = half` whose position in their half-block has `parity`: their
+/// four partial sums (local, so that they stay in registers), and the undo.
+#[inline(always)]
+fn sweep_1q<A: Arith>(
+    phi: &mut [Amps8],
+    lambda: &mut [Amps8],
+    half: usize,
+    parity: usize,
+    undo: &[Complex64; 4],
+) -> [Acc; 4] {
+    let [m00, m01, m10, m11] = *undo;
+    let (mut a0, mut a1, mut a2, mut a3) =
+        (Acc::default(), Acc::default(), Acc::default(), Acc::default());
+    for (pb, lb) in phi.chunks_exact_mut(2 * half).zip(lambda.chunks_exact_mut(2 * half)) {
+        let (p0, p1) = pb.split_at_mut(half);
+        let (l0, l1) = lb.split_at_mut(half);
+        let (p0, p1, l0, l1) =
+            (&mut p0[parity..], &mut p1[parity..], &mut l0[parity..], &mut l1[parity..]);
+        for (((a, b), c), d) in p0
+            .iter_mut()
+            .step_by(2)
+            .zip(p1.iter_mut().step_by(2))
+            .zip(l0.iter_mut().step_by(2))
+            .zip(l1.iter_mut().step_by(2))
+        {
+            let (x, y, la, lb) = (*a, *b, *c, *d);
+            a0.add::<A>(&la, &x);
+            a1.add::<A>(&la, &y);
+            a2.add::<A>(&lb, &x);
+            a3.add::<A>(&lb, &y);
+            *a = cdot2::<A>((m00, &x), (m01, &y));
+            *b = cdot2::<A>((m10, &x), (m11, &y));
+            *c = cdot2::<A>((m00, &la), (m01, &lb));
+            *d = cdot2::<A>((m10, &la), (m11, &lb));
+        }
+    }
+    [a0, a1, a2, a3]
 }
 
 /// The batched [`super::adjoint_run_2q`] for an `undo` that only couples members `0 <-> 3` and
@@ -313,7 +339,7 @@ pub(crate) fn transition_x_pairs<A: Arith>(
     m: &[Complex64; 16],
 ) -> [[Complex64; 16]; LANES] {
     let at = |r: usize, c: usize| m[4 * r + c];
-    let (half_l, half_h) = (1usize << l, 1usize << h);
+    let half_l = 1usize << l;
     // Per problem `(a, b)`: the accumulators of entries (a, a), (a, b), (b, a), (b, b).
     let problems = [(0usize, 3usize), (1, 2)];
     let mut acc = [[[Acc::default(); 4]; 2]; 2];
@@ -322,38 +348,12 @@ pub(crate) fn transition_x_pairs<A: Arith>(
         // in the high half at `ob`.
         let (oa, ob) = if a == 0 { (0, half_l) } else { (half_l, 0) };
         let (maa, mab, mba, mbb) = (at(a, a), at(a, b), at(b, a), at(b, b));
-        // Output a is `maa xa + mab xb` (terms in that order) in both forms of the interleaved
-        // kernel; output b is `mba xa + mbb xb` in the quad form (l > 0) and
-        // `mbb xb + mba xa` in the packed form (l = 0).
-        let out_b = |va: &Amps8, vb: &Amps8| {
-            if l == 0 {
-                cdot2::<A>((mbb, vb), (mba, va))
-            } else {
-                cdot2::<A>((mba, va), (mbb, vb))
-            }
-        };
-        let (parities, stride) = if l == 0 { (1, 1) } else { (2, 2) };
-        for parity in 0..parities {
-            let acc = &mut acc[problem][parity];
-            for (pb, lb) in
-                phi.chunks_exact_mut(2 * half_h).zip(lambda.chunks_exact_mut(2 * half_h))
-            {
-                let (p0, p1) = pb.split_at_mut(half_h);
-                let (l0, l1) = lb.split_at_mut(half_h);
-                for start in (0..half_h).step_by(2 * half_l) {
-                    let end = if l == 0 { start + 1 } else { start + half_l };
-                    for j in (start + parity..end).step_by(stride) {
-                        let (xa, xb, ya, yb) = (p0[j + oa], p1[j + ob], l0[j + oa], l1[j + ob]);
-                        acc[0].add::<A>(&ya, &xa);
-                        acc[1].add::<A>(&ya, &xb);
-                        acc[2].add::<A>(&yb, &xa);
-                        acc[3].add::<A>(&yb, &xb);
-                        p0[j + oa] = cdot2::<A>((maa, &xa), (mab, &xb));
-                        p1[j + ob] = out_b(&xa, &xb);
-                        l0[j + oa] = cdot2::<A>((maa, &ya), (mab, &yb));
-                        l1[j + ob] = out_b(&ya, &yb);
-                    }
-                }
+        let coefs = [maa, mab, mba, mbb];
+        if l == 0 {
+            acc[problem][0] = sweep_x_pair::<A, true>(phi, lambda, l, h, 0, (oa, ob), &coefs);
+        } else {
+            for (parity, acc) in acc[problem].iter_mut().enumerate() {
+                *acc = sweep_x_pair::<A, false>(phi, lambda, l, h, parity, (oa, ob), &coefs);
             }
         }
     }
@@ -369,6 +369,51 @@ pub(crate) fn transition_x_pairs<A: Arith>(
         }
         r
     })
+}
+
+/// One x-pair problem (members `a`, in the low half at offset `oa`, and `b`, in the high half at
+/// `ob`, of each group on positions `l < h`) over the groups whose position has `parity` (all
+/// groups when `PACKED`, i.e. `l = 0`): the partial sums of entries (a, a), (a, b), (b, a),
+/// (b, b), and the undo. Output a is `maa xa + mab xb` (terms in that order, as the interleaved
+/// kernels take them) in both forms; output b is `mba xa + mbb xb` in the quad form (`l > 0`)
+/// and `mbb xb + mba xa` in the packed form (`l = 0`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn sweep_x_pair<A: Arith, const PACKED: bool>(
+    phi: &mut [Amps8],
+    lambda: &mut [Amps8],
+    l: usize,
+    h: usize,
+    parity: usize,
+    (oa, ob): (usize, usize),
+    coefs: &[Complex64; 4],
+) -> [Acc; 4] {
+    let [maa, mab, mba, mbb] = *coefs;
+    let out_b = |va: &Amps8, vb: &Amps8| {
+        if PACKED { cdot2::<A>((mbb, vb), (mba, va)) } else { cdot2::<A>((mba, va), (mbb, vb)) }
+    };
+    let (half_l, half_h) = (1usize << l, 1usize << h);
+    let (mut a0, mut a1, mut a2, mut a3) =
+        (Acc::default(), Acc::default(), Acc::default(), Acc::default());
+    for (pb, lb) in phi.chunks_exact_mut(2 * half_h).zip(lambda.chunks_exact_mut(2 * half_h)) {
+        let (p0, p1) = pb.split_at_mut(half_h);
+        let (l0, l1) = lb.split_at_mut(half_h);
+        for start in (0..half_h).step_by(2 * half_l) {
+            let end = if PACKED { start + 1 } else { start + half_l };
+            for j in (start + parity..end).step_by(if PACKED { 1 } else { 2 }) {
+                let (xa, xb, ya, yb) = (p0[j + oa], p1[j + ob], l0[j + oa], l1[j + ob]);
+                a0.add::<A>(&ya, &xa);
+                a1.add::<A>(&ya, &xb);
+                a2.add::<A>(&yb, &xa);
+                a3.add::<A>(&yb, &xb);
+                p0[j + oa] = cdot2::<A>((maa, &xa), (mab, &xb));
+                p1[j + ob] = out_b(&xa, &xb);
+                l0[j + oa] = cdot2::<A>((maa, &ya), (mab, &yb));
+                l1[j + ob] = out_b(&ya, &yb);
+            }
+        }
+    }
+    [a0, a1, a2, a3]
 }
 
 #[cfg(test)]
