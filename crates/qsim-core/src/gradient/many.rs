@@ -57,15 +57,11 @@ pub fn vjp_with_input_many(
     let plan = AdjointPlan::for_circuit(circuit);
     let mut out = Vec::with_capacity(finals.len());
     let (mut phi, mut lambda) = (vec![Amps8::default(); dim], vec![Amps8::default(); dim]);
-    let mut cotangents = cotangents.into_iter();
-    for batch in finals.chunks(LANES) {
+    for (batch, cotangents) in finals.chunks(LANES).zip(cotangents.chunks(LANES)) {
         // Unused lanes hold zeros, whose results are dropped.
-        phi.fill(Amps8::default());
-        lambda.fill(Amps8::default());
-        for (k, f) in batch.iter().enumerate() {
-            kernels::set_lane(&mut phi, k, f);
-            kernels::set_lane(&mut lambda, k, &cotangents.next().expect("one per final state"));
-        }
+        kernels::pack_lanes(&mut phi, batch);
+        let cotangents: Vec<&[Complex64]> = cotangents.iter().map(|c| c.as_slice()).collect();
+        kernels::pack_lanes(&mut lambda, &cotangents);
         let mut grads: [Vec<f64>; LANES] = std::array::from_fn(|_| vec![0.0; circuit.num_params()]);
         plan.run_lanes(circuit.ops(), theta, &mut phi, &mut lambda, &mut grads);
         for (k, grad) in grads.into_iter().take(batch.len()).enumerate() {

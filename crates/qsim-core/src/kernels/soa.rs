@@ -32,6 +32,18 @@ pub(crate) struct Amps8 {
     pub(crate) im: [f64; LANES],
 }
 
+/// Fills `buf` with `states` side by side (state `k` in lane `k`, lanes past them zero).
+pub(crate) fn pack_lanes(buf: &mut [Amps8], states: &[&[Complex64]]) {
+    assert!(states.len() <= LANES && states.iter().all(|s| s.len() == buf.len()));
+    for (a, out) in buf.iter_mut().enumerate() {
+        *out = Amps8::default();
+        for (k, s) in states.iter().enumerate() {
+            out.re[k] = s[a].re;
+            out.im[k] = s[a].im;
+        }
+    }
+}
+
 /// Lane `l` of `buf` as an interleaved state.
 pub(crate) fn lane(buf: &[Amps8], l: usize) -> Vec<Complex64> {
     buf.iter().map(|a| Complex64::new(a.re[l], a.im[l])).collect()
