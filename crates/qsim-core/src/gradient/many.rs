@@ -21,8 +21,8 @@ pub const STATES_PER_BATCH: usize = LANES;
 /// The states are processed [`STATES_PER_BATCH`] at a time in a layout with one state per
 /// vector lane (every gate coefficient a broadcast, no shuffles), which makes the backward
 /// sweep several times cheaper per state than one state at a time. Serial: callers parallelise
-/// over batches. States of [`kernels::PARALLEL_THRESHOLD`] amplitudes or more, and states wider
-/// than the circuit, go through [`vjp_with_input`] one by one.
+/// over batches. States of 2^14 amplitudes or more (where the single-state method goes parallel),
+/// and states wider than the circuit, go through [`vjp_with_input`] one by one.
 pub fn vjp_with_input_many(
     circuit: &Circuit,
     theta: &[f64],
