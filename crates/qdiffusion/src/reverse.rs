@@ -267,6 +267,117 @@ impl ReverseModel {
         Ok(())
     }
 
+    /// [`ReverseModel::backprop_levels`] for many trajectories at once: `levels[i]` holds the
+    /// cotangents along `tapes[i]` (one optional entry per recorded step, the last being the
+    /// final state), whose gradient is added into `grads[i]`. Every step runs for all
+    /// trajectories together through [`gradient::vjp_with_input_many`], which is several times
+    /// cheaper per trajectory; each gradient is bit-identical to
+    /// [`ReverseModel::backprop_levels`]'s (a trajectory with no cotangent yet at a step that
+    /// others have goes through it with a zero cotangent, which adds exact zeros). Tapes of
+    /// different steps (not from one chain run) go one by one.
+    pub fn backprop_chains(
+        &self,
+        params: &[f64],
+        tapes: &[&ChainTape],
+        levels: Vec<Vec<Option<Vec<Complex64>>>>,
+        grads: &mut [Vec<f64>],
+    ) -> Result<()> {
+        if tapes.len() != levels.len() || tapes.len() != grads.len() {
+            return Err(Error::DimensionMismatch {
+                what: "cotangents and gradients (one per tape)",
+                expected: tapes.len(),
+                got: levels.len().min(grads.len()),
+            });
+        }
+        let steps: Vec<usize> =
+            tapes.first().map_or(Vec::new(), |t| t.steps.iter().map(|r| r.t).collect());
+        let aligned =
+            tapes.iter().all(|tape| tape.steps.iter().map(|r| r.t).eq(steps.iter().copied()));
+        if !aligned {
+            for ((tape, levels), grad) in tapes.iter().zip(levels).zip(grads.iter_mut()) {
+                self.backprop_levels(params, tape, levels, grad)?;
+            }
+            return Ok(());
+        }
+        let d = 1usize << self.num_system;
+        for chain in &levels {
+            if chain.len() != steps.len() {
+                return Err(Error::DimensionMismatch {
+                    what: "cotangents along the chain",
+                    expected: steps.len(),
+                    got: chain.len(),
+                });
+            }
+            if let Some(bad) = chain.iter().flatten().find(|g| g.len() != d) {
+                return Err(Error::DimensionMismatch {
+                    what: "cotangent length",
+                    expected: d,
+                    got: bad.len(),
+                });
+            }
+        }
+        // levels[i][j] -> by_step[j][i], so that each step takes its entries in turn.
+        let mut by_step: Vec<Vec<Option<Vec<Complex64>>>> =
+            (0..steps.len()).map(|_| Vec::with_capacity(tapes.len())).collect();
+        for chain in levels {
+            for (j, level) in chain.into_iter().enumerate() {
+                by_step[j].push(level);
+            }
+        }
+        let mut flowing: Vec<Option<Vec<Complex64>>> = vec![None; tapes.len()];
+        for (i, &t) in steps.iter().enumerate().rev() {
+            for (g, level) in flowing.iter_mut().zip(std::mem::take(&mut by_step[i])) {
+                *g = match (g.take(), level) {
+                    (Some(mut g), Some(extra)) => {
+                        g.iter_mut().zip(&extra).for_each(|(a, b)| *a += b);
+                        Some(g)
+                    }
+                    (Some(g), None) | (None, Some(g)) => Some(g),
+                    (None, None) => None,
+                };
+            }
+            if flowing.iter().all(Option::is_none) {
+                continue;
+            }
+            let zero = vec![Complex64::new(0.0, 0.0); d];
+            let records: Vec<&StepRecord> = tapes.iter().map(|tape| &tape.steps[i]).collect();
+            let full: Vec<Vec<Complex64>> = records
+                .iter()
+                .zip(&flowing)
+                .map(|(rec, g)| self.circuit_cotangent(rec, g.as_deref().unwrap_or(&zero)))
+                .collect();
+            let finals: Vec<&[Complex64]> =
+                records.iter().map(|rec| rec.after_circuit.as_slice()).collect();
+            let angles = self.model.angles(params, t)?;
+            let results =
+                gradient::vjp_with_input_many(self.model.circuit(), &angles, &finals, full)?;
+            for (((dangles, g_in), grad), g) in
+                results.into_iter().zip(grads.iter_mut()).zip(flowing.iter_mut())
+            {
+                self.model.backprop(t, &dangles, grad)?;
+                // The input was psi ⊗ |0>_anc: only the ancilla-zero block depends on psi.
+                *g = Some(g_in[..d].to_vec());
+            }
+        }
+        Ok(())
+    }
+
+    /// The cotangent of the step's whole state after the circuit, from the cotangent `g_out` of
+    /// its (normalised) output block.
+    fn circuit_cotangent(&self, rec: &StepRecord, g_out: &[Complex64]) -> Vec<Complex64> {
+        let d = 1usize << self.num_system;
+        let m = rec.outcome;
+        let block = &rec.after_circuit[m * d..(m + 1) * d];
+        // psi' = v / |v|: g_v = (g' - psi' Re<g'|psi'>) / |v|, with psi' = v / |v|.
+        let overlap: f64 =
+            g_out.iter().zip(block).map(|(a, b)| (a.conj() * b).re).sum::<f64>() / rec.norm;
+        let mut cotangent = vec![Complex64::new(0.0, 0.0); rec.after_circuit.len()];
+        for ((c, gi), vi) in cotangent[m * d..(m + 1) * d].iter_mut().zip(g_out).zip(block) {
+            *c = (gi - vi * (overlap / rec.norm)) / rec.norm;
+        }
+        cotangent
+    }
+
     /// One step of the backward pass: from the cotangent of the step's (normalised) output to
     /// the cotangent of its input, adding the parameter gradient.
     pub fn backprop_step(
@@ -277,15 +388,7 @@ impl ReverseModel {
         grad: &mut [f64],
     ) -> Result<Vec<Complex64>> {
         let d = 1usize << self.num_system;
-        let m = rec.outcome;
-        let block = &rec.after_circuit[m * d..(m + 1) * d];
-        // psi' = v / |v|: g_v = (g' - psi' Re<g'|psi'>) / |v|, with psi' = v / |v|.
-        let overlap: f64 =
-            g_out.iter().zip(block).map(|(a, b)| (a.conj() * b).re).sum::<f64>() / rec.norm;
-        let mut cotangent = vec![Complex64::new(0.0, 0.0); rec.after_circuit.len()];
-        for ((c, gi), vi) in cotangent[m * d..(m + 1) * d].iter_mut().zip(&g_out).zip(block) {
-            *c = (gi - vi * (overlap / rec.norm)) / rec.norm;
-        }
+        let cotangent = self.circuit_cotangent(rec, &g_out);
         let angles = self.model.angles(params, rec.t)?;
         let after = StateVector::from_amplitudes(rec.after_circuit.clone())?;
         let (dangles, g_in) =

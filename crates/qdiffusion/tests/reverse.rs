@@ -2,6 +2,7 @@
 //! trajectory (normalisation, projection onto the sampled ancilla outcome, circuit, embedding)
 //! equals finite differences taken at the same sampled outcomes.
 
+use num_complex::Complex64;
 use qansatz_mps::ansatz::{AnsatzConfig, Block, Entangler, Init};
 use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
 use qchannels::schedule::Schedule;
@@ -67,6 +68,72 @@ fn chain_gradient_equals_finite_differences_at_fixed_outcomes() {
         }
         assert!(checked > 5);
     }
+}
+
+/// The batched backward pass gives every chain exactly (bit for bit) the gradient of the
+/// one-chain pass, with more chains than one batch holds and the XY staircase with spread
+/// ancilla couplings (whose pair runs take the batched kernels).
+#[test]
+fn backprop_chains_equals_backprop_chain_per_chain() {
+    let config = AnsatzConfig {
+        num_qubits: 4,
+        num_ancillas: 2,
+        layers: 1,
+        block: Block::RyRz,
+        entangler: Entangler::StaircaseXy,
+        final_block: true,
+        ancilla_coupling: qansatz_mps::ansatz::AncillaCoupling::Spread,
+    };
+    let conditioning = Conditioning::Embedded { dim: 3 };
+    let m = ReverseModel::new(ConditionalAnsatz::new(config, conditioning, 5).unwrap()).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let params = m.model().init_params(Init::Uniform { scale: 1.5 }, &mut rng);
+    let w: Vec<f64> = (0..12).map(|i| (i as f64 * 0.7).sin()).collect();
+    let runs: Vec<_> = (0..11)
+        .map(|i| {
+            let seed = haar_random_product_state(4, &mut rng).unwrap();
+            m.run_chain(&params, &seed, &mut ChaCha8Rng::seed_from_u64(i), true).unwrap()
+        })
+        .collect();
+    // Cotangents on the final states of the even chains and on a scattering of levels of all:
+    // some chains start later than others, and the batch must give each its own result.
+    let levels: Vec<Vec<Option<Vec<Complex64>>>> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (psi, tape))| {
+            let last = tape.len() - 1;
+            (0..tape.len())
+                .map(|j| match j {
+                    _ if j == last && i % 2 == 0 => {
+                        Some(Readout::Bloch.cotangent(psi.amplitudes(), &w))
+                    }
+                    _ if (i + j) % 3 == 0 => {
+                        let state = tape.records()[j].output();
+                        Some(Readout::Bloch.cotangent(&state, &w))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let tapes: Vec<_> = runs.iter().map(|(_, tape)| tape).collect();
+    let mut many = vec![vec![0.0; params.len()]; runs.len()];
+    m.backprop_chains(&params, &tapes, levels.clone(), &mut many).unwrap();
+    for ((tape, chain), batched) in tapes.iter().zip(levels).zip(&many) {
+        let mut one = vec![0.0; params.len()];
+        m.backprop_levels(&params, tape, chain, &mut one).unwrap();
+        assert_eq!(&one, batched);
+    }
+    // The final-state form is the levels form with only the last entry.
+    let (psi, tape) = &runs[0];
+    let g = Readout::Bloch.cotangent(psi.amplitudes(), &w);
+    let (mut by_chain, mut by_levels) = (vec![0.0; params.len()], vec![0.0; params.len()]);
+    m.backprop_chain(&params, tape, g.clone(), &mut by_chain).unwrap();
+    let mut only_last = vec![None; tape.len()];
+    only_last[tape.len() - 1] = Some(g);
+    m.backprop_chains(&params, &[tape], vec![only_last], std::slice::from_mut(&mut by_levels))
+        .unwrap();
+    assert_eq!(by_chain, by_levels);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Trainer;
 use crate::distance::{Distance, FeatureMmd};
 use crate::error::{Error, Result};
+use crate::reverse::ChainTape;
 use crate::sample;
 
 /// The training objective.
@@ -212,16 +213,25 @@ impl Trainer<'_> {
                 inject(weight, steps - t, &states, dfs);
             }
         }
+        // The backward pass runs the chains in groups, side by side (`backprop_chains`), the
+        // groups in parallel; the per-chain gradients are summed in chain order.
+        let group = gradient::STATES_PER_BATCH;
+        let mut groups: Vec<Vec<Vec<Option<Vec<Complex64>>>>> = Vec::new();
+        let mut cotangents = cotangents.into_iter().peekable();
+        while cotangents.peek().is_some() {
+            groups.push(cotangents.by_ref().take(group).collect());
+        }
         let parts = runs
-            .par_iter()
-            .zip(cotangents)
-            .map(|((_, tape), levels)| {
-                let mut g = vec![0.0; params.len()];
-                self.reverse.backprop_levels(params, tape, levels, &mut g)?;
-                Ok(g)
+            .par_chunks(group)
+            .zip(groups)
+            .map(|(chains, levels)| {
+                let tapes: Vec<&ChainTape> = chains.iter().map(|(_, tape)| tape).collect();
+                let mut grads = vec![vec![0.0; params.len()]; chains.len()];
+                self.reverse.backprop_chains(params, &tapes, levels, &mut grads)?;
+                Ok(grads)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts)))
+        Ok((loss, self.sum_gradients(parts.into_iter().flatten().collect())))
     }
 
     /// One step `t` (drawn at random) applied to `B` inputs at `t`, against forward samples at

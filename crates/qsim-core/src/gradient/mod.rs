@@ -9,12 +9,14 @@
 //!
 //! Files: `plan` (the adjoint method's backward sweep, planned once per circuit), `undo` (its
 //! steps that undo a run of gates and collect the run's derivatives in one pass), `adjoint` (the
-//! public adjoint-method entry points) and `shift` (the parameter-shift rule).
+//! public adjoint-method entry points), `many` (the same for many states at once, side by side) and `shift` (the parameter-shift rule).
 
 mod adjoint;
+mod many;
 mod plan;
 mod shift;
 mod undo;
 
 pub use adjoint::{adjoint_gradient, adjoint_gradient_from, vjp, vjp_with_input};
+pub use many::{STATES_PER_BATCH, vjp_with_input_many};
 pub use shift::parameter_shift_gradient;

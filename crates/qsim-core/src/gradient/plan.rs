@@ -2,9 +2,10 @@
 
 use num_complex::Complex64;
 
-use super::undo::{matrix_element, undo_pair_run, undo_run};
+use super::undo::{matrix_element, pair_setup, run_setup, undo_pair_run, undo_run};
 use crate::circuit::{Circuit, Operation, Param};
 use crate::engine::{Plan, apply_fused, classify};
+use crate::kernels::{self, Amps8, LANES};
 
 /// The backward sweep of a circuit, planned once: every stretch of fixed gates between two
 /// parametric ones is undone by one compiled program (its inverse, fused); parametric gates are
@@ -161,36 +162,97 @@ impl AdjointPlan {
     ) -> Vec<f64> {
         let mut grad = vec![0.0; num_params];
         for step in &self.steps {
-            match step {
-                BackStep::Block { inverse, plan } => {
-                    plan.run(phi, inverse, &[]);
-                    plan.run(lambda, inverse, &[]);
-                }
-                BackStep::Run { qubit, ops: members } => {
-                    undo_run(ops, members, *qubit, theta, phi, lambda, &mut grad);
-                }
-                BackStep::PairRun { qubits, ops: members } => {
-                    undo_pair_run(ops, members, *qubits, theta, phi, lambda, &mut grad);
-                }
-                BackStep::Param { op } => {
-                    let Operation::Gate { gate, qubits, params } = &ops[*op] else {
-                        unreachable!("parametric steps are gates")
-                    };
-                    let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
-                    let u_dag = gate.matrix_unchecked(&angles).adjoint();
-                    for (k, p) in params.iter().enumerate() {
-                        if let Param::Ref { index, scale } = *p {
-                            // <lambda| dU |phi_before> = <lambda| (dU U^dagger) |phi_after>.
-                            let m = gate.derivative_unchecked(&angles, k).mul(&u_dag);
-                            grad[index] += 2.0 * scale * matrix_element(lambda, phi, qubits, &m).re;
-                        }
-                    }
-                    let undo = classify(qubits, &u_dag);
-                    apply_fused(phi, &undo);
-                    apply_fused(lambda, &undo);
-                }
-            }
+            run_step(step, ops, theta, phi, lambda, &mut grad);
         }
         grad
+    }
+
+    /// [`AdjointPlan::run`] on [`LANES`] states side by side (the layout of
+    /// [`kernels::Amps8`]), adding each state's gradient into its entry of `grads`. Runs of
+    /// single-qubit gates and of two-qubit gates that only couple `00 <-> 11` and `01 <-> 10`
+    /// take the batched kernels; every other step runs state by state. Each state's results are
+    /// bit-identical to [`AdjointPlan::run`]'s for states below
+    /// [`kernels::PARALLEL_THRESHOLD`] amplitudes (which use the same serial kernels).
+    pub(super) fn run_lanes(
+        &self,
+        ops: &[Operation],
+        theta: &[f64],
+        phi: &mut [Amps8],
+        lambda: &mut [Amps8],
+        grads: &mut [Vec<f64>; LANES],
+    ) {
+        for step in &self.steps {
+            match step {
+                BackStep::Run { qubit, ops: members } => {
+                    let setup = run_setup(ops, members, theta);
+                    let r = kernels::adjoint_run_1q_lanes(phi, lambda, *qubit, &setup.undo);
+                    for (rk, grad) in r.iter().zip(grads.iter_mut()) {
+                        setup.collect(setup.through(rk), grad);
+                    }
+                    continue;
+                }
+                BackStep::PairRun { qubits, ops: members } => {
+                    let setup = pair_setup(ops, members, *qubits, theta);
+                    let [q0, q1] = *qubits;
+                    let needed = setup.needed();
+                    if let Some(r) =
+                        kernels::adjoint_run_2q_lanes(phi, lambda, q0, q1, &setup.undo, &needed)
+                    {
+                        for (rk, grad) in r.iter().zip(grads.iter_mut()) {
+                            setup.collect(setup.through(rk), grad);
+                        }
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            // State by state.
+            for (k, grad) in grads.iter_mut().enumerate() {
+                let (mut p, mut l) = (kernels::lane(phi, k), kernels::lane(lambda, k));
+                run_step(step, ops, theta, &mut p, &mut l, grad);
+                kernels::set_lane(phi, k, &p);
+                kernels::set_lane(lambda, k, &l);
+            }
+        }
+    }
+}
+
+/// One step of the backward sweep on one state.
+fn run_step(
+    step: &BackStep,
+    ops: &[Operation],
+    theta: &[f64],
+    phi: &mut Vec<Complex64>,
+    lambda: &mut Vec<Complex64>,
+    grad: &mut [f64],
+) {
+    match step {
+        BackStep::Block { inverse, plan } => {
+            plan.run(phi, inverse, &[]);
+            plan.run(lambda, inverse, &[]);
+        }
+        BackStep::Run { qubit, ops: members } => {
+            undo_run(ops, members, *qubit, theta, phi, lambda, grad);
+        }
+        BackStep::PairRun { qubits, ops: members } => {
+            undo_pair_run(ops, members, *qubits, theta, phi, lambda, grad);
+        }
+        BackStep::Param { op } => {
+            let Operation::Gate { gate, qubits, params } = &ops[*op] else {
+                unreachable!("parametric steps are gates")
+            };
+            let angles: Vec<f64> = params.iter().map(|p| p.value(theta)).collect();
+            let u_dag = gate.matrix_unchecked(&angles).adjoint();
+            for (k, p) in params.iter().enumerate() {
+                if let Param::Ref { index, scale } = *p {
+                    // <lambda| dU |phi_before> = <lambda| (dU U^dagger) |phi_after>.
+                    let m = gate.derivative_unchecked(&angles, k).mul(&u_dag);
+                    grad[index] += 2.0 * scale * matrix_element(lambda, phi, qubits, &m).re;
+                }
+            }
+            let undo = classify(qubits, &u_dag);
+            apply_fused(phi, &undo);
+            apply_fused(lambda, &undo);
+        }
     }
 }

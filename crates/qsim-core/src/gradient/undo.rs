@@ -32,15 +32,36 @@ fn dagger2(a: &[Complex64; 4]) -> [Complex64; 4] {
 /// Undoes a run `U_k ... U_1` on one qubit. The derivative of gate `j` taken after the whole run
 /// is `<lambda| W_j (dU_j U_j^dagger) W_j^dagger |phi>` with `W_j = U_k ... U_{j+1}`, so all of
 /// them come from one pass over both vectors, which also applies `(U_k ... U_1)^dagger`.
-pub(super) fn undo_run(
-    ops: &[Operation],
-    members: &[usize],
-    qubit: usize,
-    theta: &[f64],
-    phi: &mut [Complex64],
-    lambda: &mut [Complex64],
-    grad: &mut [f64],
-) {
+/// What undoing a run needs besides the state: every generator of the run as seen after the
+/// whole run, the parameter slot `(index, scale)` of each, and the run's inverse.
+pub(super) struct RunSetup<const D: usize> {
+    pub(super) generators: Vec<[Complex64; D]>,
+    pub(super) slots: Vec<(usize, f64)>,
+    pub(super) undo: [Complex64; D],
+}
+
+impl<const D: usize> RunSetup<D> {
+    /// `<lambda| G |phi> = sum_ij G_ij R_ij` for every generator, from the transition matrix.
+    pub(super) fn through(&self, r: &[Complex64; D]) -> Vec<Complex64> {
+        self.generators.iter().map(|g| g.iter().zip(r).map(|(a, b)| a * b).sum()).collect()
+    }
+
+    /// Adds `2 scale Re(element)` of every generator into `grad`.
+    pub(super) fn collect(&self, elements: Vec<Complex64>, grad: &mut [f64]) {
+        for (&(index, scale), e) in self.slots.iter().zip(elements) {
+            grad[index] += 2.0 * scale * e.re;
+        }
+    }
+
+    /// The transition-matrix entries some generator needs (the others multiply zeros only).
+    pub(super) fn needed(&self) -> [bool; D] {
+        let zero = Complex64::new(0.0, 0.0);
+        std::array::from_fn(|e| self.generators.iter().any(|g| g[e] != zero))
+    }
+}
+
+/// The generators and the inverse of a run `U_k ... U_1` on one qubit (see [`undo_run`]).
+pub(super) fn run_setup(ops: &[Operation], members: &[usize], theta: &[f64]) -> RunSetup<4> {
     let identity = [
         Complex64::new(1.0, 0.0),
         Complex64::new(0.0, 0.0),
@@ -68,11 +89,20 @@ pub(super) fn undo_run(
         w = mul2(&w, u);
     }
     // Here w = U_k ... U_1.
-    let undo = dagger2(&w);
-    // <lambda| G |phi> = sum_ij G_ij R_ij for every generator of the run.
-    let through = |r: [Complex64; 4]| -> Vec<Complex64> {
-        generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
-    };
+    RunSetup { generators, slots, undo: dagger2(&w) }
+}
+
+pub(super) fn undo_run(
+    ops: &[Operation],
+    members: &[usize],
+    qubit: usize,
+    theta: &[f64],
+    phi: &mut [Complex64],
+    lambda: &mut [Complex64],
+    grad: &mut [f64],
+) {
+    let setup = run_setup(ops, members, theta);
+    let (undo, through) = (setup.undo, |r: [Complex64; 4]| setup.through(&r));
     let bits = single_op_chunk_bits(phi.len().trailing_zeros() as usize);
     let elements = if phi.len() < kernels::PARALLEL_THRESHOLD {
         through(kernels::adjoint_run_1q(phi, lambda, qubit, &undo))
@@ -88,15 +118,13 @@ pub(super) fn undo_run(
         // A high qubit of a large state: each element is a parallel pass, then the undo.
         let m = |g: &[Complex64; 4]| Matrix::new(1, g.to_vec()).expect("2x2");
         let elements =
-            generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();
+            setup.generators.iter().map(|g| matrix_element(lambda, phi, &[qubit], &m(g))).collect();
         let undo_op = classify(&[qubit], &m(&undo));
         apply_fused(phi, &undo_op);
         apply_fused(lambda, &undo_op);
         elements
     };
-    for ((index, scale), e) in slots.into_iter().zip(elements) {
-        grad[index] += 2.0 * scale * e.re;
-    }
+    setup.collect(elements, grad);
 }
 
 /// Undoes a run of two-qubit gates on `pair`, like [`undo_run`] with 4x4 matrices in the order
@@ -110,6 +138,40 @@ pub(super) fn undo_pair_run(
     lambda: &mut [Complex64],
     grad: &mut [f64],
 ) {
+    let setup = pair_setup(ops, members, pair, theta);
+    let (undo, through) = (setup.undo, |r: [Complex64; 16]| setup.through(&r));
+    let n = phi.len().trailing_zeros() as usize;
+    let bits = single_op_chunk_bits(n);
+    let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
+        through(kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &undo))
+    } else if pair[0].max(pair[1]) < bits {
+        let zero = [Complex64::new(0.0, 0.0); 16];
+        through(
+            phi.par_chunks_mut(1 << bits)
+                .zip(lambda.par_chunks_mut(1 << bits))
+                .map(|(p, l)| kernels::adjoint_run_2q(p, l, pair[0], pair[1], &undo))
+                .reduce(|| zero, |a, b| std::array::from_fn(|k| a[k] + b[k])),
+        )
+    } else {
+        let m = |g: &[Complex64; 16]| Matrix::new(2, g.to_vec()).expect("4x4");
+        let elements =
+            setup.generators.iter().map(|g| matrix_element(lambda, phi, &pair, &m(g))).collect();
+        let undo_op = classify(&pair, &m(&undo));
+        apply_fused(phi, &undo_op);
+        apply_fused(lambda, &undo_op);
+        elements
+    };
+    setup.collect(elements, grad);
+}
+
+/// The generators and the inverse of a run of two-qubit gates on `pair` (see
+/// [`undo_pair_run`]), 4x4 in the order of `pair`.
+pub(super) fn pair_setup(
+    ops: &[Operation],
+    members: &[usize],
+    pair: [usize; 2],
+    theta: &[f64],
+) -> RunSetup<16> {
     let as_array = |m: &Matrix| -> [Complex64; 16] { m.as_slice().try_into().expect("4x4") };
     let mats: Vec<Matrix> = members.iter().map(|&i| in_order(&ops[i], &pair, theta)).collect();
     let mut generators = Vec::new();
@@ -133,37 +195,7 @@ pub(super) fn undo_pair_run(
         }
         w = w.mul(u);
     }
-    let undo = w.adjoint();
-    // <lambda| G |phi> = sum_rc G_rc R_rc for every generator of the run.
-    let through = |r: [Complex64; 16]| -> Vec<Complex64> {
-        generators.iter().map(|g| g.iter().zip(&r).map(|(a, b)| a * b).sum()).collect()
-    };
-    let n = phi.len().trailing_zeros() as usize;
-    let bits = single_op_chunk_bits(n);
-    let elements: Vec<Complex64> = if phi.len() < kernels::PARALLEL_THRESHOLD {
-        through(kernels::adjoint_run_2q(phi, lambda, pair[0], pair[1], &as_array(&undo)))
-    } else if pair[0].max(pair[1]) < bits {
-        let undo = as_array(&undo);
-        let zero = [Complex64::new(0.0, 0.0); 16];
-        through(
-            phi.par_chunks_mut(1 << bits)
-                .zip(lambda.par_chunks_mut(1 << bits))
-                .map(|(p, l)| kernels::adjoint_run_2q(p, l, pair[0], pair[1], &undo))
-                .reduce(|| zero, |a, b| std::array::from_fn(|k| a[k] + b[k])),
-        )
-    } else {
-        let elements = generators
-            .iter()
-            .map(|g| matrix_element(lambda, phi, &pair, &Matrix::new(2, g.to_vec()).expect("4x4")))
-            .collect();
-        let undo_op = classify(&pair, &undo);
-        apply_fused(phi, &undo_op);
-        apply_fused(lambda, &undo_op);
-        elements
-    };
-    for ((index, scale), e) in slots.into_iter().zip(elements) {
-        grad[index] += 2.0 * scale * e.re;
-    }
+    RunSetup { generators, slots, undo: as_array(&w.adjoint()) }
 }
 
 /// `<bra| M |ket>` with the fast single-qubit kernel where it applies.

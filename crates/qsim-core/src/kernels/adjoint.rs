@@ -43,7 +43,7 @@ impl LanesFn for AdjointRun1q<'_> {
 /// (the lane sum of `l * x`) and imaginary part `lr xi - li xr` (the alternating lane sum of
 /// `l * swap_re_im(x)`). The kernel accumulates the lane products and sums lanes once at the end.
 #[inline(always)]
-fn adjoint_run_1q_with<S: Lanes>(
+pub(super) fn adjoint_run_1q_with<S: Lanes>(
     s: S,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],
@@ -203,7 +203,7 @@ impl LanesFn for AdjointRun2q<'_> {
 
 /// Works with member bit 0 on the lower position, as [`dense_2q`] does, and maps `R` back.
 #[inline(always)]
-fn adjoint_run_2q_with<S: Lanes>(
+pub(super) fn adjoint_run_2q_with<S: Lanes>(
     s: S,
     phi: &mut [Complex64],
     lambda: &mut [Complex64],

@@ -38,6 +38,7 @@ mod permute;
 mod program;
 #[cfg(test)]
 mod reference;
+mod soa;
 mod two_qubit;
 mod walk;
 
@@ -46,3 +47,6 @@ pub(crate) use parallel::{
     PARALLEL_THRESHOLD, apply_1q, apply_controlled_kq, for_each_pair, matrix_element, permute_bits,
 };
 pub(crate) use program::{Kernel, run_program, run_program_owned, run_program_split};
+pub(crate) use soa::{
+    Amps8, LANES, adjoint_run_1q_lanes, adjoint_run_2q_lanes, lane, pack_lanes, set_lane,
+};
