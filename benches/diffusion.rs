@@ -12,9 +12,12 @@
 //!
 //! Benchmark IDs (stable; compare runs by them):
 //! - `diffusion/train_iteration`: one training iteration, `Trainer::step` with the MNIST
-//!   experiment's chain-MMD settings: 32 chains of 50 steps forward with the tape recorded
-//!   (1,600 step circuits, 144,000 gates), the MMD against 256 data features, the pathwise
-//!   adjoint backward pass through all 1,600 steps, then an Adam step.
+//!   experiment's settings: 32 chains of 50 steps forward with the tape recorded (1,600 step
+//!   circuits, 144,000 gates), the end-of-chain MMD against 256 data features and the 50 level
+//!   MMDs against 256 forward samples each, the pathwise adjoint backward pass through all
+//!   1,600 steps, then an Adam step.
+//! - `diffusion/train_iteration_end_only`: the same with the end-of-chain term alone (the
+//!   experiment's loss until 2026-12-07, so its times compare with the figures measured then).
 //! - `diffusion/sample_batch_64`: `sample::generate` of 64 seeds through the whole 50-step chain
 //!   (3,200 step circuits, 288,000 gates, and as many ancilla measurements), Bloch readout.
 //! - `diffusion/reverse_step`: one `ReverseModel::step` at `t = 25` on a 10-qubit product state:
@@ -26,7 +29,7 @@ use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group,
 use qdiff_benches::{SEED, mnist_model, mnist_training, synthetic_data};
 use qdiffusion::features::Readout;
 use qdiffusion::sample;
-use qdiffusion::train::Trainer;
+use qdiffusion::train::{Loss, Terms, TrainConfig, Trainer};
 use qrandom::streams::SAMPLE_TRAJECTORY;
 
 /// Seeds per sampled batch.
@@ -39,6 +42,14 @@ fn diffusion(c: &mut Criterion) {
     let (forward, reverse) = mnist_model();
     let data = synthetic_data(reverse.num_system());
     let trainer = Trainer::new(&reverse, &forward, &data, mnist_training()).expect("a trainer");
+    let end_only = TrainConfig {
+        loss: match mnist_training().loss {
+            Loss::Ensembles { distance, .. } => Loss::Ensembles { distance, terms: Terms::END },
+            other => other,
+        },
+        ..mnist_training()
+    };
+    let end_only = Trainer::new(&reverse, &forward, &data, end_only).expect("a trainer");
     let initial = trainer.init_state();
     // The parameters every bench runs the chain with: training's starting point. The work of a
     // step does not depend on their values.
@@ -57,13 +68,16 @@ fn diffusion(c: &mut Criterion) {
     // region), so every iteration does exactly the work of iteration 0: the same seeds, ancilla
     // outcomes and data batch; the state never advances.
     group.throughput(Throughput::Elements(trainer.config().batch as u64));
-    group.bench_function("train_iteration", |b| {
-        b.iter_batched_ref(
-            || initial.clone(),
-            |state| trainer.step(state).expect("a training step"),
-            BatchSize::SmallInput,
-        )
-    });
+    for (name, trainer) in [("train_iteration", &trainer), ("train_iteration_end_only", &end_only)]
+    {
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || initial.clone(),
+                |state| trainer.step(state).expect("a training step"),
+                BatchSize::SmallInput,
+            )
+        });
+    }
 
     let seeds = sample::seeds(reverse.num_system(), SAMPLES, SEED).expect("seed states");
     // 64 samples through the 50-step chain, read out as Bloch vectors.

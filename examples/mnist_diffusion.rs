@@ -149,7 +149,7 @@ struct Args {
     /// Timestep features of the parameter-matched latent DDPM [default: 8].
     #[arg(long)]
     matched_time_features: Option<usize>,
-    /// Training epochs of the parameter-matched latent DDPM [default: 120].
+    /// Training epochs of the parameter-matched latent DDPM [default: 400].
     #[arg(long)]
     matched_epochs: Option<usize>,
     /// Per-step independent angles instead of the sinusoidal time embedding.

@@ -121,10 +121,19 @@ impl DdpmConfig {
     /// The template of the parameter-matched latent DDPM of the MNIST experiment: the latent
     /// DDPM's schedule, parametrisation and training, with two hidden layers (their width is set
     /// by [`DdpmConfig::with_matched_width`] to the quantum model's parameter count) and 8
-    /// timestep features, so that the parameters go to the layers rather than the embedding.
+    /// timestep features, trained for 400 epochs (a few seconds at this size).
+    ///
+    /// Chosen on the validation split (DDIM-50 FID, 1,000 samples, 810-parameter target): one
+    /// or two hidden layers with 8 or 32 timestep features at 120 epochs all score 24.1 to 25.2;
+    /// two layers, 8 features and 400 epochs 23.3.
     pub fn latent_matched() -> Self {
         let latent = DdpmConfig::latent();
-        DdpmConfig { hidden: vec![8, 8], time_embedding_dim: 8, ..latent }
+        DdpmConfig {
+            hidden: vec![8, 8],
+            time_embedding_dim: 8,
+            train: TrainConfig { epochs: 400, ..latent.train },
+            ..latent
+        }
     }
 
     /// The configuration of the latent DDPM of the MNIST experiment: the same schedule and
