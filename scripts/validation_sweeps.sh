@@ -19,51 +19,54 @@ run() { # NAME FLAGS...
   "$bin" --split validation --out "out/sweeps/$name" "$@" | grep -E "^\| (quantum|ablation|latent)"
 }
 
-# The headline's loss: the end-of-chain MMD plus teacher forcing (weight 1).
-headline=(--teacher-weight 1)
+# The defaults are the headline: the end-of-chain MMD plus the level terms (weight 1 each).
+# The loss and capacity sweeps ran before that choice, around the end term alone (`end`) and
+# the end term with teacher forcing (`capacity`): their flags spell that out.
+end=(--levels-weight 0)
+teacher=(--levels-weight 0 --teacher-weight 1)
 
 losses() { # every term alone and with the end of the chain, and the other distances
-  run end --no-baseline
+  run end --no-baseline "${end[@]}"
   run levels1 --no-baseline --end-weight 0 --levels-weight 1
-  run teacher1 --no-baseline --end-weight 0 --teacher-weight 1
-  run seq1 --no-baseline --end-weight 0 --sequential-weight 1
+  run teacher1 --no-baseline --end-weight 0 --levels-weight 0 --teacher-weight 1
+  run seq1 --no-baseline --end-weight 0 --levels-weight 0 --sequential-weight 1
   run end-levels1 --no-baseline --levels-weight 1
-  run end-teacher1 --no-baseline --teacher-weight 1
-  run end-seq1 --no-baseline --sequential-weight 1
-  run end-teacher3 --no-baseline --teacher-weight 3
+  run end-teacher1 --no-baseline "${teacher[@]}"
+  run end-seq1 --no-baseline --levels-weight 0 --sequential-weight 1
+  run end-teacher3 --no-baseline --levels-weight 0 --teacher-weight 3
   run end-levels3 --no-baseline --levels-weight 3
   run end-teacher1-levels1 --no-baseline --teacher-weight 1 --levels-weight 1
-  run end-teacher1-energy --no-baseline --teacher-weight 1 --distance energy
-  run sw-end --no-baseline --distance sliced
+  run end-teacher1-energy --no-baseline "${teacher[@]}" --distance energy
+  run sw-end --no-baseline "${end[@]}" --distance sliced
   run sw-end-levels1 --no-baseline --distance sliced --levels-weight 1
   run fidelity --no-baseline --loss denoising-fidelity
 }
 
 seeds() { # the close candidates at training seeds 2 and 3
   for s in 2 3; do
-    run "end-s$s" --no-baseline --train-seed "$s"
-    run "end-teacher1-s$s" --no-baseline --teacher-weight 1 --train-seed "$s"
+    run "end-s$s" --no-baseline "${end[@]}" --train-seed "$s"
+    run "end-teacher1-s$s" --no-baseline "${teacher[@]}" --train-seed "$s"
     run "end-levels1-s$s" --no-baseline --levels-weight 1 --train-seed "$s"
   done
 }
 
-capacity() { # one knob at a time around the headline's loss
-  run cap-time16 --no-baseline "${headline[@]}" --time-features 16
-  run cap-lr02 --no-baseline "${headline[@]}" --learning-rate 0.02 --final-learning-rate 0.001
-  run cap-time4 --no-baseline "${headline[@]}" --time-features 4
-  run cap-lr005 --no-baseline "${headline[@]}" --learning-rate 0.005 --final-learning-rate 0.0005
-  run cap-ancillas1 --no-baseline "${headline[@]}" --ancillas 1
-  run cap-layers2 --no-baseline "${headline[@]}" --layers 2
-  run cap-batch64 --no-baseline "${headline[@]}" --batch 64
-  run cap-iter300 --no-baseline "${headline[@]}" --iterations 300 --curve-every 25
-  run cap-ancillas4 --no-baseline "${headline[@]}" --ancillas 4
-  run cap-layers4 --no-baseline "${headline[@]}" --layers 4
-  run cap-batch128 --no-baseline "${headline[@]}" --batch 128
+capacity() { # one knob at a time around the end term with teacher forcing
+  run cap-time16 --no-baseline "${teacher[@]}" --time-features 16
+  run cap-lr02 --no-baseline "${teacher[@]}" --learning-rate 0.02 --final-learning-rate 0.001
+  run cap-time4 --no-baseline "${teacher[@]}" --time-features 4
+  run cap-lr005 --no-baseline "${teacher[@]}" --learning-rate 0.005 --final-learning-rate 0.0005
+  run cap-ancillas1 --no-baseline "${teacher[@]}" --ancillas 1
+  run cap-layers2 --no-baseline "${teacher[@]}" --layers 2
+  run cap-batch64 --no-baseline "${teacher[@]}" --batch 64
+  run cap-iter300 --no-baseline "${teacher[@]}" --iterations 300 --curve-every 25
+  run cap-ancillas4 --no-baseline "${teacher[@]}" --ancillas 4
+  run cap-layers4 --no-baseline "${teacher[@]}" --layers 4
+  run cap-batch128 --no-baseline "${teacher[@]}" --batch 128
 }
 
 steps() { # the quantum model at T steps beside the latent DDPMs sampled with T steps
   for t in 10 20 50 100; do
-    run "steps-$t" --no-pixel-baseline "${headline[@]}" --steps "$t" --ancestral-steps "$t" --ddim-steps "$t"
+    run "steps-$t" --no-pixel-baseline --steps "$t" --ancestral-steps "$t" --ddim-steps "$t"
   done
 }
 
@@ -72,7 +75,7 @@ matched() { # the parameter-matched latent DDPM's shape and training; its width 
   for layers in 1 2; do
     for features in 8 32; do
       run "matched-l$layers-f$features" --no-pixel-baseline --iterations 1 \
-        --matched-layers "$layers" --matched-time-features "$features"
+        --matched-layers "$layers" --matched-time-features "$features" --matched-epochs 120
     done
   done
   run matched-l2-f8-e400 --no-pixel-baseline --iterations 1 --matched-epochs 400
