@@ -210,6 +210,11 @@ fn main() -> qddpm_unet::Result<()> {
         CacheStatus::Trained { reason } => (true, format!("trained ({reason})")),
     };
     eprintln!("model {cache_note} in {train_seconds:.1} s, {} parameters", model.num_parameters());
+    // The training objective on the validation digits (never trained on): generalisation.
+    let mut loss_rng = qrandom::streams::PIXEL_DDPM_SAMPLING.rng(args.seed, 2);
+    let validation_loss =
+        model.denoising_loss(&splits.validation.images().to_matrix(), &mut loss_rng)?;
+    eprintln!("denoising loss on the validation digits: {validation_loss:.5}");
 
     let clip_denoised = args.clip;
     let variance = match args.variance {
@@ -262,6 +267,7 @@ fn main() -> qddpm_unet::Result<()> {
             "flops_per_image": config.network.flops_per_image(),
             "trained": trained,
             "train_seconds": train_seconds,
+            "validation_denoising_loss": validation_loss,
             "cache": cache.display().to_string(),
         },
         "samplers": results,

@@ -32,7 +32,7 @@ impl Default for UnetConfig {
     fn default() -> Self {
         UnetConfig {
             patch: 2,
-            channels: vec![32, 64],
+            channels: vec![16, 32],
             blocks: 1,
             groups: 8,
             time_features: 32,
@@ -145,8 +145,8 @@ impl Default for UnetTrainConfig {
     fn default() -> Self {
         UnetTrainConfig {
             epochs: 30,
-            batch_size: 64,
-            chunk_size: 32,
+            batch_size: 32,
+            chunk_size: 16,
             learning_rate: 2e-3,
             final_learning_rate: 1e-4,
             warmup_steps: 200,
@@ -193,6 +193,14 @@ pub struct UnetDdpmConfig {
     pub beta_start: f64,
     /// `beta_T` (Ho et al.: 0.02); linear in between.
     pub beta_end: f64,
+    /// Add the exact noise prediction of a per-pixel Gaussian fit of the training images
+    /// ([`PixelPrior`](qdiffusion::baseline::prior::PixelPrior)) to the network's output, so the
+    /// network learns only the residual. Near `t = T` that prediction is almost all of the
+    /// answer, including each image's mean brightness, which the group normalisation in front
+    /// of the output convolution cannot carry: without the skip, an error in it is amplified by
+    /// `1 / sqrt(alphabar_t)` (over 50 at the first DDIM step) and whole samples come out white
+    /// or black.
+    pub gaussian_skip: bool,
     /// The noise predictor.
     pub network: UnetConfig,
     /// Its training.
@@ -205,6 +213,7 @@ impl Default for UnetDdpmConfig {
             steps: 1000,
             beta_start: 1e-4,
             beta_end: 0.02,
+            gaussian_skip: true,
             network: UnetConfig::default(),
             train: UnetTrainConfig::default(),
         }

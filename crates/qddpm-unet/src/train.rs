@@ -18,6 +18,7 @@ use qdecoder::checkpoint::{self, CacheStatus};
 use qdecoder::dataset::{IMAGE_PIXELS, IMAGE_SIDE, LabeledImages};
 use qdecoder::nn::train::EpochReport;
 use qdiffusion::baseline::model::to_model_range;
+use qdiffusion::baseline::prior::PixelPrior;
 use qrandom::distributions::standard_normal_f32;
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -90,18 +91,18 @@ impl Optimiser {
     }
 }
 
-/// The loss (summed squared error divided by `denominator`) of one chunk and its gradient with
-/// respect to every variable, in order.
+/// The loss (summed squared error against `target` divided by `denominator`) of one chunk and
+/// its gradient with respect to every variable, in order.
 fn chunk_gradient(
     network: &Unet,
     vars: &[Var],
     x_t: &Tensor,
-    noise: &Tensor,
+    target: &Tensor,
     steps: &[usize],
     denominator: f64,
 ) -> Result<(f64, Vec<Vec<f32>>)> {
     let predicted = network.forward(x_t, steps)?;
-    let loss = ((predicted - noise)?.sqr()?.sum_all()? / denominator)?;
+    let loss = ((predicted - target)?.sqr()?.sum_all()? / denominator)?;
     let grads = loss.backward()?;
     let mut out = Vec::with_capacity(vars.len());
     for var in vars {
@@ -149,6 +150,7 @@ impl UnetDdpm {
             return Err(Error::InvalidConfig { reason: "no training images".into() });
         }
         let tc = &config.train;
+        let prior = if config.gaussian_skip { Some(PixelPrior::fit(data)?) } else { None };
         let mut fresh = FreshWeights::new(qrandom::streams::UNET_DDPM_INIT.rng(tc.seed), true);
         let network = Unet::new(&config.network, &mut fresh)?;
         let vars = fresh.into_vars();
@@ -183,6 +185,16 @@ impl UnetDdpm {
                     let (signal, spread) = roots[t];
                     x_t.extend(data.column(i).iter().zip(eps).map(|(&x, &e)| signal * x + spread * e));
                 }
+                // The network's target: what the Gaussian skip leaves unexplained.
+                let target = match &prior {
+                    Some(prior) => {
+                        let x = DMatrix::from_column_slice(IMAGE_PIXELS, batch.len(), &x_t);
+                        let mut target = DMatrix::from_column_slice(IMAGE_PIXELS, batch.len(), &noise);
+                        prior.add_noise_prediction(&schedule, &x, &steps, -1.0, &mut target)?;
+                        target.as_slice().to_vec()
+                    }
+                    None => noise,
+                };
                 let denominator = (batch.len() * IMAGE_PIXELS) as f64;
                 let chunks: Vec<(usize, usize)> = (0..batch.len())
                     .step_by(tc.chunk_size)
@@ -194,7 +206,7 @@ impl UnetDdpm {
                         let range = s * IMAGE_PIXELS..(s + len) * IMAGE_PIXELS;
                         let shape = (len, IMAGE_SIDE, IMAGE_SIDE);
                         let x = Tensor::from_slice(&x_t[range.clone()], shape, &Device::Cpu)?;
-                        let e = Tensor::from_slice(&noise[range], shape, &Device::Cpu)?;
+                        let e = Tensor::from_slice(&target[range], shape, &Device::Cpu)?;
                         chunk_gradient(&network, &vars, &x, &e, &steps[s..s + len], denominator)
                     })
                     .collect::<Result<_>>()?;
@@ -229,7 +241,7 @@ impl UnetDdpm {
         }
         let kept = if tc.ema_decay > 0.0 { &optimiser.average } else { &optimiser.weights };
         let weights: Vec<StoredTensor> = shapes.into_iter().zip(kept.iter().cloned()).collect();
-        UnetDdpm::from_parts(config.clone(), weights, fingerprint)
+        UnetDdpm::from_parts(config.clone(), weights, prior, fingerprint)
     }
 
     /// The training objective on `images` (784 x N intensities in [0, 1]): the mean squared error

@@ -1,20 +1,23 @@
-//! The classical baselines: a DDPM on pixels and a DDPM on the quantum model's latent features,
-//! each trained (or loaded) and sampled with ancestral steps and with DDIM.
+//! The classical baselines: a DDPM on pixels (U-Net noise predictor) and a DDPM on the quantum
+//! model's latent features (MLP noise predictor), each trained (or loaded) and sampled with
+//! ancestral steps and with DDIM.
 
 use std::path::Path;
 use std::time::Instant;
 
 use nalgebra::DMatrix;
+use qddpm_unet::model::UnetDdpm;
 use qdecoder::checkpoint::CacheStatus;
 use qdecoder::dataset::LabeledImages;
 use qdecoder::score::Evaluator;
 use qdiffusion::Result;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, to_intensities};
-use qdiffusion::baseline::sample::Sampler;
+use qdiffusion::baseline::sample::{AncestralVariance, Sampler};
 use qdiffusion::baseline::train::fingerprint;
 use qdiffusion::data::EncodedData;
 use qrandom::stream::CipherStream;
 use qrandom::streams::{LATENT_DDPM_SAMPLING, PIXEL_DDPM_SAMPLING};
+use rand_chacha::ChaCha8Rng;
 
 use crate::mnist::cache::CachedModel;
 use crate::mnist::codec::Codec;
@@ -22,25 +25,36 @@ use crate::mnist::config::{Encoding, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{Provenance, Row, RowKind, scored};
 
-/// Which baseline is sampled: the kinds of its two rows, the prefix of their names, and the
-/// random streams of its samplers.
+/// Which baseline is sampled: the kinds of its two rows, the prefix and suffix of their names,
+/// the random streams of its samplers, and whether they clip the denoised estimate.
 struct Variant {
     kinds: (RowKind, RowKind),
     prefix: &'static str,
+    suffix: &'static str,
     streams: CipherStream,
+    clip_denoised: bool,
 }
 
+/// The U-Net's samplers clip `x0_hat` to [-1, 1], as Ho et al.'s code does (chosen on the
+/// validation split; docs/results.md).
 const PIXEL: Variant = Variant {
     kinds: (RowKind::PixelDdpm, RowKind::PixelDdim),
-    prefix: "",
+    prefix: "pixel ",
+    suffix: " (U-Net)",
     streams: PIXEL_DDPM_SAMPLING,
+    clip_denoised: true,
 };
 
 const LATENT: Variant = Variant {
     kinds: (RowKind::LatentDdpm, RowKind::LatentDdim),
     prefix: "latent ",
+    suffix: "",
     streams: LATENT_DDPM_SAMPLING,
+    clip_denoised: false,
 };
+
+/// Draws `n` samples with a sampler from a generator, in the model's range.
+type Draw<'a> = dyn Fn(usize, Sampler, &mut ChaCha8Rng) -> Result<DMatrix<f32>> + 'a;
 
 /// One DDPM sampled both ways: each scored row with its images.
 pub(crate) struct DdpmSamples {
@@ -59,7 +73,7 @@ pub(crate) fn pixel_ddpm(
     on_event(Event::Stage("classical DDPM baseline"));
     let t0 = Instant::now();
     let epochs = config.ddpm.train.epochs;
-    let (ddpm, status) = Ddpm::load_or_train(
+    let (ddpm, status) = UnetDdpm::load_or_train(
         cache.join(CachedModel::Ddpm.file_name(config)),
         train,
         &config.ddpm,
@@ -72,7 +86,11 @@ pub(crate) fn pixel_ddpm(
     note_cache(on_event, "DDPM", &status);
     on_event(Event::Stage("DDPM sampling"));
     let to_images = |x: &DMatrix<f32>| Ok(to_intensities(x));
-    sample_both(config, &ddpm, &PIXEL, provenance, evaluator, &to_images)
+    let draw = |n: usize, sampler: Sampler, rng: &mut ChaCha8Rng| {
+        Ok(ddpm.sample_model_range(n, sampler, rng)?)
+    };
+    let steps = ddpm.config().steps;
+    sample_both(config, &draw, steps, &PIXEL, provenance, evaluator, &to_images)
 }
 
 /// Trains (or loads) the classical DDPM on the quantum model's latent features, the Bloch
@@ -122,15 +140,20 @@ pub(crate) fn latent_ddpm(
             x.column_iter().map(|c| c.iter().map(|&v| f64::from(v)).collect()).collect();
         codec.decode(&features)
     };
-    Ok(Some(sample_both(config, &ddpm, &LATENT, provenance, evaluator, &decode)?))
+    let draw = |n: usize, sampler: Sampler, rng: &mut ChaCha8Rng| {
+        ddpm.sample_model_range(n, sampler, rng)
+    };
+    let steps = ddpm.config().steps;
+    Ok(Some(sample_both(config, &draw, steps, &LATENT, provenance, evaluator, &decode)?))
 }
 
-/// Draws `config.samples` from `ddpm` with the ancestral sampler and with DDIM (members 0 and 1
-/// of the variant's streams under the sampling seed), maps them to images with `to_images` and
-/// scores them as the variant's rows.
+/// Draws `config.samples` with `draw` (a DDPM of `steps` steps) with the ancestral sampler and
+/// with DDIM (members 0 and 1 of the variant's streams under the sampling seed), maps them to
+/// images with `to_images` and scores them as the variant's rows.
 fn sample_both(
     config: &ExperimentConfig,
-    ddpm: &Ddpm,
+    draw_samples: &Draw<'_>,
+    steps: usize,
     variant: &Variant,
     provenance: Provenance,
     evaluator: &Evaluator,
@@ -139,25 +162,25 @@ fn sample_both(
     let draw = |member: u64, kind: RowKind, name: String, sampler: Sampler| {
         let mut rng = variant.streams.rng(config.seed, member);
         let t0 = Instant::now();
-        let images = to_images(&ddpm.sample_model_range(config.samples, sampler, &mut rng)?)?;
+        let images = to_images(&draw_samples(config.samples, sampler, &mut rng)?)?;
         let seconds = t0.elapsed().as_secs_f64();
         Ok::<_, qdiffusion::Error>((
             scored(evaluator, kind, name, &images, provenance, seconds)?,
             images,
         ))
     };
-    let prefix = variant.prefix;
+    let (prefix, suffix, clip_denoised) = (variant.prefix, variant.suffix, variant.clip_denoised);
     let ancestral = draw(
         0,
         variant.kinds.0,
-        format!("{prefix}DDPM, {} steps", ddpm.config().steps),
-        Sampler::ddpm(),
+        format!("{prefix}DDPM, {steps} steps{suffix}"),
+        Sampler::Ancestral { variance: AncestralVariance::Posterior, clip_denoised },
     )?;
     let ddim = draw(
         1,
         variant.kinds.1,
-        format!("{prefix}DDIM, {} steps", config.ddim_steps),
-        Sampler::ddim(config.ddim_steps),
+        format!("{prefix}DDIM, {} steps{suffix}", config.ddim_steps),
+        Sampler::Ddim { steps: config.ddim_steps, clip_denoised },
     )?;
     Ok(DdpmSamples { ancestral, ddim })
 }

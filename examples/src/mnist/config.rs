@@ -2,6 +2,7 @@
 //! classifier and autoencoder, sampling and seeds.
 
 use qdecoder::autoencoder::AutoencoderConfig;
+use qddpm_unet::config::UnetDdpmConfig;
 use qdecoder::classifier::ClassifierConfig;
 use qdiffusion::baseline::model::DdpmConfig;
 use qdiffusion::features::Readout;
@@ -97,8 +98,8 @@ impl Default for QuantumConfig {
 pub struct ExperimentConfig {
     /// The quantum model.
     pub quantum: QuantumConfig,
-    /// The classical DDPM baseline on pixels.
-    pub ddpm: DdpmConfig,
+    /// The classical DDPM baseline on pixels (a U-Net noise predictor).
+    pub ddpm: UnetDdpmConfig,
     /// The classical DDPM on the quantum model's latent features (the Bloch vectors of the
     /// encoded training images), decoded by the same decoder; `None` skips it. Latent encoding
     /// only (the amplitude encoding has no latent: the rows are skipped with a note).
@@ -130,7 +131,7 @@ impl Default for ExperimentConfig {
     fn default() -> Self {
         Self {
             quantum: QuantumConfig::default(),
-            ddpm: DdpmConfig::default(),
+            ddpm: UnetDdpmConfig::default(),
             latent_ddpm: Some(DdpmConfig::latent()),
             ddim_steps: 50,
             classifier: ClassifierConfig::default(),
@@ -154,10 +155,7 @@ impl ExperimentConfig {
         c.quantum.train.batch = 8;
         c.quantum.train.data_batch = 32;
         c.quantum.train.checkpoint_every = 2;
-        c.ddpm.hidden = vec![128];
-        c.ddpm.time_embedding_dim = 16;
-        c.ddpm.steps = 100;
-        c.ddpm.train.epochs = 1;
+        c.ddpm = UnetDdpmConfig::quick();
         if let Some(latent) = &mut c.latent_ddpm {
             latent.hidden = vec![64];
             latent.time_embedding_dim = 16;
