@@ -46,7 +46,11 @@ fn main() -> Result<()> {
     let (batch, channels, side) = (64, 32, 14);
     let scale = (1.0 / (9.0 * channels as f64)).sqrt();
     let kernels: Vec<Var> = (0..4)
-        .map(|_| Var::from_tensor(&(Tensor::randn(0f32, 1.0, (channels, channels, 3, 3), &dev)? * scale)?))
+        .map(|_| {
+            Var::from_tensor(
+                &(Tensor::randn(0f32, 1.0, (channels, channels, 3, 3), &dev)? * scale)?,
+            )
+        })
         .collect::<Result<_>>()?;
     let x = Tensor::randn(0f32, 1.0, (batch, channels, side, side), &dev)?;
     let candle_conv = best_of_five(|| {
@@ -57,9 +61,14 @@ fn main() -> Result<()> {
         h.sqr()?.mean_all()?.backward().map(|_| ())
     })?;
     let matrices: Vec<Var> = (0..4)
-        .map(|_| Var::from_tensor(&(Tensor::randn(0f32, 1.0, (9 * channels, channels), &dev)? * scale)?))
+        .map(|_| {
+            Var::from_tensor(&(Tensor::randn(0f32, 1.0, (9 * channels, channels), &dev)? * scale)?)
+        })
         .collect::<Result<_>>()?;
-    let (ones, zeros) = (Tensor::ones(channels, candle_core::DType::F32, &dev)?, Tensor::zeros(channels, candle_core::DType::F32, &dev)?);
+    let (ones, zeros) = (
+        Tensor::ones(channels, candle_core::DType::F32, &dev)?,
+        Tensor::zeros(channels, candle_core::DType::F32, &dev)?,
+    );
     let x = Tensor::randn(0f32, 1.0, (batch, side, side, channels), &dev)?;
     let ours = best_of_five(|| {
         let mut h = x.clone();
@@ -70,9 +79,19 @@ fn main() -> Result<()> {
         h.sqr()?.mean_all()?.backward().map(|_| ())
     })?;
     let flops = 3.0 * 4.0 * 2.0 * (9 * channels * channels * side * side * batch) as f64;
-    println!("4 convolutions {channels} -> {channels} at {side} x {side}, batch {batch}, forward + backward:");
-    println!("  candle conv2d + element-wise group norm: {:.3} s ({:.1} GFLOP/s)", candle_conv, flops / candle_conv / 1e9);
-    println!("  im2col + matmul + fused group norm:      {:.3} s ({:.1} GFLOP/s)", ours, flops / ours / 1e9);
+    println!(
+        "4 convolutions {channels} -> {channels} at {side} x {side}, batch {batch}, forward + backward:"
+    );
+    println!(
+        "  candle conv2d + element-wise group norm: {:.3} s ({:.1} GFLOP/s)",
+        candle_conv,
+        flops / candle_conv / 1e9
+    );
+    println!(
+        "  im2col + matmul + fused group norm:      {:.3} s ({:.1} GFLOP/s)",
+        ours,
+        flops / ours / 1e9
+    );
 
     let config = UnetConfig::default();
     let mut fresh = FreshWeights::new(rand_chacha::ChaCha8Rng::seed_from_u64(1), true);
@@ -89,15 +108,26 @@ fn main() -> Result<()> {
         .iter()
         .map(|t| Ok((t.dims().to_vec(), t.flatten_all()?.to_vec1()?)))
         .collect::<Result<_>>()?;
-    let frozen = Unet::new(&config, &mut StoredWeights::new(&stored)).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-    let forward = best_of_five(|| frozen.forward(&x, &steps).map(|_| ()).map_err(|e| candle_core::Error::Msg(e.to_string())))?;
+    let frozen = Unet::new(&config, &mut StoredWeights::new(&stored))
+        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+    let forward = best_of_five(|| {
+        frozen.forward(&x, &steps).map(|_| ()).map_err(|e| candle_core::Error::Msg(e.to_string()))
+    })?;
     println!(
         "default U-Net {:?} ({} parameters, {:.1} MFLOP per image):",
         config.channels,
         net.num_parameters(),
         config.flops_per_image() as f64 / 1e6
     );
-    println!("  training, forward + backward of {chunk} images: {:.1} ms ({:.2} ms per image)", step * 1e3, step * 1e3 / chunk as f64);
-    println!("  sampling, forward of {chunk} images: {:.1} ms ({:.3} ms per image)", forward * 1e3, forward * 1e3 / chunk as f64);
+    println!(
+        "  training, forward + backward of {chunk} images: {:.1} ms ({:.2} ms per image)",
+        step * 1e3,
+        step * 1e3 / chunk as f64
+    );
+    println!(
+        "  sampling, forward of {chunk} images: {:.1} ms ({:.3} ms per image)",
+        forward * 1e3,
+        forward * 1e3 / chunk as f64
+    );
     Ok(())
 }

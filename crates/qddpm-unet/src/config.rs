@@ -97,7 +97,8 @@ impl UnetConfig {
         };
         let c = &self.channels;
         let pp = self.patch * self.patch;
-        let mut total = conv(pp, c[0], 3, self.resolution(0)) + conv(c[0], pp, 3, self.resolution(0));
+        let mut total =
+            conv(pp, c[0], 3, self.resolution(0)) + conv(c[0], pp, 3, self.resolution(0));
         let block = |cin: usize, cout: usize, side: usize| {
             conv(cin, cout, 3, side)
                 + conv(cout, cout, 3, side)
@@ -106,7 +107,8 @@ impl UnetConfig {
         for (level, &width) in c.iter().enumerate() {
             let side = self.resolution(level);
             let first_in = if level == 0 { c[0] } else { c[level - 1] };
-            total += block(first_in, width, side) + (self.blocks as u64 - 1) * block(width, width, side);
+            total +=
+                block(first_in, width, side) + (self.blocks as u64 - 1) * block(width, width, side);
             if level + 1 < c.len() {
                 total += block(c[level + 1] + width, width, side)
                     + (self.blocks as u64 - 1) * block(width, width, side);

@@ -61,9 +61,16 @@ struct Conv {
 }
 
 impl Conv {
-    fn new(source: &mut dyn WeightSource, inputs: usize, outputs: usize, kernel: usize, zero: bool) -> Result<Self> {
+    fn new(
+        source: &mut dyn WeightSource,
+        inputs: usize,
+        outputs: usize,
+        kernel: usize,
+        zero: bool,
+    ) -> Result<Self> {
         let fan_in = kernel * kernel * inputs;
-        let init = if zero { Init::Constant(0.0) } else { Init::Normal((1.0 / fan_in as f32).sqrt()) };
+        let init =
+            if zero { Init::Constant(0.0) } else { Init::Normal((1.0 / fan_in as f32).sqrt()) };
         Ok(Conv {
             weight: source.next(&[fan_in, outputs], init)?,
             bias: source.next(&[outputs], Init::Constant(0.0))?,
@@ -198,7 +205,11 @@ impl WeightSource for Recording<'_> {
         let t = self.inner.next(shape, init)?;
         if t.dims() != shape {
             return Err(Error::InvalidModel {
-                reason: format!("weight {} has shape {:?}, expected {shape:?}", self.seen.len(), t.dims()),
+                reason: format!(
+                    "weight {} has shape {:?}, expected {shape:?}",
+                    self.seen.len(),
+                    t.dims()
+                ),
             });
         }
         self.seen.push(t.clone());
@@ -272,10 +283,18 @@ impl Unet {
     pub fn forward(&self, x_t: &Tensor, steps: &[usize]) -> Result<Tensor> {
         let (b, h, w) = x_t.dims3()?;
         if (h, w) != (IMAGE_SIDE, IMAGE_SIDE) {
-            return Err(Error::DimensionMismatch { what: "image side", expected: IMAGE_SIDE, got: h.max(w) });
+            return Err(Error::DimensionMismatch {
+                what: "image side",
+                expected: IMAGE_SIDE,
+                got: h.max(w),
+            });
         }
         if steps.len() != b {
-            return Err(Error::DimensionMismatch { what: "timesteps (one per image)", expected: b, got: steps.len() });
+            return Err(Error::DimensionMismatch {
+                what: "timesteps (one per image)",
+                expected: b,
+                got: steps.len(),
+            });
         }
         let features = self.config.time_features;
         let mut table = Vec::with_capacity(b * features);
@@ -310,7 +329,12 @@ impl Unet {
 /// `[b, 28, 28]` to `[b, 28 / p, 28 / p, p * p]`: each `p x p` block's pixels become channels.
 fn unshuffle(x: &Tensor, p: usize) -> Result<Tensor> {
     let (b, h, w) = x.dims3()?;
-    Ok(x.reshape((b, h / p, p, w / p, p))?.permute((0, 1, 3, 2, 4))?.reshape((b, h / p, w / p, p * p))?)
+    Ok(x.reshape((b, h / p, p, w / p, p))?.permute((0, 1, 3, 2, 4))?.reshape((
+        b,
+        h / p,
+        w / p,
+        p * p,
+    ))?)
 }
 
 /// The inverse of [`unshuffle`]: `[b, 28 / p, 28 / p, p * p]` to `[b, 28, 28]`.
@@ -328,10 +352,12 @@ fn pool(x: &Tensor) -> Result<Tensor> {
 /// Nearest-neighbour 2x upsampling, `[b, h, w, c]` to `[b, 2h, 2w, c]`.
 fn upsample(x: &Tensor) -> Result<Tensor> {
     let (b, h, w, c) = x.dims4()?;
-    Ok(x.reshape((b, h, 1, w, 1, c))?
-        .broadcast_as((b, h, 2, w, 2, c))?
-        .contiguous()?
-        .reshape((b, 2 * h, 2 * w, c))?)
+    Ok(x.reshape((b, h, 1, w, 1, c))?.broadcast_as((b, h, 2, w, 2, c))?.contiguous()?.reshape((
+        b,
+        2 * h,
+        2 * w,
+        c,
+    ))?)
 }
 
 /// Fresh weights drawn from a generator (normal entries from qrandom's `f32` normal).
@@ -345,7 +371,7 @@ pub struct FreshWeights<R> {
 
 impl<R: rand::Rng> FreshWeights<R> {
     /// Draws from `rng`; with `trainable`, every weight is a variable the caller can train
-    /// (see [`vars`](Self::vars)).
+    /// (see [`into_vars`](Self::into_vars)).
     pub fn new(rng: R, trainable: bool) -> Self {
         FreshWeights { rng, device: Device::Cpu, trainable, vars: Vec::new() }
     }
@@ -360,9 +386,9 @@ impl<R: rand::Rng> WeightSource for FreshWeights<R> {
     fn next(&mut self, shape: &[usize], init: Init) -> Result<Tensor> {
         let n: usize = shape.iter().product();
         let values: Vec<f32> = match init {
-            Init::Normal(std) => {
-                (0..n).map(|_| std * qrandom::distributions::standard_normal_f32(&mut self.rng)).collect()
-            }
+            Init::Normal(std) => (0..n)
+                .map(|_| std * qrandom::distributions::standard_normal_f32(&mut self.rng))
+                .collect(),
             Init::Constant(v) => vec![v; n],
         };
         let t = Tensor::from_vec(values, shape, &self.device)?;
@@ -402,7 +428,10 @@ impl WeightSource for StoredWeights<'_> {
         })?;
         if stored.as_slice() != shape || values.len() != shape.iter().product::<usize>() {
             return Err(Error::InvalidModel {
-                reason: format!("a stored weight has shape {stored:?} ({} values), the configuration needs {shape:?}", values.len()),
+                reason: format!(
+                    "a stored weight has shape {stored:?} ({} values), the configuration needs {shape:?}",
+                    values.len()
+                ),
             });
         }
         Ok(Tensor::from_slice(values, shape, &Device::Cpu)?)

@@ -55,7 +55,11 @@ impl CustomOp1 for Im2Col {
         "im2col-3x3"
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let input = values(storage, layout)?;
         let (h, w, c) = (self.h, self.w, self.c);
         let image = h * w * c;
@@ -79,7 +83,12 @@ impl CustomOp1 for Im2Col {
         Ok((CpuStorage::F32(out), Shape::from((b * h * w, 9 * c))))
     }
 
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+    fn bwd(
+        &self,
+        _arg: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
         let Col2Im { h, w, c } = Col2Im { h: self.h, w: self.w, c: self.c };
         let b = grad.dim(0)? / (h * w);
         let images = grad.contiguous()?.apply_op1(Col2Im { h, w, c })?;
@@ -92,7 +101,11 @@ impl CustomOp1 for Col2Im {
         "col2im-3x3"
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let rows = values(storage, layout)?;
         let (h, w, c) = (self.h, self.w, self.c);
         let per_image = h * w * 9 * c;
@@ -120,7 +133,12 @@ impl CustomOp1 for Col2Im {
         Ok((CpuStorage::F32(out), Shape::from((b, h, w, c))))
     }
 
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+    fn bwd(
+        &self,
+        _arg: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
         Ok(Some(im2col(grad)?))
     }
 }
@@ -292,7 +310,11 @@ pub fn group_norm_silu(
             shift.dims()
         );
     }
-    x.contiguous()?.apply_op3(&scale.contiguous()?, &shift.contiguous()?, GroupNormSilu { groups, eps })
+    x.contiguous()?.apply_op3(
+        &scale.contiguous()?,
+        &shift.contiguous()?,
+        GroupNormSilu { groups, eps },
+    )
 }
 
 #[cfg(test)]
@@ -303,7 +325,10 @@ mod tests {
     #[test]
     fn im2col_matches_padded_slices_and_col2im_is_its_adjoint() {
         let dev = Device::Cpu;
-        let x = Tensor::arange(0f32, 2.0 * 3.0 * 4.0 * 2.0, &dev).unwrap().reshape((2, 3, 4, 2)).unwrap();
+        let x = Tensor::arange(0f32, 2.0 * 3.0 * 4.0 * 2.0, &dev)
+            .unwrap()
+            .reshape((2, 3, 4, 2))
+            .unwrap();
         let cols = im2col(&x).unwrap();
         assert_eq!(cols.dims(), &[24, 18]);
         let padded = x.pad_with_zeros(1, 1, 1).unwrap().pad_with_zeros(2, 1, 1).unwrap();
@@ -317,7 +342,12 @@ mod tests {
         assert_eq!(cols.to_vec2::<f32>().unwrap(), reference.to_vec2::<f32>().unwrap());
         // <im2col(x), r> = <x, col2im(r)> through the backward pass.
         let v = Var::from_tensor(&x).unwrap();
-        let r = Tensor::arange(0f32, 24.0 * 18.0, &dev).unwrap().reshape((24, 18)).unwrap().sin().unwrap();
+        let r = Tensor::arange(0f32, 24.0 * 18.0, &dev)
+            .unwrap()
+            .reshape((24, 18))
+            .unwrap()
+            .sin()
+            .unwrap();
         let inner = (im2col(v.as_tensor()).unwrap() * &r).unwrap().sum_all().unwrap();
         let grad = inner.backward().unwrap();
         let g = grad.get(v.as_tensor()).unwrap();

@@ -76,16 +76,24 @@ impl Optimiser {
         let k = self.step as i32;
         let (c1, c2) = (1.0 - b1.powi(k), 1.0 - b2.powi(k));
         let d = decay.min((1.0 + self.step as f64) / (10.0 + self.step as f64));
-        for i in 0..self.weights.len() {
-            for j in 0..self.weights[i].len() {
-                let g = f64::from(grads[i][j]) * clip;
-                let m = b1 * f64::from(self.first[i][j]) + (1.0 - b1) * g;
-                let v = b2 * f64::from(self.second[i][j]) + (1.0 - b2) * g * g;
-                self.first[i][j] = m as f32;
-                self.second[i][j] = v as f32;
-                let w = f64::from(self.weights[i][j]) - lr * (m / c1) / ((v / c2).sqrt() + eps);
-                self.weights[i][j] = w as f32;
-                self.average[i][j] = (d * f64::from(self.average[i][j]) + (1.0 - d) * w) as f32;
+        let tensors = self
+            .weights
+            .iter_mut()
+            .zip(&mut self.first)
+            .zip(&mut self.second)
+            .zip(&mut self.average)
+            .zip(grads);
+        for ((((weights, first), second), average), grads) in tensors {
+            let entries = weights.iter_mut().zip(first.iter_mut()).zip(second.iter_mut());
+            for (((w, m), v), (a, &g)) in entries.zip(average.iter_mut().zip(grads)) {
+                let g = f64::from(g) * clip;
+                let m_new = b1 * f64::from(*m) + (1.0 - b1) * g;
+                let v_new = b2 * f64::from(*v) + (1.0 - b2) * g * g;
+                *m = m_new as f32;
+                *v = v_new as f32;
+                let w_new = f64::from(*w) - lr * (m_new / c1) / ((v_new / c2).sqrt() + eps);
+                *w = w_new as f32;
+                *a = (d * f64::from(*a) + (1.0 - d) * w_new) as f32;
             }
         }
     }
@@ -178,18 +186,24 @@ impl UnetDdpm {
                 // Steps and noise for the whole batch, in order, before any parallel work.
                 let steps: Vec<usize> =
                     batch.iter().map(|_| rng.random_range(1..=config.steps)).collect();
-                let noise: Vec<f32> =
-                    (0..batch.len() * IMAGE_PIXELS).map(|_| standard_normal_f32(&mut rng)).collect();
+                let noise: Vec<f32> = (0..batch.len() * IMAGE_PIXELS)
+                    .map(|_| standard_normal_f32(&mut rng))
+                    .collect();
                 let mut x_t = Vec::with_capacity(noise.len());
-                for ((&i, &t), eps) in batch.iter().zip(&steps).zip(noise.chunks_exact(IMAGE_PIXELS)) {
+                for ((&i, &t), eps) in
+                    batch.iter().zip(&steps).zip(noise.chunks_exact(IMAGE_PIXELS))
+                {
                     let (signal, spread) = roots[t];
-                    x_t.extend(data.column(i).iter().zip(eps).map(|(&x, &e)| signal * x + spread * e));
+                    x_t.extend(
+                        data.column(i).iter().zip(eps).map(|(&x, &e)| signal * x + spread * e),
+                    );
                 }
                 // The network's target: what the Gaussian skip leaves unexplained.
                 let target = match &prior {
                     Some(prior) => {
                         let x = DMatrix::from_column_slice(IMAGE_PIXELS, batch.len(), &x_t);
-                        let mut target = DMatrix::from_column_slice(IMAGE_PIXELS, batch.len(), &noise);
+                        let mut target =
+                            DMatrix::from_column_slice(IMAGE_PIXELS, batch.len(), &noise);
                         prior.add_noise_prediction(&schedule, &x, &steps, -1.0, &mut target)?;
                         target.as_slice().to_vec()
                     }
@@ -211,7 +225,8 @@ impl UnetDdpm {
                     })
                     .collect::<Result<_>>()?;
                 let mut loss = 0.0;
-                let mut grads: Vec<Vec<f32>> = optimiser.weights.iter().map(|w| vec![0.0; w.len()]).collect();
+                let mut grads: Vec<Vec<f32>> =
+                    optimiser.weights.iter().map(|w| vec![0.0; w.len()]).collect();
                 for (part_loss, part) in &parts {
                     loss += part_loss;
                     for (g, p) in grads.iter_mut().zip(part) {
@@ -249,7 +264,9 @@ impl UnetDdpm {
     /// from `rng`. On held-out images this measures generalisation.
     pub fn denoising_loss(&self, images: &DMatrix<f32>, rng: &mut impl rand::Rng) -> Result<f64> {
         if images.ncols() == 0 {
-            return Err(Error::InvalidConfig { reason: "no images to evaluate the loss on".into() });
+            return Err(Error::InvalidConfig {
+                reason: "no images to evaluate the loss on".into(),
+            });
         }
         let x0 = to_model_range(images);
         let noise = DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| standard_normal_f32(rng));

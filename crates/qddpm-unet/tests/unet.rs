@@ -42,7 +42,13 @@ fn tiny() -> UnetDdpmConfig {
 fn forward_keeps_the_image_shape_and_rejects_bad_input() {
     for network in [
         UnetConfig { patch: 2, channels: vec![8, 16], groups: 4, ..UnetConfig::default() },
-        UnetConfig { patch: 1, channels: vec![4, 8, 8], blocks: 2, groups: 4, ..UnetConfig::default() },
+        UnetConfig {
+            patch: 1,
+            channels: vec![4, 8, 8],
+            blocks: 2,
+            groups: 4,
+            ..UnetConfig::default()
+        },
     ] {
         let mut fresh = FreshWeights::new(ChaCha8Rng::seed_from_u64(1), false);
         let net = Unet::new(&network, &mut fresh).unwrap();
@@ -89,7 +95,8 @@ fn group_norm_silu_gradients_match_finite_differences() {
     let y = group_norm_silu(x.as_tensor(), scale.as_tensor(), shift.as_tensor(), 2, 1e-5).unwrap();
     let grads = (y * &weights).unwrap().sum_all().unwrap().backward().unwrap();
     for var in [&x, &scale, &shift] {
-        let analytic: Vec<f32> = grads.get(var.as_tensor()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let analytic: Vec<f32> =
+            grads.get(var.as_tensor()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
         let base: Vec<f32> = var.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
         for i in 0..base.len() {
             let h = 1e-2f32;
@@ -108,7 +115,10 @@ fn group_norm_silu_gradients_match_finite_differences() {
             };
             let numeric = (shifted(h) - shifted(-h)) / (2.0 * f64::from(h));
             let a = f64::from(analytic[i]);
-            assert!((a - numeric).abs() < 2e-2 * (1.0 + numeric.abs()), "entry {i}: {a} vs {numeric}");
+            assert!(
+                (a - numeric).abs() < 2e-2 * (1.0 + numeric.abs()),
+                "entry {i}: {a} vs {numeric}"
+            );
         }
     }
 }
@@ -168,7 +178,10 @@ fn the_model_file_round_trips_and_bad_files_are_errors() {
     let back = UnetDdpm::load(&path).unwrap();
     assert!(back == model);
     let x = squares(3, 6);
-    assert_eq!(back.predict_noise_at(&x, &[1, 20, 50]).unwrap(), model.predict_noise_at(&x, &[1, 20, 50]).unwrap());
+    assert_eq!(
+        back.predict_noise_at(&x, &[1, 20, 50]).unwrap(),
+        model.predict_noise_at(&x, &[1, 20, 50]).unwrap()
+    );
     assert_eq!(back.num_parameters(), model.num_parameters());
     assert_eq!(back.train_fingerprint(), 7);
 
@@ -189,8 +202,13 @@ fn the_model_file_round_trips_and_bad_files_are_errors() {
         .iter()
         .map(|t| (t.dims().to_vec(), t.flatten_all().unwrap().to_vec1::<f32>().unwrap()))
         .collect();
-    assert!(UnetDdpm::from_parts(config.clone(), weights.clone(), model.prior().cloned(), 7).is_ok());
-    assert!(UnetDdpm::from_parts(config.clone(), weights[1..].to_vec(), model.prior().cloned(), 7).is_err());
+    assert!(
+        UnetDdpm::from_parts(config.clone(), weights.clone(), model.prior().cloned(), 7).is_ok()
+    );
+    assert!(
+        UnetDdpm::from_parts(config.clone(), weights[1..].to_vec(), model.prior().cloned(), 7)
+            .is_err()
+    );
     let mut wrong = weights.clone();
     wrong[0].0 = vec![wrong[0].1.len()];
     assert!(UnetDdpm::from_parts(config.clone(), wrong, model.prior().cloned(), 7).is_err());

@@ -1,8 +1,8 @@
 //! What one run of the experiment does: the quantum model, the classical baselines, the
 //! classifier and autoencoder, sampling and seeds.
 
-use qdecoder::autoencoder::AutoencoderConfig;
 use qddpm_unet::config::UnetDdpmConfig;
+use qdecoder::autoencoder::AutoencoderConfig;
 use qdecoder::classifier::ClassifierConfig;
 use qdiffusion::baseline::model::DdpmConfig;
 use qdiffusion::features::Readout;
