@@ -164,7 +164,7 @@ fn sample_both(
         ))
     };
     // Neither clips the denoised estimate (measured on the validation digits: the U-Net's DDIM-50
-    // FID 49.0 unclipped, 52.7 clipped at 20 epochs; the MLP's in docs/results.md).
+    // FID 47.4 unclipped, 50.4 clipped; the MLP's in docs/results.md).
     let (prefix, suffix) = (variant.prefix, variant.suffix);
     let ancestral =
         draw(0, variant.kinds.0, format!("{prefix}DDPM, {steps} steps{suffix}"), Sampler::ddpm())?;
