@@ -30,9 +30,12 @@ use qdecoder::dataset::VALIDATION_SIZE;
 use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotSampling};
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::{self, Paths, RunOptions};
-use qdiff_examples::workspace;
+use qdiff_examples::{single_threaded_candle, workspace};
 use qdiffusion::distance::{Distance, MarginalMmd, MmdKernel};
 use qdiffusion::train::{Loss, Terms};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Quantum diffusion on MNIST (10 qubits, 50 steps) beside classical DDPMs on pixels and on the
 /// quantum model's latent features, scored by FID on our classifier features.
@@ -343,6 +346,7 @@ impl Args {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    single_threaded_candle();
     let args = Args::parse();
     let root = workspace();
     let config = args.config();

@@ -12,12 +12,25 @@
 //!
 //! This package is not published.
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 
 pub mod mnist;
 pub mod scoring;
+
+/// Turns off candle's own thread pool for element-wise operations (`CANDLE_NUM_THREADS=1`, unless
+/// the environment already sets it): the U-Net's training and sampling run their chunks in
+/// parallel on rayon, and candle's pool spin-waits beside them (measured: a third of the time in
+/// its barrier on two cores). Call it first thing in `main`, before any thread starts.
+#[allow(unsafe_code)]
+pub fn single_threaded_candle() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: called at the start of `main`, before the program starts a thread, so no other
+        // thread reads or writes the environment concurrently.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+}
 
 /// The workspace root (the folder of the root `Cargo.toml`), where `data/`, `out/` and
 /// `testdata/` are found by default.

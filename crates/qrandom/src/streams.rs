@@ -86,3 +86,10 @@ pub const LATENT_DDPM_SAMPLING: CipherStream = CipherStream::new(2);
 
 /// Sampling the parameter-matched latent DDPM: ancestral sampling on member 0, DDIM on member 1.
 pub const LATENT_MATCHED_DDPM_SAMPLING: CipherStream = CipherStream::new(4);
+
+/// The initial weights of the pixel DDPM's U-Net, from its training seed.
+pub const UNET_DDPM_INIT: Key = Key::new(0xdd93_1a17_b45e_0002);
+
+/// Training the pixel DDPM's U-Net, from its training seed: the shuffles, then each batch's
+/// timesteps and noise, in order.
+pub const UNET_DDPM_TRAIN: Key = Key::new(0xdd93_1a17_b45e_0003);

@@ -9,7 +9,7 @@ pub(crate) enum CachedModel {
     Classifier,
     /// The autoencoder of the latent encoding.
     Autoencoder,
-    /// The pixel DDPM.
+    /// The pixel DDPM (its U-Net).
     Ddpm,
     /// The latent DDPM.
     LatentDdpm,
@@ -25,7 +25,7 @@ impl CachedModel {
         let (stem, same) = match self {
             CachedModel::Classifier => ("fid_classifier", config.classifier == defaults.classifier),
             CachedModel::Autoencoder => ("autoencoder", config.autoencoder == defaults.autoencoder),
-            CachedModel::Ddpm => ("ddpm_baseline", config.ddpm == defaults.ddpm),
+            CachedModel::Ddpm => ("ddpm_unet", config.ddpm == defaults.ddpm),
             // Its training data are the autoencoder's codes: another autoencoder, another model.
             CachedModel::LatentDdpm => (
                 "latent_ddpm",

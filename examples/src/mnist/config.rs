@@ -1,6 +1,7 @@
 //! What one run of the experiment does: the quantum model, the classical baselines, the
 //! classifier and autoencoder, sampling and seeds.
 
+use qddpm_unet::config::UnetDdpmConfig;
 use qdecoder::autoencoder::AutoencoderConfig;
 use qdecoder::classifier::ClassifierConfig;
 use qdiffusion::baseline::model::DdpmConfig;
@@ -106,8 +107,8 @@ impl Default for QuantumConfig {
 pub struct ExperimentConfig {
     /// The quantum model.
     pub quantum: QuantumConfig,
-    /// The classical DDPM baseline on pixels.
-    pub ddpm: DdpmConfig,
+    /// The classical DDPM baseline on pixels (a U-Net noise predictor).
+    pub ddpm: UnetDdpmConfig,
     /// The classical DDPM on the quantum model's latent features (the Bloch vectors of the
     /// encoded training images), decoded by the same decoder; `None` skips it. Latent encoding
     /// only (the amplitude encoding has no latent: the rows are skipped with a note).
@@ -152,7 +153,7 @@ impl Default for ExperimentConfig {
     fn default() -> Self {
         Self {
             quantum: QuantumConfig::default(),
-            ddpm: DdpmConfig::default(),
+            ddpm: UnetDdpmConfig::default(),
             latent_ddpm: Some(DdpmConfig::latent()),
             latent_matched_ddpm: Some(DdpmConfig::latent_matched()),
             ddim_steps: 50,
@@ -180,10 +181,7 @@ impl ExperimentConfig {
         c.quantum.train.batch = 8;
         c.quantum.train.data_batch = 32;
         c.quantum.train.checkpoint_every = 2;
-        c.ddpm.hidden = vec![128];
-        c.ddpm.time_embedding_dim = 16;
-        c.ddpm.steps = 100;
-        c.ddpm.train.epochs = 1;
+        c.ddpm = UnetDdpmConfig::quick();
         if let Some(matched) = &mut c.latent_matched_ddpm {
             matched.steps = 100;
             matched.train.epochs = 2;
