@@ -15,7 +15,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use qdecoder::checkpoint::CacheStatus;
-use qdecoder::classifier::ClassifierConfig;
 use qdecoder::dataset::ImageSet;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
 
@@ -38,7 +37,7 @@ struct Args {
 
 fn run(args: Args) -> Result<(), qdecoder::Error> {
     let samples = ImageSet::read_idx(&args.samples)?;
-    let epochs = ClassifierConfig::default().train.epochs;
+    let epochs = args.scoring.classifier_config().train.epochs;
     let Scoring { mnist, evaluator, classifier_path, classifier_status } =
         args.scoring.load(|r| {
             eprintln!("  classifier epoch {}/{epochs}: loss {:.4}", r.epoch, r.loss);
@@ -57,8 +56,10 @@ fn run(args: Args) -> Result<(), qdecoder::Error> {
         args.samples.display(),
         mnist.test.len()
     );
+    let features = if args.scoring.independent { "independent classifier" } else { "ours" };
     let json = serde_json::json!({
         "fid": score.fid,
+        "features": features,
         "mean_confidence": score.mean_confidence,
         "class_histogram": score.class_histogram,
         "n": score.n,

@@ -24,6 +24,11 @@ pub struct ScoringArgs {
     /// (default: `<workspace>/out/cache/fid_classifier.bin`).
     #[arg(long)]
     pub classifier: Option<PathBuf>,
+    /// Score with the independent check's classifier instead
+    /// ([`ClassifierConfig::independent`]: another architecture, seed and training, 64
+    /// features; default cache `<workspace>/out/cache/fid_classifier_independent.bin`).
+    #[arg(long)]
+    pub independent: bool,
 }
 
 /// The data and the evaluator that scores against its held-out split.
@@ -46,18 +51,25 @@ impl ScoringArgs {
 
     /// The classifier's cache file.
     pub fn classifier_path(&self) -> PathBuf {
-        self.classifier.clone().unwrap_or_else(|| workspace().join("out/cache/fid_classifier.bin"))
+        let name =
+            if self.independent { "fid_classifier_independent.bin" } else { "fid_classifier.bin" };
+        self.classifier.clone().unwrap_or_else(|| workspace().join("out/cache").join(name))
     }
 
-    /// Loads MNIST and the default FID classifier (training it if the cache cannot be used,
-    /// reporting each epoch to `on_epoch`).
+    /// The configuration of the classifier these flags choose.
+    pub fn classifier_config(&self) -> ClassifierConfig {
+        if self.independent { ClassifierConfig::independent() } else { ClassifierConfig::default() }
+    }
+
+    /// Loads MNIST and the FID classifier these flags choose (training it if the cache cannot be
+    /// used, reporting each epoch to `on_epoch`).
     pub fn load(&self, on_epoch: impl FnMut(&EpochReport)) -> Result<Scoring> {
         let mnist = Mnist::load(self.data_dir())?;
         let classifier_path = self.classifier_path();
         let (classifier, classifier_status) = Classifier::load_or_train(
             &classifier_path,
             &mnist.train,
-            &ClassifierConfig::default(),
+            &self.classifier_config(),
             on_epoch,
         )?;
         let evaluator = Evaluator::new(classifier, &mnist.test.images().to_matrix())?;

@@ -55,6 +55,25 @@ impl Default for ClassifierConfig {
     }
 }
 
+impl ClassifierConfig {
+    /// The classifier of the independent check: another network (two hidden layers of 512 and
+    /// 64 units, so 64 FID features), trained without augmentation from another seed. FIDs on
+    /// its features share no weights with the project's FID classifier, so a conclusion that
+    /// holds on both does not come from one network's quirks.
+    pub fn independent() -> Self {
+        let default = ClassifierConfig::default();
+        ClassifierConfig {
+            hidden: vec![512, 64],
+            augmentation: Augmentation {
+                max_shift: 0.0,
+                max_rotation_degrees: 0.0,
+                max_scale: 0.0,
+            },
+            train: TrainConfig { epochs: 20, seed: 20_261_207, ..default.train },
+        }
+    }
+}
+
 /// A trained digit classifier: logits, class probabilities, and FID features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ClassifierRecord", into = "ClassifierRecord")]
