@@ -101,7 +101,7 @@ struct Args {
     /// Adam step size at the last iteration, reached along a half cosine [default: 0.001].
     #[arg(long)]
     final_learning_rate: Option<f64>,
-    /// Add a per-qubit MMD term with this weight to the chain MMD (Gaussian scales 0.25, 0.5
+    /// Add a per-qubit MMD term with this weight to every ensemble term (Gaussian scales 0.25, 0.5
     /// and 1 on each qubit's Bloch vectors).
     #[arg(long)]
     marginal_weight: Option<f64>,

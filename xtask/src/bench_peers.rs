@@ -3,7 +3,7 @@
 //!
 //! Steps:
 //! 1. create (or reuse) the virtual environment `.venv-peers/` and install the pinned peers of
-//!    `xtask/peers/requirements.txt` ([`python`]);
+//!    `xtask/peers/requirements.txt` ([`crate::python`]);
 //! 2. build our side, the `bench_workloads` example of the examples package;
 //! 3. write the workload file `<target>/bench-peers/workload.json`: seeded angles, qubit counts,
 //!    gate-loop lengths and repeat counts, read by every side so all run the same work;

@@ -291,10 +291,7 @@ impl UnetDdpm {
             return Err(Error::InvalidConfig { reason: "no training images".into() });
         }
         let fingerprint = train.fingerprint();
-        // The training closure must return a qdecoder result; keep our own error to return it
-        // unchanged instead of flattening it to a string.
-        let mut failure = None;
-        let outcome = checkpoint::load_or_train(
+        checkpoint::load_or_train(
             path.as_ref(),
             |m: &UnetDdpm| {
                 if m.config() != config {
@@ -305,18 +302,7 @@ impl UnetDdpm {
                     None
                 }
             },
-            || {
-                UnetDdpm::train(train, config, on_epoch).map_err(|e| {
-                    let reason = e.to_string();
-                    failure = Some(e);
-                    qdecoder::Error::InvalidModel { reason }
-                })
-            },
-        );
-        match (outcome, failure) {
-            (Ok(done), _) => Ok(done),
-            (Err(_), Some(e)) => Err(e),
-            (Err(e), None) => Err(e.into()),
-        }
+            || UnetDdpm::train(train, config, on_epoch),
+        )
     }
 }

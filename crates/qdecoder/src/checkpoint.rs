@@ -9,7 +9,7 @@ use qfile::Format;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The format of a bare [`Sequential`](crate::nn::network::Sequential) network.
 pub const NETWORK_FORMAT: Format = Format::new(*b"QDECNETW", 1, "qdecoder network");
@@ -59,12 +59,13 @@ pub enum CacheStatus {
 ///
 /// An unreadable cache (corrupt, truncated, from another format version) is not an error: the
 /// model is derived data, so it is retrained and the reason is reported in the [`CacheStatus`].
-/// Failing to write the new cache is an error.
-pub fn load_or_train<T: Checkpoint>(
+/// Failing to write the new cache is an error. `train` may fail with the caller's own error
+/// type `E` (any that a qdecoder [`Error`] converts into), which is returned unchanged.
+pub fn load_or_train<T: Checkpoint, E: From<Error>>(
     path: &Path,
     stale: impl FnOnce(&T) -> Option<String>,
-    train: impl FnOnce() -> Result<T>,
-) -> Result<(T, CacheStatus)> {
+    train: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<(T, CacheStatus), E> {
     let reason = if path.exists() {
         match T::load(path) {
             Ok(model) => match stale(&model) {

@@ -209,19 +209,33 @@ fn load_or_train_caches_and_retrains_when_unreadable() {
     let path = dir.join("nested").join("net.bin");
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let net = Sequential::mlp(&[3, 2], Activation::Relu, &mut rng).unwrap();
-    let (a, status) = load_or_train(&path, |_: &Sequential| None, || Ok(net.clone())).unwrap();
+    let fresh = || -> qdecoder::Result<Sequential> { Ok(net.clone()) };
+    let (a, status) = load_or_train(&path, |_: &Sequential| None, fresh).unwrap();
     assert!(matches!(status, CacheStatus::Trained { .. }));
-    let (b, status) =
-        load_or_train(&path, |_: &Sequential| None, || panic!("must not retrain")).unwrap();
+    let never = || -> qdecoder::Result<Sequential> { panic!("must not retrain") };
+    let (b, status) = load_or_train(&path, |_: &Sequential| None, never).unwrap();
     assert_eq!(status, CacheStatus::Loaded);
     assert_eq!(a, b);
     // A stale model is retrained, and so is a corrupt file.
-    let (_, status) =
-        load_or_train(&path, |_: &Sequential| Some("stale".into()), || Ok(net.clone())).unwrap();
+    let (_, status) = load_or_train(&path, |_: &Sequential| Some("stale".into()), fresh).unwrap();
     assert_eq!(status, CacheStatus::Trained { reason: "stale".into() });
     fs::write(&path, b"garbage").unwrap();
-    let (_, status) = load_or_train(&path, |_: &Sequential| None, || Ok(net.clone())).unwrap();
+    let (_, status) = load_or_train(&path, |_: &Sequential| None, fresh).unwrap();
     assert!(matches!(status, CacheStatus::Trained { reason } if reason.contains("unreadable")));
+    // A training failure of the caller's own error type comes back unchanged.
+    #[derive(Debug, PartialEq)]
+    enum Caller {
+        Failed(u8),
+        File,
+    }
+    impl From<qdecoder::Error> for Caller {
+        fn from(_: qdecoder::Error) -> Self {
+            Caller::File
+        }
+    }
+    let failing = || -> Result<Sequential, Caller> { Err(Caller::Failed(7)) };
+    let stale = |_: &Sequential| Some("retrain".to_string());
+    assert_eq!(load_or_train(&path, stale, failing).unwrap_err(), Caller::Failed(7));
     assert_eq!(Sequential::load(&path).unwrap(), net);
     fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,7 +14,7 @@
 //! encoded training images) and decoded by the same decoder, so the generative model is the
 //! only difference.
 //!
-//! The quantum model is trained with the chain MMD and checkpointed atomically; a run
+//! The quantum model is trained with the ensemble losses and checkpointed atomically; a run
 //! interrupted at any point resumes from its last checkpoint with `resume` and ends with
 //! exactly the parameters of an uninterrupted run.
 //!

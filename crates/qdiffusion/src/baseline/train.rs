@@ -196,10 +196,7 @@ impl Ddpm {
         config: &DdpmConfig,
         on_epoch: impl FnMut(&EpochReport),
     ) -> Result<(Self, CacheStatus)> {
-        // The training closure must return a qdecoder result; keep our own error to return it
-        // unchanged instead of flattening it to a string.
-        let mut failure = None;
-        let outcome = checkpoint::load_or_train(
+        checkpoint::load_or_train(
             path.as_ref(),
             |m: &Ddpm| {
                 if m.config() != config {
@@ -210,18 +207,7 @@ impl Ddpm {
                     None
                 }
             },
-            || {
-                Ddpm::train_on(data, fingerprint, config, on_epoch).map_err(|e| {
-                    let reason = e.to_string();
-                    failure = Some(e);
-                    qdecoder::Error::InvalidModel { reason }
-                })
-            },
-        );
-        match (outcome, failure) {
-            (Ok(done), _) => Ok(done),
-            (Err(_), Some(e)) => Err(e),
-            (Err(e), None) => Err(e.into()),
-        }
+            || Ddpm::train_on(data, fingerprint, config, on_epoch),
+        )
     }
 }

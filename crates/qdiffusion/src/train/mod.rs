@@ -59,7 +59,7 @@ pub struct TrainConfig {
     /// times along the chain: keep this small.
     pub learning_rate: f64,
     /// Learning rate at the last iteration: the rate decays from `learning_rate` along a half
-    /// cosine (equal to it: constant). The chain-MMD's FID moves by several points between
+    /// cosine (equal to it: constant). The end-of-chain MMD's FID moves by several points between
     /// nearby iterations at a constant rate; the decay lets the last iterations settle.
     pub final_learning_rate: f64,
     /// The objective.
@@ -72,7 +72,7 @@ pub struct TrainConfig {
     pub init: Init,
     /// Decay of an exponential moving average of the parameters (bias-corrected, as Adam's
     /// moments), which sampling then uses instead of the last iterate; `None`: the last iterate.
-    /// The chain-MMD's gradient comes from a few dozen chains, so single iterates scatter
+    /// The ensemble losses' gradient comes from a few dozen chains, so single iterates scatter
     /// around the optimum; the average sits closer to it.
     pub ema: Option<f64>,
     /// Seed of every random draw of training.
