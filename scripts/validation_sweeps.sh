@@ -62,6 +62,11 @@ capacity() { # one knob at a time around the end term with teacher forcing
   run cap-ancillas4 --no-baseline "${teacher[@]}" --ancillas 4
   run cap-layers4 --no-baseline "${teacher[@]}" --layers 4
   run cap-batch128 --no-baseline "${teacher[@]}" --batch 128
+  # The headline's loss: one ancilla at three seeds, and 300 iterations with the FID curve.
+  run levels-ancillas1 --no-baseline --ancillas 1
+  run levels-ancillas1-s2 --no-baseline --ancillas 1 --train-seed 2
+  run levels-ancillas1-s3 --no-baseline --ancillas 1 --train-seed 3
+  run levels-iter300 --no-baseline --iterations 300 --curve-every 25
 }
 
 steps() { # the quantum model at T steps beside the latent DDPMs sampled with T steps

@@ -7,8 +7,9 @@ scripts/validation_sweeps.sh, each in its own folder under the runs directory:
   respaced ancestral steps and T DDIM steps);
 - fid_vs_parameters.png: every run whose name starts with `cap-` or `steps-50` (the quantum
   model's parameter count against its FID) and the latent DDPM rows they carry;
-- training_curve.png: the run with the longest FID curve (`--curve-every`): loss per iteration
-  and FID along training.
+- training_curve.png: the run `levels-iter300` (the headline's loss, 300 iterations, FID every
+  25), or else the run with the longest FID curve (`--curve-every`): loss per iteration and FID
+  along training.
 
 Missing runs are skipped with a message; nothing is invented.
 """
@@ -117,13 +118,14 @@ def fid_vs_parameters(runs, out):
     print(f"plots: wrote {out / 'fid_vs_parameters.png'}")
 
 
-def training_curve(runs, out):
+def training_curve(runs, out, preferred):
     with_curve = [(len(m.get("quantum_curve", [])), name) for name, m in runs.items()]
     with_curve = [c for c in with_curve if c[0] > 0]
     if not with_curve:
         print("plots: no run with an FID curve, training_curve.png skipped", file=sys.stderr)
         return
-    _, name = max(with_curve)
+    names = [name for _, name in with_curve]
+    name = preferred if preferred in names else max(with_curve)[1]
     m = runs[name]
     losses = m["quantum_losses"]
     curve = m["quantum_curve"]
@@ -145,6 +147,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=pathlib.Path, required=True)
     parser.add_argument("--out", type=pathlib.Path, required=True)
+    parser.add_argument("--curve", default="levels-iter300")
     args = parser.parse_args()
     runs = load_runs(args.runs)
     if not runs:
@@ -152,7 +155,7 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     fid_vs_steps(runs, args.out)
     fid_vs_parameters(runs, args.out)
-    training_curve(runs, args.out)
+    training_curve(runs, args.out, args.curve)
 
 
 if __name__ == "__main__":
