@@ -67,6 +67,10 @@ capacity() { # one knob at a time around the end term with teacher forcing
   run levels-ancillas1-s2 --no-baseline --ancillas 1 --train-seed 2
   run levels-ancillas1-s3 --no-baseline --ancillas 1 --train-seed 3
   run levels-iter300 --no-baseline --iterations 300 --curve-every 25
+  # Independent angles per step (QuDDPM's parametrisation).
+  run levels-perstep --no-baseline --per-step
+  run seq-perstep --no-baseline --per-step --end-weight 0 --levels-weight 0 --sequential-weight 1
+  run end-seq-perstep --no-baseline --per-step --levels-weight 0 --sequential-weight 1
 }
 
 steps() { # the quantum model at T steps beside the latent DDPMs sampled with T steps
