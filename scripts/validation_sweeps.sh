@@ -71,6 +71,9 @@ capacity() { # one knob at a time around the end term with teacher forcing
   run levels-perstep --no-baseline --per-step
   run seq-perstep --no-baseline --per-step --end-weight 0 --levels-weight 0 --sequential-weight 1
   run end-seq-perstep --no-baseline --per-step --levels-weight 0 --sequential-weight 1
+  # Sampling with a moving average of the parameters.
+  run levels-ema09 --no-baseline --ema 0.9
+  run levels-iter300-ema095 --no-baseline --iterations 300 --ema 0.95
 }
 
 steps() { # the quantum model at T steps beside the latent DDPMs sampled with T steps
