@@ -74,6 +74,9 @@ capacity() { # one knob at a time around the end term with teacher forcing
   # Sampling with a moving average of the parameters.
   run levels-ema09 --no-baseline --ema 0.9
   run levels-iter300-ema095 --no-baseline --iterations 300 --ema 0.95
+  # 12 system qubits (the autoencoder is retrained for that latent), and 1,000 iterations.
+  run levels-qubits12 --no-baseline --qubits 12
+  run levels-iter1000 --no-baseline --iterations 1000
 }
 
 steps() { # the quantum model at T steps beside the latent DDPMs sampled with T steps
