@@ -19,6 +19,7 @@ use qdecoder::dataset::{IMAGE_PIXELS, IMAGE_SIDE, LabeledImages};
 use qdecoder::nn::train::EpochReport;
 use qdiffusion::baseline::model::to_model_range;
 use qdiffusion::baseline::prior::PixelPrior;
+use qdiffusion::baseline::train::denoising_loss;
 use qrandom::distributions::standard_normal_f32;
 use rand::RngExt;
 use rand::seq::SliceRandom;
@@ -261,21 +262,10 @@ impl UnetDdpm {
 
     /// The training objective on `images` (784 x N intensities in [0, 1]): the mean squared error
     /// of the predicted noise, one step drawn uniformly from `1..=T` and one noise draw per image
-    /// from `rng`. On held-out images this measures generalisation.
+    /// from `rng` (qdiffusion's [`denoising_loss`]). On held-out images this measures
+    /// generalisation.
     pub fn denoising_loss(&self, images: &DMatrix<f32>, rng: &mut impl rand::Rng) -> Result<f64> {
-        if images.ncols() == 0 {
-            return Err(Error::InvalidConfig {
-                reason: "no images to evaluate the loss on".into(),
-            });
-        }
-        let x0 = to_model_range(images);
-        let noise = DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| standard_normal_f32(rng));
-        let steps: Vec<usize> =
-            (0..x0.ncols()).map(|_| rng.random_range(1..=self.config().steps)).collect();
-        let x_t = self.schedule().diffuse(&x0, &steps, &noise)?;
-        let eps = self.predict_noise_at(&x_t, &steps)?;
-        let total: f64 = eps.iter().zip(noise.iter()).map(|(p, e)| f64::from(p - e).powi(2)).sum();
-        Ok(total / noise.len() as f64)
+        denoising_loss(self.schedule(), |x, t| self.predict_noise_at(x, t), images, rng)
     }
 
     /// Loads the model cached at `path` if it was trained with `config` on exactly `train`;

@@ -24,6 +24,7 @@ use rand::{Rng, RngExt};
 
 use crate::baseline::model::{Ddpm, DdpmConfig, Prediction, preconditioning, to_model_range};
 use crate::baseline::prior::PixelPrior;
+use crate::baseline::schedule::NoiseSchedule;
 use crate::error::{Error, Result};
 
 /// The [`qfile::Fingerprint`] of a data matrix's shape and the bits of its entries: the
@@ -54,6 +55,31 @@ fn initial_network(config: &DdpmConfig, data_dim: usize) -> Result<Sequential> {
             Dense::from_parts(DMatrix::zeros(last.outputs(), last.inputs()), last.bias().clone())?;
     }
     Ok(Sequential::new(random.input_dim(), layers)?)
+}
+
+/// The DDPM training objective of any noise predictor on `images` (784 x N intensities in
+/// [0, 1], mapped to the model range): the mean squared error between the noise drawn and the
+/// noise `predict_noise_at(x_t, steps)` predicts, one step drawn uniformly from `1..=T` of
+/// `schedule` and one noise draw per image from `rng`. `E` is the predictor's error type.
+pub fn denoising_loss<E: From<Error>>(
+    schedule: &NoiseSchedule,
+    predict_noise_at: impl Fn(&DMatrix<f32>, &[usize]) -> std::result::Result<DMatrix<f32>, E>,
+    images: &DMatrix<f32>,
+    rng: &mut impl Rng,
+) -> std::result::Result<f64, E> {
+    if images.ncols() == 0 {
+        return Err(
+            Error::InvalidConfig { reason: "no images to evaluate the loss on".into() }.into()
+        );
+    }
+    let x0 = to_model_range(images);
+    let noise = DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| standard_normal_f32(rng));
+    let steps: Vec<usize> =
+        (0..x0.ncols()).map(|_| rng.random_range(1..=schedule.steps())).collect();
+    let x_t = schedule.diffuse(&x0, &steps, &noise)?;
+    let eps = predict_noise_at(&x_t, &steps)?;
+    let total: f64 = eps.iter().zip(noise.iter()).map(|(p, e)| f64::from(p - e).powi(2)).sum();
+    Ok(total / noise.len() as f64)
 }
 
 impl Ddpm {
@@ -154,21 +180,10 @@ impl Ddpm {
 
     /// The training objective on `images` (784 x N intensities in [0, 1]): the mean squared
     /// error of the predicted noise, one step `t` drawn uniformly from `1..=T` and one noise draw
-    /// per image from `rng`. On held-out images this measures generalisation.
+    /// per image from `rng` ([`denoising_loss`]). On held-out images this measures
+    /// generalisation.
     pub fn denoising_loss(&self, images: &DMatrix<f32>, rng: &mut impl Rng) -> Result<f64> {
-        if images.ncols() == 0 {
-            return Err(Error::InvalidConfig {
-                reason: "no images to evaluate the loss on".into(),
-            });
-        }
-        let x0 = to_model_range(images);
-        let noise = DMatrix::from_fn(x0.nrows(), x0.ncols(), |_, _| standard_normal_f32(rng));
-        let steps: Vec<usize> =
-            (0..x0.ncols()).map(|_| rng.random_range(1..=self.config().steps)).collect();
-        let x_t = self.schedule().diffuse(&x0, &steps, &noise)?;
-        let eps = self.predict_noise_at(&x_t, &steps)?;
-        let total: f64 = eps.iter().zip(noise.iter()).map(|(p, e)| f64::from(p - e).powi(2)).sum();
-        Ok(total / noise.len() as f64)
+        denoising_loss(self.schedule(), |x, t| self.predict_noise_at(x, t), images, rng)
     }
 
     /// Loads the model cached at `path` if it was trained with `config` on exactly `train`;
