@@ -57,7 +57,7 @@ pub trait Backend: Sync {
 }
 
 /// A backend that can also give the exact distribution its shots are drawn from (a simulator;
-/// real hardware cannot). Shot-level variance reduction ([`crate::shot_gradient`]) needs it.
+/// real hardware cannot). Tests and references use it; nothing on the device path may.
 pub trait ExactBackend: Backend {
     /// The exact distribution of read outcomes of one experiment (shots ignored).
     fn outcome_distribution(&self, experiment: &Experiment) -> Result<OutcomeDistribution>;

@@ -11,6 +11,7 @@ use std::cmp::Ordering;
 
 use nalgebra::DMatrix;
 
+use crate::counts::Counts;
 use crate::error::{Error, Result, check_probability};
 
 /// Largest register for the dense corrections (inverse, least squares) of a tensored model.
@@ -134,6 +135,54 @@ impl TensoredReadout {
     pub fn for_qubits(&self, qubits: &[usize]) -> Result<TensoredReadout> {
         let confusion = qubits.iter().map(|&q| self.confusion(q)).collect::<Result<Vec<_>>>()?;
         Self::new(confusion)
+    }
+
+    /// The readout-corrected parity `<Z...Z>` on the bits of `mask` (bit `l` = qubit `l` of the
+    /// model), from `counts` directly: the same value as the parity of the exact inverse
+    /// correction ([`crate::correction::Correction::Inverse`]), at the cost of one pass over the
+    /// observed outcomes.
+    ///
+    /// The inverse is a tensor product and the columns of each qubit's inverse sum to 1, so the
+    /// qubits outside `mask` drop out and each read bit `b` of a qubit in `mask` contributes the
+    /// factor `(A^-1)[0][b] - (A^-1)[1][b]`.
+    ///
+    /// ```
+    /// use qhw_mitigation::{counts::Counts, readout::TensoredReadout};
+    /// let model = TensoredReadout::from_flips(&[(0.02, 0.05)])?;
+    /// // |1> read with P(0|1) = 0.05: 5% zeros.
+    /// let counts = Counts::from_bitstrings(1, [("1", 950), ("0", 50)])?;
+    /// assert!((counts.parity_expectation(1)? + 0.9).abs() < 1e-12);
+    /// assert!((model.parity(&counts, 1)? + 1.0).abs() < 1e-12);
+    /// # Ok::<(), qhw_mitigation::Error>(())
+    /// ```
+    pub fn parity(&self, counts: &Counts, mask: usize) -> Result<f64> {
+        let n = self.num_qubits();
+        if counts.num_bits() != n {
+            return Err(Error::DimensionMismatch {
+                what: "bits of the counts vs qubits of the readout model",
+                expected: n,
+                got: counts.num_bits(),
+            });
+        }
+        if n < usize::BITS as usize && mask >> n != 0 {
+            return Err(Error::UnknownQubit {
+                qubit: (usize::BITS - mask.leading_zeros() - 1) as usize,
+                num_qubits: n,
+            });
+        }
+        let sign: Vec<[f64; 2]> =
+            self.inverse.iter().map(|inv| [inv[0][0] - inv[1][0], inv[0][1] - inv[1][1]]).collect();
+        let mut total = 0.0;
+        for (outcome, f) in counts.frequencies()? {
+            let mut v = f;
+            for (q, s) in sign.iter().enumerate() {
+                if mask >> q & 1 == 1 {
+                    v *= s[outcome >> q & 1];
+                }
+            }
+            total += v;
+        }
+        Ok(total)
     }
 
     fn apply_per_qubit(mats: &[[[f64; 2]; 2]], x: &[f64], transpose: bool) -> Vec<f64> {
@@ -330,6 +379,20 @@ mod tests {
         let y = full.apply(&x).unwrap();
         assert!(y.iter().zip(m.apply(&x).unwrap()).all(|(a, b)| (a - b).abs() < 1e-15));
         assert!((full.spectral_norm() - m.spectral_norm()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn parity_matches_the_inverse_correction() {
+        let m = TensoredReadout::from_flips(&[(0.02, 0.07), (0.1, 0.03), (0.05, 0.05)]).unwrap();
+        let counts =
+            Counts::from_pairs(3, [(0b000, 40), (0b011, 25), (0b101, 7), (0b111, 28)]).unwrap();
+        let q = crate::correction::mitigate(&m, &counts, &crate::correction::Correction::Inverse)
+            .unwrap();
+        for mask in 0..8 {
+            let direct = m.parity(&counts, mask).unwrap();
+            assert!((direct - q.parity_expectation(mask)).abs() < 1e-12, "mask {mask}");
+        }
+        assert!(matches!(m.parity(&counts, 0b1000), Err(Error::UnknownQubit { qubit: 3, .. })));
     }
 
     #[test]

@@ -30,11 +30,14 @@ pub const BACKEND_EXPERIMENT: CipherStream = CipherStream::new(0);
 /// The random mirror circuits of a noise-floor estimate, from its seed.
 pub const NOISE_FLOOR_CIRCUITS: Key = Key::new(0x6d69_7272_6f72);
 
-/// The repeats of the independent shot sampler in a variance comparison.
-pub const SHOT_VARIANCE_INDEPENDENT: CipherStream = CipherStream::new(1);
+/// The classical draws of a shot gradient (those of its `+shift` runs), from its seed.
+pub const SHOT_GRADIENT_DRAWS: CipherStream = CipherStream::new(1);
 
-/// The repeats of the antithetic shot sampler in a variance comparison.
-pub const SHOT_VARIANCE_ANTITHETIC: CipherStream = CipherStream::new(2);
+/// The draws of the `-shift` runs of a shot gradient with independent pairing.
+pub const SHOT_GRADIENT_MINUS_DRAWS: CipherStream = CipherStream::new(2);
+
+/// The backend job of a shot gradient, from its seed.
+pub const SHOT_GRADIENT_JOBS: Key = Key::new(0x5407_6a0b);
 
 // qdiffusion: the quantum model.
 
