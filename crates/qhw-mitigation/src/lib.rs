@@ -60,5 +60,6 @@ pub mod noise_floor;
 pub mod readout;
 pub mod shot_gradient;
 pub mod simplex;
+pub mod transpile;
 
 pub use error::{Error, Result};
