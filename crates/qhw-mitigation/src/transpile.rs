@@ -164,22 +164,18 @@ impl Translator {
             Gate::Rzz => self.zz(a, b, p[0]),
             Gate::Rxx | Gate::Ryy => {
                 // H maps X to Z; rx(pi/2) maps Y to Z (rx(pi/2) Y rx(-pi/2) = Z).
-                let (into, back): (Vec<(Gate, Vec<f64>)>, Vec<(Gate, Vec<f64>)>) =
-                    if gate == Gate::Rxx {
-                        (vec![(Gate::H, vec![])], vec![(Gate::H, vec![])])
-                    } else {
-                        (vec![(Gate::Rx, vec![FRAC_PI_2])], vec![(Gate::Rx, vec![-FRAC_PI_2])])
-                    };
+                let (into, back) = if gate == Gate::Rxx {
+                    ((Gate::H, 0.0), (Gate::H, 0.0))
+                } else {
+                    ((Gate::Rx, FRAC_PI_2), (Gate::Rx, -FRAC_PI_2))
+                };
+                let args = |(g, v): (Gate, f64)| if g == Gate::H { vec![] } else { vec![v] };
                 for q in [a, b] {
-                    for (g, v) in &into {
-                        self.gate_1q(q, *g, v)?;
-                    }
+                    self.gate_1q(q, into.0, &args(into))?;
                 }
                 self.zz(a, b, p[0])?;
                 for q in [a, b] {
-                    for (g, v) in &back {
-                        self.gate_1q(q, *g, v)?;
-                    }
+                    self.gate_1q(q, back.0, &args(back))?;
                 }
                 Ok(())
             }
