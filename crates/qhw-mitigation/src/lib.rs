@@ -55,6 +55,7 @@ pub mod device;
 pub mod error;
 pub mod execution;
 pub mod experiment;
+pub mod layout;
 pub mod m3;
 pub mod noise_floor;
 pub mod readout;
