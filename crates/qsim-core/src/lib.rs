@@ -63,6 +63,7 @@ pub mod gradient;
 #[allow(unsafe_code)]
 mod kernels;
 pub mod measure;
+pub mod operator;
 pub mod pauli;
 pub mod qasm;
 pub mod state;
