@@ -260,11 +260,13 @@ pub fn measure_forward_noise(
             let zs = &z[6 * (base + i)..6 * (base + i + 1)];
             let (mut vi, mut si, mut wi) = (Vec::new(), Vec::new(), Vec::new());
             for l in 0..k {
-                let (mut sum, mut var) = (0.0, 0.0);
-                for (p, prep) in Preparation::ALL.iter().enumerate() {
-                    sum += prep.sign() * zs[p][l].0 / 6.0;
-                    var += zs[p][l].1 / 36.0;
-                }
+                let (sum, var) = Preparation::ALL.iter().zip(zs).fold(
+                    (0.0, 0.0),
+                    |(sum, var), (prep, per_qubit)| {
+                        let (value, variance) = per_qubit[l];
+                        (sum + prep.sign() * value / 6.0, var + variance / 36.0)
+                    },
+                );
                 vi.push(sum);
                 si.push(var);
                 wi.push(Axis::ALL.iter().map(|&a| draw.sign(l, a)).sum::<f64>() / 3.0);
@@ -288,7 +290,7 @@ pub fn measure_forward_noise(
             let shot = reference_cell.shot_var.iter().map(|row| row[l]).sum::<f64>().sqrt()
                 / config.instances as f64;
             let (a, se) = mean_se(&values, shot);
-            if !(a > 0.0) {
+            if a.is_nan() || a <= 0.0 {
                 return Err(Error::EstimateFailed {
                     what: "the forward process' reference shrink at t = 0".into(),
                     reason: format!("qubit {} read {a}: nothing survives preparation", qubits[l]),

@@ -328,18 +328,19 @@ mod tests {
     use qhw_mitigation::device::QubitCalibration;
 
     fn one_qubit(gate_error_1q: f64, relaxation: Option<Relaxation>) -> DeviceCalibration {
-        let mut cal = DeviceCalibration::default();
-        cal.qubits = vec![
-            QubitCalibration {
-                readout_p1_given_0: 0.0,
-                readout_p0_given_1: 0.0,
-                gate_error_1q,
-                relaxation,
-            };
-            2
-        ];
-        cal.couplers = vec![];
-        cal
+        DeviceCalibration {
+            qubits: vec![
+                QubitCalibration {
+                    readout_p1_given_0: 0.0,
+                    readout_p0_given_1: 0.0,
+                    gate_error_1q,
+                    relaxation,
+                };
+                2
+            ],
+            couplers: vec![],
+            ..DeviceCalibration::default()
+        }
     }
 
     #[test]
