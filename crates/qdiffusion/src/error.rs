@@ -40,6 +40,37 @@ pub enum Error {
         /// Size given.
         got: usize,
     },
+    /// A device-qubit list is empty.
+    #[error("no device qubits given: list at least one qubit")]
+    NoQubits,
+    /// A device qubit does not exist on the backend.
+    #[error("qubit {qubit} is not on the device (it has {num_qubits} qubits)")]
+    UnknownQubit {
+        /// The qubit asked for.
+        qubit: usize,
+        /// Qubits the device has.
+        num_qubits: usize,
+    },
+    /// A device qubit is listed twice.
+    #[error("qubit {qubit} is listed twice")]
+    DuplicateQubit {
+        /// The repeated qubit.
+        qubit: usize,
+    },
+    /// A measurement was asked for with zero shots.
+    #[error("{what} needs at least one shot")]
+    ZeroShots {
+        /// Which measurement.
+        what: &'static str,
+    },
+    /// A decay fit or an estimate from counts could not be made.
+    #[error("cannot estimate {what}: {reason}")]
+    EstimateFailed {
+        /// What was estimated.
+        what: String,
+        /// Why not.
+        reason: String,
+    },
     /// A checkpoint cannot be resumed with this configuration.
     #[error("cannot resume from {path}: {reason}")]
     Resume {

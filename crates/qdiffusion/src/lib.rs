@@ -23,6 +23,8 @@
 //! - [`sample`]: seeds, generation, and the ablation;
 //! - [`hardware`]: shot-based sampling through a `qhw-mitigation` backend, with readout
 //!   mitigation;
+//! - [`injection`]: the forward process on a device, with the device's noise floor per step
+//!   measured from counts and compensated in the schedule;
 //! - [`baseline`]: the classical baseline, a DDPM with an MLP noise predictor (on pixels or on
 //!   any feature vectors), sampled with ancestral steps or DDIM.
 //!
@@ -73,6 +75,7 @@ pub mod error;
 pub mod features;
 pub mod forward;
 pub mod hardware;
+pub mod injection;
 pub mod model;
 pub mod reverse;
 pub mod sample;

@@ -76,6 +76,16 @@ pub const HARDWARE_CALIBRATION: Stream = Stream::new(u64::MAX);
 /// Job `j` of shot-based sampling.
 pub const HARDWARE_JOB: Stream = Stream::new(0);
 
+/// The jobs of noise-floor compensation (`qdiffusion::injection`), from the caller's seed:
+/// member 0 the readout calibration, 1 the floor's identity-step circuits, 2 the forward-process
+/// circuits with and without compensation, 3 the mirror-circuit comparison.
+pub const INJECTION_JOB: Stream = Stream::new(5_000_000);
+
+/// The random Pauli draws of forward-process instance `i` (`qdiffusion::injection`), from the
+/// caller's seed: one uniform per step and qubit, so the two arms (with and without
+/// compensation) of one instance share their uniforms.
+pub const INJECTION_DRAW: Stream = Stream::new(6_000_000);
+
 // qdiffusion: the classical DDPM baselines.
 
 /// The initial weights of a DDPM's noise predictor, from its training seed.
