@@ -76,6 +76,7 @@ pub mod features;
 pub mod forward;
 pub mod hardware;
 pub mod injection;
+pub mod mixed;
 pub mod model;
 pub mod reverse;
 pub mod sample;
