@@ -34,6 +34,9 @@ use crate::experiment::Experiment;
 /// Largest noiseless group simulated as a state vector for an exact distribution.
 pub const STATE_VECTOR_MAX_QUBITS: usize = 26;
 
+/// A noise channel and the qubits it acts on.
+pub(crate) type PlacedChannel = (Vec<usize>, Channel);
+
 /// The noise of a device as the executor needs it: channels after gates, readout confusion.
 #[derive(Clone, Debug)]
 pub(crate) struct NoiseSpec {
@@ -45,7 +48,7 @@ pub(crate) struct NoiseSpec {
     pub virtual_z: bool,
     /// Channels after a two-qubit gate on a coupled pair (keyed by the sorted pair), in order,
     /// each with the qubits it acts on (depolarizing on the pair, relaxation on each qubit).
-    pub after_2q: HashMap<(usize, usize), Vec<(Vec<usize>, Channel)>>,
+    pub after_2q: HashMap<(usize, usize), Vec<PlacedChannel>>,
     /// Whether two-qubit gates are restricted to `after_2q`'s keys.
     pub restrict_coupling: bool,
     /// Whether gates on three or more qubits are allowed (ideal simulators only).

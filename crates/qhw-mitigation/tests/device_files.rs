@@ -76,11 +76,9 @@ fn faulty_qubits_are_refused_and_the_rest_runs() {
     c.x(110).unwrap().cx(110, 118).unwrap().measure(110, 0).unwrap().measure(118, 1).unwrap();
     let p = exact(&device, c);
     assert!(p[0b11] > 0.9, "{p:?}");
-    let mut cal = DeviceCalibration::default();
-    cal.faulty_qubits = vec![1, 1];
+    let cal = DeviceCalibration { faulty_qubits: vec![1, 1], ..DeviceCalibration::default() };
     assert!(matches!(NoisyDevice::new(cal), Err(Error::InvalidCalibration { .. })));
-    let mut cal = DeviceCalibration::default();
-    cal.faulty_qubits = vec![7];
+    let cal = DeviceCalibration { faulty_qubits: vec![7], ..DeviceCalibration::default() };
     assert!(matches!(NoisyDevice::new(cal), Err(Error::UnknownQubit { qubit: 7, .. })));
 }
 
@@ -126,8 +124,7 @@ fn virtual_z_gates_are_noiseless_and_id_is_not() {
 
 #[test]
 fn virtual_z_trajectories_agree_with_the_exact_distribution() {
-    let mut cal = DeviceCalibration::default();
-    cal.virtual_z = true;
+    let mut cal = DeviceCalibration { virtual_z: true, ..DeviceCalibration::default() };
     let exact_device = NoisyDevice::new(cal.clone()).unwrap();
     cal.simulation.density_matrix_max_qubits = 1;
     let trajectories = NoisyDevice::new(cal).unwrap();

@@ -157,6 +157,10 @@ impl Default for DeviceCalibration {
     }
 }
 
+/// The one-qubit gate time of every qubit, and the two-qubit gate times of the couplers that
+/// override the default.
+type GateTimes = (Vec<f64>, HashMap<(usize, usize), f64>);
+
 fn check_time(what: impl std::fmt::Display, v: f64) -> Result<f64> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
@@ -370,11 +374,7 @@ impl DeviceCalibration {
     }
 
     /// The one-qubit gate time of every qubit and the overridden two-qubit gate times.
-    fn gate_times(
-        &self,
-        t1q: f64,
-        couplers: &[(usize, usize)],
-    ) -> Result<(Vec<f64>, HashMap<(usize, usize), f64>)> {
+    fn gate_times(&self, t1q: f64, couplers: &[(usize, usize)]) -> Result<GateTimes> {
         let n = self.qubits.len();
         let mut time_1q = vec![t1q; n];
         let mut seen_1q = HashSet::new();
