@@ -21,17 +21,20 @@
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
 //!   [`plots`]).
+//! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
+//!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 mod bench_peers;
+mod devices;
 mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers | plots>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers | plots | devices>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some("check-structure") => structure::run(&workspace_root()),
         Some("bench-peers") => bench_peers::run(&args[1..]),
         Some("plots") => plots::run(&args[1..]),
+        Some("devices") => devices::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

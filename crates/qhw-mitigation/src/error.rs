@@ -164,6 +164,22 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A circuit touches or reads a qubit the device's calibration marks faulty.
+    #[error("qubit {qubit} of device `{device}` is marked faulty; lay the circuit out elsewhere")]
+    FaultyQubit {
+        /// The qubit.
+        qubit: usize,
+        /// Device name.
+        device: String,
+    },
+    /// An error-scale factor is not usable, or takes a scaled error rate out of its range.
+    #[error("error scale {factor}: {reason}")]
+    InvalidErrorScale {
+        /// The factor asked for.
+        factor: f64,
+        /// What is wrong (which number leaves which range).
+        reason: String,
+    },
 }
 
 /// `Result` with this crate's [`Error`](enum@Error).

@@ -34,17 +34,21 @@ use crate::experiment::Experiment;
 /// Largest noiseless group simulated as a state vector for an exact distribution.
 pub const STATE_VECTOR_MAX_QUBITS: usize = 26;
 
+/// A noise channel and the qubits it acts on.
+pub(crate) type PlacedChannel = (Vec<usize>, Channel);
+
 /// The noise of a device as the executor needs it: channels after gates, readout confusion.
 #[derive(Clone, Debug)]
 pub(crate) struct NoiseSpec {
     pub name: String,
     pub num_qubits: usize,
-    /// Channel after any single-qubit gate on qubit `q` (None: noiseless).
+    /// Channel after a physical single-qubit gate on qubit `q` (None: noiseless).
     pub after_1q: Vec<Option<Channel>>,
-    /// Two-qubit channel after a gate on a coupled pair (keyed by the sorted pair).
-    pub after_2q: HashMap<(usize, usize), Option<Channel>>,
-    /// Single-qubit channel on each qubit of a two-qubit gate (relaxation during it).
-    pub relax_2q: Vec<Option<Channel>>,
+    /// Whether diagonal single-qubit gates ([`is_virtual_z`]) are frame changes: no noise.
+    pub virtual_z: bool,
+    /// Channels after a two-qubit gate on a coupled pair (keyed by the sorted pair), in order,
+    /// each with the qubits it acts on (depolarizing on the pair, relaxation on each qubit).
+    pub after_2q: HashMap<(usize, usize), Vec<PlacedChannel>>,
     /// Whether two-qubit gates are restricted to `after_2q`'s keys.
     pub restrict_coupling: bool,
     /// Whether gates on three or more qubits are allowed (ideal simulators only).
@@ -53,6 +57,16 @@ pub(crate) struct NoiseSpec {
     pub readout: Vec<[[f64; 2]; 2]>,
     /// Widest group simulated exactly on a density matrix.
     pub density_matrix_max_qubits: usize,
+    /// Qubits nothing may touch or read (marked faulty in the calibration).
+    pub faulty: Vec<bool>,
+}
+
+/// Whether `op` is a diagonal single-qubit gate that a device with virtual Z implements as a
+/// frame change (no pulse: noiseless and instantaneous): `rz`, `p`, `u1`, `z`, `s`, `sdg`, `t`,
+/// `tdg`. `id` is not one: it is a physical idle pulse.
+pub(crate) fn is_virtual_z(op: &Operation) -> bool {
+    use qsim_core::gate::Gate::*;
+    matches!(op, Operation::Gate { gate: Rz | P | U1 | Z | S | Sdg | T | Tdg, .. })
 }
 
 impl NoiseSpec {
@@ -62,21 +76,29 @@ impl NoiseSpec {
             name: "ideal".into(),
             num_qubits,
             after_1q: vec![None; num_qubits],
+            virtual_z: false,
             after_2q: HashMap::new(),
-            relax_2q: vec![None; num_qubits],
             restrict_coupling: false,
             allow_wide_gates: true,
             readout: vec![[[1.0, 0.0], [0.0, 1.0]]; num_qubits],
             density_matrix_max_qubits: 10,
+            faulty: vec![false; num_qubits],
         }
     }
 
     fn is_noiseless(&self) -> bool {
         let identity = [[1.0, 0.0], [0.0, 1.0]];
         self.after_1q.iter().all(Option::is_none)
-            && self.after_2q.values().all(Option::is_none)
-            && self.relax_2q.iter().all(Option::is_none)
+            && self.after_2q.values().all(Vec::is_empty)
             && self.readout.iter().all(|m| *m == identity)
+    }
+
+    /// Fails if qubit `q` is marked faulty.
+    fn check_usable(&self, q: usize) -> Result<()> {
+        if self.faulty.get(q).copied().unwrap_or(false) {
+            return Err(Error::FaultyQubit { qubit: q, device: self.name.clone() });
+        }
+        Ok(())
     }
 
     /// The channels that follow a gate on `qubits`, with the qubits each acts on.
@@ -84,24 +106,19 @@ impl NoiseSpec {
         let mut out = Vec::new();
         match qubits {
             [q] => {
-                if let Some(ch) = &self.after_1q[*q] {
+                if let (Some(ch), false) = (&self.after_1q[*q], self.virtual_z && is_virtual_z(op))
+                {
                     out.push((vec![*q], ch.clone()));
                 }
             }
             [a, b] => {
                 let key = ((*a).min(*b), (*a).max(*b));
                 match self.after_2q.get(&key) {
-                    Some(Some(ch)) => out.push((vec![*a, *b], ch.clone())),
-                    Some(None) => {}
+                    Some(channels) => out.extend(channels.iter().cloned()),
                     None if self.restrict_coupling => {
                         return Err(Error::NotCoupled { a: *a, b: *b, device: self.name.clone() });
                     }
                     None => {}
-                }
-                for q in [*a, *b] {
-                    if let Some(ch) = &self.relax_2q[q] {
-                        out.push((vec![q], ch.clone()));
-                    }
                 }
             }
             _ if self.allow_wide_gates => {}
@@ -172,6 +189,9 @@ impl Plan {
         let mut terminal = true;
         let mut last_measure: HashMap<usize, usize> = HashMap::new();
         for op in bound.ops() {
+            if !matches!(op, Operation::Barrier { .. }) {
+                op.qubits().into_iter().try_for_each(|q| spec.check_usable(q))?;
+            }
             let step = match op {
                 Operation::Barrier { .. } => continue,
                 Operation::Measure { qubit, clbit } => {
@@ -199,6 +219,8 @@ impl Plan {
             steps.push(step);
         }
         let outputs = if measures_all {
+            // Without `measure`, every qubit is read.
+            (0..width).try_for_each(|q| spec.check_usable(q))?;
             (0..width).map(|q| (q, q)).collect()
         } else {
             let mut o: Vec<(usize, usize)> = last_measure.into_iter().collect();
