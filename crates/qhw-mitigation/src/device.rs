@@ -37,6 +37,10 @@
 
 use std::path::Path;
 
+use qchannels::channel::Channel;
+use qsim_core::circuit::Operation;
+use qsim_core::gate::Gate;
+
 use crate::backend::{Backend, ExactBackend, JobResult, JobTiming, run_job};
 use crate::error::Result;
 use crate::execution::{NoiseSpec, OutcomeDistribution};
@@ -102,6 +106,21 @@ impl NoisyDevice {
     /// The qubits the calibration marks faulty (no circuit may touch or read them).
     pub fn faulty_qubits(&self) -> &[usize] {
         &self.calibration.faulty_qubits
+    }
+
+    /// The channels the device applies after a physical gate on `qubits`, each with the qubits
+    /// it acts on, in order: for one qubit those of a pulse (`sx`, `x`, `id`), for a coupled pair
+    /// those of a `cx`. This is what a model trains through to be noise-aware
+    /// (`qdiffusion::mixed`); it is the simulator's own noise, not something a device reports.
+    pub fn gate_noise(&self, qubits: &[usize]) -> Result<Vec<(Vec<usize>, Channel)>> {
+        let gate = if qubits.len() == 1 { Gate::Sx } else { Gate::Cx };
+        let op = Operation::Gate { gate, qubits: qubits.to_vec(), params: Vec::new() };
+        for &q in qubits {
+            if q >= self.spec.num_qubits {
+                return Err(crate::Error::UnknownQubit { qubit: q, num_qubits: self.spec.num_qubits });
+            }
+        }
+        self.spec.noise_after(&op, qubits)
     }
 }
 

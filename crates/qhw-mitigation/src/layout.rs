@@ -59,9 +59,15 @@ impl CouplingMap {
         Ok(Self { neighbours, distance })
     }
 
-    /// The coupling map of a device calibration.
+    /// The coupling map of a device calibration, without the couplers of faulty qubits.
     pub fn from_calibration(calibration: &DeviceCalibration) -> Result<Self> {
-        let pairs: Vec<[usize; 2]> = calibration.couplers.iter().map(|c| c.qubits).collect();
+        let faulty = &calibration.faulty_qubits;
+        let pairs: Vec<[usize; 2]> = calibration
+            .couplers
+            .iter()
+            .map(|c| c.qubits)
+            .filter(|p| !p.iter().any(|q| faulty.contains(q)))
+            .collect();
         Self::new(calibration.qubits.len(), &pairs)
     }
 
@@ -111,7 +117,7 @@ pub fn qubit_cost(calibration: &DeviceCalibration, q: usize) -> f64 {
 }
 
 /// The connected simple path of `length` qubits with the smallest total cost: [`qubit_cost`]
-/// of its qubits plus the two-qubit error of its couplers. Among equal costs the
+/// of its qubits plus the two-qubit error of its couplers, avoiding faulty qubits. Among equal costs the
 /// lexicographically first path wins, so the answer is deterministic.
 pub fn best_path(calibration: &DeviceCalibration, length: usize) -> Result<Vec<usize>> {
     let n = calibration.qubits.len();
@@ -137,7 +143,7 @@ pub fn best_path(calibration: &DeviceCalibration, length: usize) -> Result<Vec<u
         path: Vec::with_capacity(length),
         budget: PATH_SEARCH_BUDGET,
     };
-    for start in 0..n {
+    for start in (0..n).filter(|q| !calibration.faulty_qubits.contains(q)) {
         search.extend(start, 0.0);
     }
     search.best.map(|(_, p)| p).ok_or_else(|| Error::InvalidConfig {

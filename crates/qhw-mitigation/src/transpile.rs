@@ -67,6 +67,96 @@ impl GateCounts {
     }
 }
 
+/// One part of a two-qubit gate's decomposition ([`two_qubit_pieces`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Piece {
+    /// A single-qubit gate (parameters may still refer to a parameter vector).
+    One {
+        /// The qubit.
+        qubit: usize,
+        /// The gate.
+        gate: Gate,
+        /// Its parameters.
+        params: Vec<Param>,
+    },
+    /// A `cx`.
+    Cx {
+        /// Control qubit.
+        control: usize,
+        /// Target qubit.
+        target: usize,
+    },
+}
+
+/// `p` times `factor` (a reference keeps its index and scales its scale).
+fn scale(p: Param, factor: f64) -> Param {
+    match p {
+        Param::Fixed(v) => Param::Fixed(factor * v),
+        Param::Ref { index, scale } => Param::Ref { index, scale: factor * scale },
+    }
+}
+
+/// The decomposition of a two-qubit gate on `(a, b)` into `cx` and single-qubit gates (the
+/// table of the module documentation), in circuit order. Parameters may be references: they
+/// end up, scaled, in single-qubit rotations, so a parametrised circuit keeps its parameters.
+pub fn two_qubit_pieces(gate: Gate, a: usize, b: usize, p: &[Param]) -> Result<Vec<Piece>> {
+    let one = |qubit: usize, gate: Gate, params: Vec<Param>| Piece::One { qubit, gate, params };
+    let cx = |control: usize, target: usize| Piece::Cx { control, target };
+    let fixed = |v: f64| vec![Param::Fixed(v)];
+    let zz = |t: Param| vec![cx(a, b), one(b, Gate::Rz, vec![t]), cx(a, b)];
+    Ok(match gate {
+        Gate::Cx => vec![cx(a, b)],
+        Gate::Cz => vec![one(b, Gate::H, vec![]), cx(a, b), one(b, Gate::H, vec![])],
+        Gate::Cy => vec![one(b, Gate::Sdg, vec![]), cx(a, b), one(b, Gate::S, vec![])],
+        Gate::Swap => vec![cx(a, b), cx(b, a), cx(a, b)],
+        Gate::Rzz => zz(p[0]),
+        Gate::Rxx | Gate::Ryy => {
+            // H maps X to Z; rx(pi/2) maps Y to Z (rx(pi/2) Y rx(-pi/2) = Z).
+            let (into, back) = if gate == Gate::Rxx {
+                ((Gate::H, vec![]), (Gate::H, vec![]))
+            } else {
+                ((Gate::Rx, fixed(FRAC_PI_2)), (Gate::Rx, fixed(-FRAC_PI_2)))
+            };
+            let mut v = vec![one(a, into.0, into.1.clone()), one(b, into.0, into.1)];
+            v.extend(zz(p[0]));
+            v.extend([one(a, back.0, back.1.clone()), one(b, back.0, back.1)]);
+            v
+        }
+        Gate::Crz | Gate::Cry => {
+            let rot = if gate == Gate::Crz { Gate::Rz } else { Gate::Ry };
+            vec![
+                one(b, rot, vec![scale(p[0], 0.5)]),
+                cx(a, b),
+                one(b, rot, vec![scale(p[0], -0.5)]),
+                cx(a, b),
+            ]
+        }
+        Gate::Cp | Gate::Cu1 => vec![
+            one(a, Gate::Rz, vec![scale(p[0], 0.5)]),
+            cx(a, b),
+            one(b, Gate::Rz, vec![scale(p[0], -0.5)]),
+            cx(a, b),
+            one(b, Gate::Rz, vec![scale(p[0], 0.5)]),
+        ],
+        other => {
+            return Err(Error::UnsupportedOperation {
+                op: other.name().to_string(),
+                reason:
+                    "the device basis (rz, sx, x, cx) has no translation for it; decompose it first"
+                        .into(),
+            });
+        }
+    })
+}
+
+/// Whether a single-qubit gate is diagonal (a frame change on the device, no pulse).
+pub fn is_diagonal(gate: Gate) -> bool {
+    matches!(
+        gate,
+        Gate::Rz | Gate::P | Gate::U1 | Gate::Z | Gate::S | Gate::Sdg | Gate::T | Gate::Tdg
+    )
+}
+
 /// Accumulates single-qubit runs and writes the device-basis circuit.
 struct Translator {
     out: Circuit,
@@ -136,70 +226,18 @@ impl Translator {
         Ok(())
     }
 
-    /// `exp(-i t/2 Z_a Z_b)`.
-    fn zz(&mut self, a: usize, b: usize, t: f64) -> Result<()> {
-        self.cx(a, b)?;
-        self.gate_1q(b, Gate::Rz, &[t])?;
-        self.cx(a, b)
-    }
-
     fn two_qubit(&mut self, gate: Gate, a: usize, b: usize, p: &[f64]) -> Result<()> {
-        match gate {
-            Gate::Cx => self.cx(a, b),
-            Gate::Cz => {
-                self.gate_1q(b, Gate::H, &[])?;
-                self.cx(a, b)?;
-                self.gate_1q(b, Gate::H, &[])
-            }
-            Gate::Cy => {
-                self.gate_1q(b, Gate::Sdg, &[])?;
-                self.cx(a, b)?;
-                self.gate_1q(b, Gate::S, &[])
-            }
-            Gate::Swap => {
-                self.cx(a, b)?;
-                self.cx(b, a)?;
-                self.cx(a, b)
-            }
-            Gate::Rzz => self.zz(a, b, p[0]),
-            Gate::Rxx | Gate::Ryy => {
-                // H maps X to Z; rx(pi/2) maps Y to Z (rx(pi/2) Y rx(-pi/2) = Z).
-                let (into, back) = if gate == Gate::Rxx {
-                    ((Gate::H, 0.0), (Gate::H, 0.0))
-                } else {
-                    ((Gate::Rx, FRAC_PI_2), (Gate::Rx, -FRAC_PI_2))
-                };
-                let args = |(g, v): (Gate, f64)| if g == Gate::H { vec![] } else { vec![v] };
-                for q in [a, b] {
-                    self.gate_1q(q, into.0, &args(into))?;
+        let params: Vec<Param> = p.iter().map(|&v| Param::Fixed(v)).collect();
+        for piece in two_qubit_pieces(gate, a, b, &params)? {
+            match piece {
+                Piece::One { qubit, gate, params } => {
+                    let values: Vec<f64> = params.iter().map(|p| p.value(&[])).collect();
+                    self.gate_1q(qubit, gate, &values)?;
                 }
-                self.zz(a, b, p[0])?;
-                for q in [a, b] {
-                    self.gate_1q(q, back.0, &args(back))?;
-                }
-                Ok(())
+                Piece::Cx { control, target } => self.cx(control, target)?,
             }
-            Gate::Crz | Gate::Cry => {
-                let rot = if gate == Gate::Crz { Gate::Rz } else { Gate::Ry };
-                self.gate_1q(b, rot, &[p[0] / 2.0])?;
-                self.cx(a, b)?;
-                self.gate_1q(b, rot, &[-p[0] / 2.0])?;
-                self.cx(a, b)
-            }
-            Gate::Cp | Gate::Cu1 => {
-                self.gate_1q(a, Gate::Rz, &[p[0] / 2.0])?;
-                self.cx(a, b)?;
-                self.gate_1q(b, Gate::Rz, &[-p[0] / 2.0])?;
-                self.cx(a, b)?;
-                self.gate_1q(b, Gate::Rz, &[p[0] / 2.0])
-            }
-            other => Err(Error::UnsupportedOperation {
-                op: other.name().to_string(),
-                reason:
-                    "the device basis (rz, sx, x, cx) has no translation for it; decompose it first"
-                        .into(),
-            }),
         }
+        Ok(())
     }
 
     fn op(&mut self, op: &Operation) -> Result<()> {
