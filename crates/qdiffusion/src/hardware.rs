@@ -44,7 +44,9 @@ use qhw_mitigation::backend::Backend;
 use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
 use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::Counts;
+use qhw_mitigation::device::NoisyDevice;
 use qhw_mitigation::experiment::Experiment;
+use qhw_mitigation::layout::compile_on_path;
 use qhw_mitigation::readout::{AssignmentMatrix, TensoredReadout};
 use qrandom::streams::{HARDWARE_CALIBRATION, HARDWARE_JOB};
 use qsim_core::circuit::Circuit;
@@ -133,11 +135,14 @@ impl Default for ShotConfig {
 fn reverse_chain(reverse: &ReverseModel, params: &[f64]) -> Result<Circuit> {
     let (n, k) = (reverse.num_system(), reverse.num_ancillas());
     let mut chain = Circuit::with_clbits(n + k, n);
+    let all: Vec<usize> = (0..n + k).collect();
     for t in (1..=reverse.steps()).rev() {
         chain.append(&reverse.model().bound_circuit(params, t)?)?;
         for a in n..n + k {
             chain.reset(a)?;
         }
+        // A device compiler fuses nothing across steps (`mixed::device` relies on it).
+        chain.barrier(&all)?;
     }
     Ok(chain)
 }
@@ -155,6 +160,8 @@ fn sample_circuit(
         // u(theta, phi, 0)|0> = (cos(theta/2), e^{i phi} sin(theta/2)), exactly `qubit_state`.
         c.u(q, theta, phi, 0.0)?;
     }
+    let all: Vec<usize> = (0..chain.num_qubits()).collect();
+    c.barrier(&all)?;
     c.append(chain)?;
     for q in 0..num_system {
         basis.rotate(&mut c, q)?;
@@ -256,7 +263,8 @@ pub fn bloch_from_counts(counts: &[Counts], readout: Option<&TensoredReadout>) -
 
 /// Shot estimates of the Bloch features of the reverse chain's final state from every seed
 /// (angles as [`seed_angles`](crate::sample::seed_angles) gives them), run on `backend` as the module documentation
-/// describes: the channel-averaged state, in the layout of `Readout::Bloch`.
+/// describes: the channel-averaged state, in the layout of `Readout::Bloch`. Logical qubit `i`
+/// is backend qubit `i` and circuits run as written.
 pub fn estimate_bloch(
     backend: &dyn Backend,
     reverse: &ReverseModel,
@@ -264,12 +272,6 @@ pub fn estimate_bloch(
     seeds: &[Vec<(f64, f64)>],
     config: &ShotConfig,
 ) -> Result<Vec<Vec<f64>>> {
-    if config.shots == 0 {
-        return Err(Error::InvalidConfig { reason: "shot-based sampling needs shots".into() });
-    }
-    if config.samples_per_job == 0 {
-        return Err(Error::InvalidConfig { reason: "a job needs at least one sample".into() });
-    }
     let (n, width) = (reverse.num_system(), reverse.num_system() + reverse.num_ancillas());
     if backend.num_qubits() < width {
         return Err(Error::InvalidConfig {
@@ -281,29 +283,111 @@ pub fn estimate_bloch(
             ),
         });
     }
-    // Everything the caller can get wrong is checked before any device time is spent.
     let chain = reverse_chain(reverse, params)?;
+    let read: Vec<usize> = (0..n).collect();
+    Ok(estimate(backend, n, &read, seeds, config, |s, basis| sample_circuit(&chain, n, s, basis))?
+        .features)
+}
+
+/// What a device run of the chain returned and cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceEstimate {
+    /// Bloch features per seed, readout-corrected if the configuration asks.
+    pub features: Vec<Vec<f64>>,
+    /// The same features from the same counts without readout correction.
+    pub raw_features: Vec<Vec<f64>>,
+    /// Circuits run (three per seed), calibration excluded.
+    pub circuits: usize,
+    /// Jobs submitted, calibration included.
+    pub jobs: usize,
+    /// Shots taken, calibration included.
+    pub shots: u64,
+    /// Device seconds of every job, calibration included.
+    pub device_seconds: f64,
+    /// Swaps per sample circuit.
+    pub swaps: usize,
+    /// `cx` gates per sample circuit (swaps included), in the X basis.
+    pub cx: usize,
+}
+
+/// [`estimate_bloch`] on a calibrated device: logical qubit `i` starts on `path[i]`, and every
+/// circuit is routed along the path and translated to the device basis
+/// ([`qhw_mitigation::layout::compile_on_path`]) before it runs. Readout calibration covers the
+/// device qubits where the system qubits end.
+pub fn estimate_bloch_on_device(
+    device: &NoisyDevice,
+    path: &[usize],
+    reverse: &ReverseModel,
+    params: &[f64],
+    seeds: &[Vec<(f64, f64)>],
+    config: &ShotConfig,
+) -> Result<DeviceEstimate> {
+    let n = reverse.num_system();
+    let chain = reverse_chain(reverse, params)?;
+    let probe = seeds.first().cloned().unwrap_or_else(|| vec![(0.0, 0.0); n]);
+    let placed =
+        compile_on_path(&sample_circuit(&chain, n, &probe, Basis::X)?, device.calibration(), path)?;
+    let read = placed.final_layout[..n].to_vec();
+    let compile = |s: &[(f64, f64)], basis: Basis| -> Result<Circuit> {
+        Ok(compile_on_path(&sample_circuit(&chain, n, s, basis)?, device.calibration(), path)?
+            .circuit)
+    };
+    let mut estimate = estimate(device, n, &read, seeds, config, compile)?;
+    estimate.swaps = placed.swaps;
+    estimate.cx = placed.gates.cx;
+    Ok(estimate)
+}
+
+/// Runs three circuits per seed (from `circuit`), `samples_per_job` seeds per job, after a
+/// readout calibration of the device qubits `read` (bit `q` of the counts is read on
+/// `read[q]`).
+fn estimate(
+    backend: &dyn Backend,
+    n: usize,
+    read: &[usize],
+    seeds: &[Vec<(f64, f64)>],
+    config: &ShotConfig,
+    circuit: impl Fn(&[(f64, f64)], Basis) -> Result<Circuit>,
+) -> Result<DeviceEstimate> {
+    if config.shots == 0 {
+        return Err(Error::InvalidConfig { reason: "shot-based sampling needs shots".into() });
+    }
+    if config.samples_per_job == 0 {
+        return Err(Error::InvalidConfig { reason: "a job needs at least one sample".into() });
+    }
+    // Everything the caller can get wrong is checked before any device time is spent.
     for s in seeds {
         check_seed(s, n)?;
     }
+    let mut out = DeviceEstimate {
+        features: Vec::with_capacity(seeds.len()),
+        raw_features: Vec::with_capacity(seeds.len()),
+        circuits: 0,
+        jobs: 0,
+        shots: 0,
+        device_seconds: 0.0,
+        swaps: 0,
+        cx: 0,
+    };
     if seeds.is_empty() {
-        return Ok(Vec::new());
+        return Ok(out);
     }
     let readout = match config.mitigation {
         Mitigation::None => None,
         Mitigation::Tensored { calibration_shots, method } => {
-            let qubits: Vec<usize> = (0..n).collect();
             let seed = HARDWARE_CALIBRATION.seed(config.seed, 0);
-            Some(calibrate_tensored(backend, &qubits, calibration_shots, method, seed)?.model)
+            let cal = calibrate_tensored(backend, read, calibration_shots, method, seed)?;
+            out.jobs += 1;
+            out.shots += cal.shots;
+            out.device_seconds += cal.device_seconds;
+            Some(cal.model)
         }
     };
-    let mut features = Vec::with_capacity(seeds.len());
     for (j, batch) in seeds.chunks(config.samples_per_job).enumerate() {
         let mut experiments = Vec::with_capacity(3 * batch.len());
         for s in batch {
             for basis in Basis::ALL {
-                let circuit = sample_circuit(&chain, n, s, basis)?;
-                experiments.push(Experiment::fixed(circuit, config.shots));
+                experiments.push(Experiment::fixed(circuit(s, basis)?, config.shots));
             }
         }
         let job = backend.run(&experiments, HARDWARE_JOB.seed(config.seed, j as u64))?;
@@ -314,11 +398,19 @@ pub fn estimate_bloch(
                 got: job.counts.len(),
             });
         }
+        out.circuits += experiments.len();
+        out.jobs += 1;
+        out.shots += experiments.len() as u64 * config.shots;
+        out.device_seconds += job.device_seconds;
         for counts in job.counts.chunks_exact(Basis::ALL.len()) {
-            features.push(bloch_from_counts(counts, readout.as_ref())?);
+            out.raw_features.push(bloch_from_counts(counts, None)?);
+            out.features.push(match &readout {
+                Some(model) => bloch_from_counts(counts, Some(model))?,
+                None => bloch_from_counts(counts, None)?,
+            });
         }
     }
-    Ok(features)
+    Ok(out)
 }
 
 #[cfg(test)]

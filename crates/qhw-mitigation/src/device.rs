@@ -117,7 +117,10 @@ impl NoisyDevice {
         let op = Operation::Gate { gate, qubits: qubits.to_vec(), params: Vec::new() };
         for &q in qubits {
             if q >= self.spec.num_qubits {
-                return Err(crate::Error::UnknownQubit { qubit: q, num_qubits: self.spec.num_qubits });
+                return Err(crate::Error::UnknownQubit {
+                    qubit: q,
+                    num_qubits: self.spec.num_qubits,
+                });
             }
         }
         self.spec.noise_after(&op, qubits)

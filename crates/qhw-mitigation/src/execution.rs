@@ -102,7 +102,11 @@ impl NoiseSpec {
     }
 
     /// The channels that follow a gate on `qubits`, with the qubits each acts on.
-    pub(crate) fn noise_after(&self, op: &Operation, qubits: &[usize]) -> Result<Vec<(Vec<usize>, Channel)>> {
+    pub(crate) fn noise_after(
+        &self,
+        op: &Operation,
+        qubits: &[usize],
+    ) -> Result<Vec<(Vec<usize>, Channel)>> {
         let mut out = Vec::new();
         match qubits {
             [q] => {

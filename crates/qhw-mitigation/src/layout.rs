@@ -15,9 +15,12 @@
 //!
 //! - [`compile`]: both, then the translation to the device basis ([`crate::transpile`]).
 //!
-//! A routed circuit is as wide as the device and keeps the input's classical bits; a circuit
-//! without `measure` operations gets a final measurement of logical qubit `i` into bit `i`, so
-//! counts stay in the logical order whatever the layout.
+//! - [`compile_on_path`]: the same with every swap kept on a given path (a line), so a chain
+//!   of `n` logical qubits only ever touches its `n` device qubits.
+//!
+//! A routed circuit is as wide as the device and keeps the input's classical bits; a compiled
+//! circuit without `measure` operations gets a final measurement of logical qubit `i` into bit
+//! `i`, so counts stay in the logical order whatever the layout.
 
 use std::collections::VecDeque;
 
@@ -229,9 +232,7 @@ pub fn route(circuit: &Circuit, map: &CouplingMap, layout: &[usize]) -> Result<R
             });
         }
     }
-    let measures = circuit.ops().iter().any(|op| matches!(op, Operation::Measure { .. }));
-    let clbits = if measures { circuit.num_clbits() } else { n };
-    let mut out = Circuit::with_clbits(width, clbits);
+    let mut out = Circuit::with_clbits(width, circuit.num_clbits());
     let mut swaps = 0;
     for op in circuit.ops() {
         let qubits = op.qubits();
@@ -257,11 +258,6 @@ pub fn route(circuit: &Circuit, map: &CouplingMap, layout: &[usize]) -> Result<R
             }
         }
         out.push(relabel(op, &physical_of))?;
-    }
-    if !measures {
-        for (l, &p) in physical_of.iter().enumerate() {
-            out.measure(p, l)?;
-        }
     }
     Ok(RoutedCircuit {
         circuit: out,
@@ -303,13 +299,67 @@ pub fn compile(
         }
     };
     let map = CouplingMap::from_calibration(calibration)?;
-    let routed = route(circuit, &map, layout)?;
+    let mut routed = route(circuit, &map, layout)?;
+    measure_if_unmeasured(circuit, &mut routed)?;
     let translated = to_device_basis(&routed.circuit)?;
     Ok(DeviceCircuit {
         gates: GateCounts::of(&translated),
         circuit: translated,
         initial_layout: routed.initial_layout,
         final_layout: routed.final_layout,
+        swaps: routed.swaps,
+    })
+}
+
+/// Appends a measurement of logical qubit `i` (at its final position) into bit `i` when
+/// `original` measures nothing, so counts stay in the logical order.
+fn measure_if_unmeasured(original: &Circuit, routed: &mut RoutedCircuit) -> Result<()> {
+    if original.ops().iter().any(|op| matches!(op, Operation::Measure { .. })) {
+        return Ok(());
+    }
+    let mut c = Circuit::with_clbits(routed.circuit.num_qubits(), original.num_qubits());
+    c.append(&routed.circuit)?;
+    for (l, &p) in routed.final_layout.iter().enumerate() {
+        c.measure(p, l)?;
+    }
+    routed.circuit = c;
+    Ok(())
+}
+
+/// Like [`compile`] with logical qubit `i` on `path[i]`, but swaps stay on the path: routing
+/// sees only the couplers between consecutive path qubits (a line), so the circuit never
+/// touches a qubit outside the path. Consecutive path qubits must be coupled.
+pub fn compile_on_path(
+    circuit: &Circuit,
+    calibration: &DeviceCalibration,
+    path: &[usize],
+) -> Result<DeviceCircuit> {
+    let map = CouplingMap::from_calibration(calibration)?;
+    for w in path.windows(2) {
+        if map.distance(w[0], w[1]) != Some(1) {
+            return Err(Error::NotCoupled {
+                a: w[0],
+                b: w[1],
+                device: format!("{} (consecutive qubits of a path)", calibration.name),
+            });
+        }
+    }
+    let line: Vec<[usize; 2]> = (1..path.len()).map(|i| [i - 1, i]).collect();
+    let local = CouplingMap::new(path.len(), &line)?;
+    let identity: Vec<usize> = (0..path.len()).collect();
+    let mut routed = route(circuit, &local, &identity)?;
+    measure_if_unmeasured(circuit, &mut routed)?;
+    let translated = to_device_basis(&routed.circuit)?;
+    // Local position i is device qubit path[i].
+    let mut placed = Circuit::with_clbits(calibration.qubits.len(), translated.num_clbits());
+    for op in translated.ops() {
+        placed.push(relabel(op, path))?;
+    }
+    Ok(DeviceCircuit {
+        gates: GateCounts::of(&placed),
+        circuit: placed,
+        initial_layout: path.to_vec(),
+        final_layout: routed.final_layout.iter().map(|&l| path[l]).collect(),
         swaps: routed.swaps,
     })
 }

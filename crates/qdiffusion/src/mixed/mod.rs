@@ -32,6 +32,8 @@
 //! forward passes. `tests/mixed.rs` checks the features against qsim-core's density-matrix
 //! simulator and the gradient against finite differences.
 
+pub mod device;
+
 use num_complex::Complex64;
 use qsim_core::circuit::{Operation, Param};
 use qsim_core::density::superoperator;
