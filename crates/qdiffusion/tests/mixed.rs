@@ -168,3 +168,33 @@ fn bad_programs_are_typed_errors() {
     let program = MixedProgram::exact(&model).unwrap();
     assert!(program.features(&model, &params(&model, 1), &[(0.0, 0.0)]).is_err());
 }
+
+#[test]
+fn training_through_a_program_lowers_the_loss_reproducibly() {
+    use qdiffusion::data::EncodedData;
+    use qdiffusion::mixed::train::{MixedTrainConfig, train_mixed};
+    let model = ModelConfig { qubits: 2, ancillas: 1, steps: 2, ..ModelConfig::default() }
+        .reverse_model()
+        .unwrap();
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let data = EncodedData::Product(vec![
+        vec![(0.0, 0.0), (std::f64::consts::PI, 0.0)],
+        vec![(half_pi, 0.0), (half_pi, half_pi)],
+    ]);
+    let program = MixedProgram::exact(&model).unwrap();
+    let config = MixedTrainConfig {
+        iterations: 40,
+        batch: 8,
+        data_batch: 16,
+        learning_rate: 0.05,
+        final_learning_rate: 0.01,
+        ..MixedTrainConfig::default()
+    };
+    let run = train_mixed(&program, &model, &data, &config, |_, _| {}).unwrap();
+    let first: f64 = run.losses[..5].iter().sum::<f64>() / 5.0;
+    let last: f64 = run.losses[35..].iter().sum::<f64>() / 5.0;
+    println!("loss {first:.4} -> {last:.4}");
+    assert!(last < 0.5 * first, "{first} -> {last}");
+    let again = train_mixed(&program, &model, &data, &config, |_, _| {}).unwrap();
+    assert_eq!(run, again);
+}

@@ -86,6 +86,10 @@ pub const INJECTION_JOB: Stream = Stream::new(5_000_000);
 /// compensation) of one instance share their uniforms.
 pub const INJECTION_DRAW: Stream = Stream::new(6_000_000);
 
+/// Iteration `k` of training a density-matrix program (`qdiffusion::mixed::train`), from the
+/// training seed: member `2k` draws the batch's seed states, member `2k + 1` its data batch.
+pub const MIXED_TRAIN_ITERATION: Stream = Stream::new(7_000_000);
+
 // qdiffusion: the classical DDPM baselines.
 
 /// The initial weights of a DDPM's noise predictor, from its training seed.

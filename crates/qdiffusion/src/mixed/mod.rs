@@ -33,6 +33,7 @@
 //! simulator and the gradient against finite differences.
 
 pub mod device;
+pub mod train;
 
 use num_complex::Complex64;
 use qsim_core::circuit::{Operation, Param};
