@@ -17,6 +17,7 @@
 use std::path::PathBuf;
 
 pub mod mnist;
+pub mod nisq;
 pub mod scoring;
 
 /// Turns off candle's own thread pool for element-wise operations (`CANDLE_NUM_THREADS=1`, unless

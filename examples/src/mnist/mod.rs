@@ -23,11 +23,11 @@
 //! baselines, shot-based sampling, output files) and [`run`], which orders them.
 
 mod baselines;
-mod cache;
-mod codec;
+pub(crate) mod cache;
+pub(crate) mod codec;
 pub mod config;
 pub mod event;
 pub mod metrics;
-mod outputs;
+pub(crate) mod outputs;
 pub mod run;
 mod shots;

@@ -318,6 +318,7 @@ fn train_quantum(
     }
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> Error {
+/// An I/O error on `path` as the crate's error.
+pub(crate) fn io_error(path: &Path, e: std::io::Error) -> Error {
     qdecoder::Error::Io { path: path.to_path_buf(), source: e }.into()
 }
