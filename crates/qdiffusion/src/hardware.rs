@@ -131,13 +131,17 @@ impl Default for ShotConfig {
 }
 
 /// The seed-independent part of every sample's circuit: for `t = T, ..., 1` the ansatz bound at
-/// step `t`, then a reset of every ancilla.
-fn reverse_chain(reverse: &ReverseModel, params: &[f64]) -> Result<Circuit> {
+/// step `t` (left parametrised at step `free`, if given), a reset of every ancilla, a barrier.
+fn reverse_chain(reverse: &ReverseModel, params: &[f64], free: Option<usize>) -> Result<Circuit> {
     let (n, k) = (reverse.num_system(), reverse.num_ancillas());
     let mut chain = Circuit::with_clbits(n + k, n);
     let all: Vec<usize> = (0..n + k).collect();
     for t in (1..=reverse.steps()).rev() {
-        chain.append(&reverse.model().bound_circuit(params, t)?)?;
+        if free == Some(t) {
+            chain.append(reverse.model().circuit())?;
+        } else {
+            chain.append(&reverse.model().bound_circuit(params, t)?)?;
+        }
         for a in n..n + k {
             chain.reset(a)?;
         }
@@ -197,7 +201,26 @@ pub fn chain_circuit(
     seed: &[(f64, f64)],
     basis: Basis,
 ) -> Result<Circuit> {
-    sample_circuit(&reverse_chain(reverse, params)?, reverse.num_system(), seed, basis)
+    sample_circuit(&reverse_chain(reverse, params, None)?, reverse.num_system(), seed, basis)
+}
+
+/// [`chain_circuit`] with step `t`'s ansatz left parametrised (its angles are the circuit's
+/// parameters, `ConditionalAnsatz::angles(params, t)` their values) and every other step bound:
+/// what a parameter-shift gradient of step `t` shifts.
+pub fn chain_circuit_with_free_step(
+    reverse: &ReverseModel,
+    params: &[f64],
+    seed: &[(f64, f64)],
+    basis: Basis,
+    t: usize,
+) -> Result<Circuit> {
+    if t == 0 || t > reverse.steps() {
+        return Err(Error::InvalidConfig {
+            reason: format!("step {t} of a chain of {}", reverse.steps()),
+        });
+    }
+    let chain = reverse_chain(reverse, params, Some(t))?;
+    sample_circuit(&chain, reverse.num_system(), seed, basis)
 }
 
 /// Bloch features `[<X_0>, <Y_0>, <Z_0>, <X_1>, ...]` of one sample from its X, Y and Z counts
@@ -283,7 +306,7 @@ pub fn estimate_bloch(
             ),
         });
     }
-    let chain = reverse_chain(reverse, params)?;
+    let chain = reverse_chain(reverse, params, None)?;
     let read: Vec<usize> = (0..n).collect();
     Ok(estimate(backend, n, &read, seeds, config, |s, basis| sample_circuit(&chain, n, s, basis))?
         .features)
@@ -323,7 +346,7 @@ pub fn estimate_bloch_on_device(
     config: &ShotConfig,
 ) -> Result<DeviceEstimate> {
     let n = reverse.num_system();
-    let chain = reverse_chain(reverse, params)?;
+    let chain = reverse_chain(reverse, params, None)?;
     let probe = seeds.first().cloned().unwrap_or_else(|| vec![(0.0, 0.0); n]);
     let placed =
         compile_on_path(&sample_circuit(&chain, n, &probe, Basis::X)?, device.calibration(), path)?;

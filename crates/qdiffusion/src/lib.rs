@@ -80,6 +80,7 @@ pub mod mixed;
 pub mod model;
 pub mod reverse;
 pub mod sample;
+pub mod shot_train;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -192,17 +192,24 @@ fn shifted(bound: &Circuit, op_index: usize, slot: usize, delta: f64) -> Result<
     Ok(c)
 }
 
-/// One term of the parameter-shift rule: both shifted circuits and the term's weight.
-struct ShiftTerm {
-    index: usize,
-    plus: Circuit,
-    minus: Circuit,
-    weight: f64,
+/// One term of the parameter-shift rule: both shifted circuits (bound) and the term's weight:
+/// the term adds `weight (E(plus) - E(minus))` to component `index` of the gradient.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShiftTerm {
+    /// The parameter.
+    pub index: usize,
+    /// The circuit with this occurrence of the parameter shifted up.
+    pub plus: Circuit,
+    /// The circuit with it shifted down.
+    pub minus: Circuit,
+    /// The rule's weight times the reference's scale.
+    pub weight: f64,
 }
 
-/// Every term of the parameter-shift rule of `circuit` at `theta` (weights include the scale of
-/// the parameter reference).
-fn shift_terms(circuit: &Circuit, theta: &[f64]) -> Result<Vec<ShiftTerm>> {
+/// Every term of the parameter-shift rule of `circuit` at `theta`: one per occurrence of a
+/// parameter reference (two for the four-term rule of controlled rotations), weights including
+/// the reference's scale.
+pub fn shift_terms(circuit: &Circuit, theta: &[f64]) -> Result<Vec<ShiftTerm>> {
     let bound = circuit.bind(theta)?;
     let h = std::f64::consts::FRAC_PI_2;
     let s2 = std::f64::consts::SQRT_2;

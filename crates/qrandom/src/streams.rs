@@ -90,6 +90,14 @@ pub const INJECTION_DRAW: Stream = Stream::new(6_000_000);
 /// training seed: member `2k` draws the batch's seed states, member `2k + 1` its data batch.
 pub const MIXED_TRAIN_ITERATION: Stream = Stream::new(7_000_000);
 
+/// Iteration `k` of training from counts (`qdiffusion::shot_train`), from the training seed:
+/// its seeds, data batch and timesteps.
+pub const SHOT_TRAIN_ITERATION: Stream = Stream::new(8_000_000);
+
+/// The jobs of training from counts, from the training seed: member `2k` the forward job of
+/// iteration `k`, `2k + 1` its gradient job, `u64::MAX` the readout calibration.
+pub const SHOT_TRAIN_JOB: Stream = Stream::new(9_000_000);
+
 // qdiffusion: the classical DDPM baselines.
 
 /// The initial weights of a DDPM's noise predictor, from its training seed.
