@@ -109,11 +109,7 @@ pub(crate) fn run_job(
         .enumerate()
         .map(|(i, e)| crate::execution::execute(spec, e, &mut experiment_rng(seed, i)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(JobResult {
-        counts,
-        device_seconds,
-        host_seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(JobResult { counts, device_seconds, host_seconds: start.elapsed().as_secs_f64() })
 }
 
 /// A noiseless simulator: Born-rule sampling of the exact state, any gate on any qubits.
