@@ -141,8 +141,8 @@ fn readout_calibration_through_it_uses_logical_indices() {
     let got =
         calibrate_tensored(&backend, &[0, 1], shots, TensoredMethod::ZerosAndOnes, 5).unwrap();
     assert_eq!(got.shots, 2 * shots);
-    for l in 0..2 {
-        let truth = &file.qubits[path[l]];
+    for (l, &q) in path.iter().enumerate().take(2) {
+        let truth = &file.qubits[q];
         let m = got.model.confusion(l).unwrap();
         // m[read][prepared]: P(1|0) = m[1][0], P(0|1) = m[0][1].
         for (est, p) in [(m[1][0], truth.readout_p1_given_0), (m[0][1], truth.readout_p0_given_1)] {
