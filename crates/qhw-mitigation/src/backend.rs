@@ -16,7 +16,7 @@ use crate::experiment::{Experiment, experiment_rng};
 ///
 /// The circuit's duration comes from the backend ([`Backend::circuit_seconds`]: a
 /// [`crate::device::NoisyDevice`] schedules the circuit on its gate durations,
-/// [`crate::schedule`]); backends without gate durations (the ideal one) count 0, so their
+/// [`crate::device::schedule`]); backends without gate durations (the ideal one) count 0, so their
 /// jobs take [`JobTiming::job_seconds`] of their total shots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobTiming {
@@ -71,7 +71,7 @@ pub trait Backend: Sync {
 
     /// How long one shot of `experiment`'s circuit lasts on the device, seconds, on top of
     /// [`JobTiming::seconds_per_shot`]. The default, for backends without gate durations, is 0;
-    /// a [`crate::device::NoisyDevice`] schedules the circuit ([`crate::schedule`]).
+    /// a [`crate::device::NoisyDevice`] schedules the circuit ([`crate::device::schedule`]).
     fn circuit_seconds(&self, experiment: &Experiment) -> Result<f64> {
         let _ = experiment;
         Ok(0.0)

@@ -11,7 +11,7 @@
 //!
 //! Results come only from the device's counts of the compiled circuits: what the device's noise
 //! does to the swaps and the translated gates is in them, and the job's device time is that of
-//! the compiled circuits ([`crate::schedule`]). Readout calibration through the backend
+//! the compiled circuits ([`crate::device::schedule`]). Readout calibration through the backend
 //! ([`crate::calibration::calibrate_tensored`] on logical qubits) therefore measures the device
 //! qubits of the path, `path[i]` for logical qubit `i`.
 

@@ -25,7 +25,7 @@
 //!
 //! Time: a job lasts the calibration's `job_latency_s`, plus for every shot `shot_time_us`
 //! and the duration of the shot's circuit, an as-soon-as-possible schedule of its gate
-//! durations ([`crate::schedule`]; `measure` and `reset` last `readout_time_ns` and
+//! durations ([`crate::device::schedule`]; `measure` and `reset` last `readout_time_ns` and
 //! `reset_time_ns`, 0 when absent).
 //!
 //! Idle qubits get no noise, and there is no crosstalk: noise is local to the gate. A two-qubit
@@ -50,10 +50,12 @@ use crate::backend::{Backend, ExactBackend, JobResult, JobTiming, run_job};
 use crate::error::Result;
 use crate::execution::{NoiseSpec, OutcomeDistribution};
 use crate::experiment::Experiment;
-use crate::schedule::GateDurations;
 
 mod calibration;
 mod scale;
+pub mod schedule;
+
+use schedule::GateDurations;
 
 pub use calibration::{
     CouplerCalibration, DeviceCalibration, GateTimeOverride, QubitCalibration, Relaxation,
@@ -101,7 +103,7 @@ impl NoisyDevice {
         &self.calibration
     }
 
-    /// The duration of every operation on the device ([`crate::schedule`]).
+    /// The duration of every operation on the device ([`crate::device::schedule`]).
     pub fn durations(&self) -> &GateDurations {
         &self.durations
     }

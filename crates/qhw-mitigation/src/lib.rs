@@ -10,8 +10,8 @@
 //! - [`device`]: a noisy device configured from a JSON calibration (readout errors, depolarizing
 //!   gate errors, T1/T2, coupling map, job latency), simulated exactly ([`execution`]); an
 //!   example file ships in `calibration/example_device.json`;
-//! - [`schedule`]: a circuit's duration on a device (as-soon-as-possible on its gate, readout
-//!   and reset times), which a job's device time charges per shot;
+//! - [`device::schedule`]: a circuit's duration on a device (as soon as possible on its gate,
+//!   readout and reset times), which a job's device time charges per shot;
 //! - [`layout`], [`transpile`], [`compiled`]: placing, routing and translating circuits to a
 //!   device's coupling map and basis, and [`compiled::CompiledBackend`], a device behind that
 //!   compiler (logical circuits in, the device's counts out);
@@ -65,7 +65,6 @@ pub mod layout;
 pub mod m3;
 pub mod noise_floor;
 pub mod readout;
-pub mod schedule;
 pub mod shot_gradient;
 pub mod simplex;
 pub mod transpile;

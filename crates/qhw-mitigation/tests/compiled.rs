@@ -6,10 +6,10 @@ use qhw_mitigation::Error;
 use qhw_mitigation::backend::{Backend, ExactBackend, IdealBackend};
 use qhw_mitigation::calibration::{TensoredMethod, calibrate_tensored};
 use qhw_mitigation::compiled::CompiledBackend;
+use qhw_mitigation::device::schedule::circuit_duration_ns;
 use qhw_mitigation::device::{DeviceCalibration, NoisyDevice};
 use qhw_mitigation::experiment::Experiment;
 use qhw_mitigation::layout::best_path;
-use qhw_mitigation::schedule::circuit_duration_ns;
 use qsim_core::circuit::{Circuit, Param};
 
 fn kolkata() -> DeviceCalibration {

@@ -123,7 +123,7 @@ pub struct DeviceCalibration {
     pub job_latency_s: f64,
     /// Time per shot on top of its circuit, microseconds: the repetition delay and any fixed
     /// overhead of a shot. A job's device time adds the circuit's duration per shot
-    /// ([`crate::schedule`]).
+    /// ([`crate::device::schedule`]).
     pub shot_time_us: f64,
     /// Duration of a `measure` in a circuit's schedule, nanoseconds. Absent: 0, the readout
     /// being counted in `shot_time_us` (as in the files written before this field, e.g. the
@@ -293,7 +293,7 @@ impl DeviceCalibration {
 
     /// The one-qubit gate time of every qubit and the two-qubit gate time of every coupler
     /// (keyed by the sorted pair), overrides applied, after checking them.
-    pub(crate) fn all_gate_times(&self) -> Result<GateTimes> {
+    pub(super) fn all_gate_times(&self) -> Result<GateTimes> {
         let t1q = check_time("gate_time_1q_ns", self.gate_time_1q_ns)?;
         let t2q = check_time("gate_time_2q_ns", self.gate_time_2q_ns)?;
         let couplers = self.coupler_keys()?;

@@ -27,7 +27,7 @@
 //!
 //! ```
 //! use qhw_mitigation::device::DeviceCalibration;
-//! use qhw_mitigation::schedule::circuit_duration_ns;
+//! use qhw_mitigation::device::schedule::circuit_duration_ns;
 //! use qsim_core::circuit::Circuit;
 //! // The default device: 35 ns one-qubit gates, 300 ns two-qubit gates, no readout time.
 //! let cal = DeviceCalibration::default();
@@ -41,7 +41,7 @@ use std::collections::HashMap;
 
 use qsim_core::circuit::{Circuit, Operation};
 
-use crate::device::DeviceCalibration;
+use super::calibration::DeviceCalibration;
 use crate::error::{Error, Result};
 use crate::transpile::is_diagonal;
 
