@@ -11,20 +11,33 @@ use crate::error::{Error, Result};
 use crate::execution::{NoiseSpec, OutcomeDistribution};
 use crate::experiment::{Experiment, experiment_rng};
 
-/// How long a device takes for a job: a fixed latency (queueing, loading, compilation) plus a
-/// repetition time per shot.
+/// How long a device takes for a job: a fixed latency (queueing, loading, compilation), and for
+/// every shot a repetition time plus the duration of the shot's circuit.
+///
+/// The circuit's duration comes from the backend ([`Backend::circuit_seconds`]: a
+/// [`crate::device::NoisyDevice`] schedules the circuit on its gate durations,
+/// [`crate::device::schedule`]); backends without gate durations (the ideal one) count 0, so their
+/// jobs take [`JobTiming::job_seconds`] of their total shots.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobTiming {
     /// Seconds per job, whatever it holds.
     pub latency_seconds: f64,
-    /// Seconds per shot (one repetition of one circuit).
+    /// Seconds per shot (one repetition of one circuit) on top of the circuit's own duration:
+    /// the repetition delay and fixed overheads.
     pub seconds_per_shot: f64,
 }
 
 impl JobTiming {
-    /// Device seconds of a job taking `total_shots` shots in all.
+    /// Device seconds of a job taking `total_shots` shots in all, of circuits that take no
+    /// time (as on a backend without gate durations).
     pub fn job_seconds(&self, total_shots: u64) -> f64 {
         self.latency_seconds + total_shots as f64 * self.seconds_per_shot
+    }
+
+    /// Device seconds of `shots` shots of a circuit lasting `circuit_seconds`, latency
+    /// excluded: `shots * (seconds_per_shot + circuit_seconds)`.
+    pub fn experiment_seconds(&self, shots: u64, circuit_seconds: f64) -> f64 {
+        shots as f64 * (self.seconds_per_shot + circuit_seconds)
     }
 }
 
@@ -34,7 +47,8 @@ pub struct JobResult {
     /// One table per experiment, in order. Keys are the classical register (bit `c` = clbit
     /// `c`) when the circuit measures, or every qubit (bit `q` = qubit `q`) when it does not.
     pub counts: Vec<Counts>,
-    /// The device's clock: [`JobTiming::job_seconds`] of the job (simulated, nothing sleeps).
+    /// The device's clock ([`Backend::device_seconds`] of the job: the latency, and for every
+    /// shot its repetition time and its circuit's duration; simulated, nothing sleeps).
     pub device_seconds: f64,
     /// Wall time this process spent simulating the job.
     pub host_seconds: f64,
@@ -54,6 +68,24 @@ pub trait Backend: Sync {
     fn timing(&self) -> JobTiming;
     /// Executes the experiments as one job.
     fn run(&self, experiments: &[Experiment], seed: u64) -> Result<JobResult>;
+
+    /// How long one shot of `experiment`'s circuit lasts on the device, seconds, on top of
+    /// [`JobTiming::seconds_per_shot`]. The default, for backends without gate durations, is 0;
+    /// a [`crate::device::NoisyDevice`] schedules the circuit ([`crate::device::schedule`]).
+    fn circuit_seconds(&self, experiment: &Experiment) -> Result<f64> {
+        let _ = experiment;
+        Ok(0.0)
+    }
+
+    /// The device seconds [`Backend::run`] reports for these experiments: the latency plus
+    /// [`JobTiming::experiment_seconds`] of every experiment with its
+    /// [`Backend::circuit_seconds`].
+    fn device_seconds(&self, experiments: &[Experiment]) -> Result<f64> {
+        let timing = self.timing();
+        experiments.iter().try_fold(timing.latency_seconds, |t, e| {
+            Ok(t + timing.experiment_seconds(e.shots, self.circuit_seconds(e)?))
+        })
+    }
 }
 
 /// A backend that can also give the exact distribution its shots are drawn from (a simulator;
@@ -63,10 +95,11 @@ pub trait ExactBackend: Backend {
     fn outcome_distribution(&self, experiment: &Experiment) -> Result<OutcomeDistribution>;
 }
 
-/// Runs a job on a noise specification: experiments in parallel, each on its own stream.
+/// Runs a job on a noise specification: experiments in parallel, each on its own stream. The
+/// job's clock is `device_seconds` ([`Backend::device_seconds`]).
 pub(crate) fn run_job(
     spec: &NoiseSpec,
-    timing: JobTiming,
+    device_seconds: f64,
     experiments: &[Experiment],
     seed: u64,
 ) -> Result<JobResult> {
@@ -76,12 +109,7 @@ pub(crate) fn run_job(
         .enumerate()
         .map(|(i, e)| crate::execution::execute(spec, e, &mut experiment_rng(seed, i)))
         .collect::<Result<Vec<_>>>()?;
-    let total_shots = experiments.iter().fold(0u64, |t, e| t.saturating_add(e.shots));
-    Ok(JobResult {
-        counts,
-        device_seconds: timing.job_seconds(total_shots),
-        host_seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(JobResult { counts, device_seconds, host_seconds: start.elapsed().as_secs_f64() })
 }
 
 /// A noiseless simulator: Born-rule sampling of the exact state, any gate on any qubits.
@@ -140,7 +168,7 @@ impl Backend for IdealBackend {
     }
 
     fn run(&self, experiments: &[Experiment], seed: u64) -> Result<JobResult> {
-        run_job(&self.spec, self.timing, experiments, seed)
+        run_job(&self.spec, self.device_seconds(experiments)?, experiments, seed)
     }
 }
 

@@ -2,12 +2,13 @@
 //! execution, and the counts of each recovered.
 //!
 //! Three ways to run a batch, compared on the device's own clock ([`crate::backend::JobTiming`]:
-//! a latency per job plus a repetition time per shot):
+//! a latency per job plus, per shot, a repetition time and the circuit's duration):
 //! - [`BatchStrategy::Sequential`]: one job per circuit, paying the latency every time;
 //! - [`BatchStrategy::OneJob`]: all circuits in one job, one latency, shots still add up;
 //! - [`BatchStrategy::DisjointBlocks`]: circuits placed side by side on disjoint, contiguous
 //!   qubit blocks of the wide device ([`pack_disjoint`]) so one shot of the wide circuit is one
-//!   shot of each; as many wide circuits as needed, all in one job.
+//!   shot of each (and lasts as long as its longest block); as many wide circuits as needed,
+//!   all in one job.
 //!
 //! Blocks are contiguous qubit ranges, so a circuit written for a line (gates on `(i, i+1)`)
 //! lands on coupled pairs of a line device; the device rejects anything else

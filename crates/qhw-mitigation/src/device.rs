@@ -23,6 +23,11 @@
 //! depolarizing parameters are derived from the reported gate errors as Aer does (the
 //! converter `cargo xtask devices` does; `docs/devices.md` lists the remaining differences).
 //!
+//! Time: a job lasts the calibration's `job_latency_s`, plus for every shot `shot_time_us`
+//! and the duration of the shot's circuit, an as-soon-as-possible schedule of its gate
+//! durations ([`crate::device::schedule`]; `measure` and `reset` last `readout_time_ns` and
+//! `reset_time_ns`, 0 when absent).
+//!
 //! Idle qubits get no noise, and there is no crosstalk: noise is local to the gate. A two-qubit
 //! gate on a pair that is not in the coupling map is an error ([`crate::Error::NotCoupled`]), and so
 //! is any operation on a qubit listed in `faulty_qubits` ([`crate::Error::FaultyQubit`]): the device
@@ -48,6 +53,9 @@ use crate::experiment::Experiment;
 
 mod calibration;
 mod scale;
+pub mod schedule;
+
+use schedule::GateDurations;
 
 pub use calibration::{
     CouplerCalibration, DeviceCalibration, GateTimeOverride, QubitCalibration, Relaxation,
@@ -66,20 +74,23 @@ pub use calibration::{
 /// c.x(0)?.cx(0, 1)?;
 /// let job = device.run(&[Experiment::fixed(c, 2000)], 1)?;
 /// assert!(job.counts[0].get(0b11) > 1800); // mostly right, not always
-/// assert!((job.device_seconds - (2.0 + 2000.0 * 250e-6)).abs() < 1e-9);
+/// // 2 s latency, and per shot 250 us plus the circuit: x (35 ns) then cx (300 ns).
+/// assert!((job.device_seconds - (2.0 + 2000.0 * (250e-6 + 335e-9))).abs() < 1e-9);
 /// # Ok::<(), qhw_mitigation::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct NoisyDevice {
     calibration: DeviceCalibration,
     spec: NoiseSpec,
+    durations: GateDurations,
 }
 
 impl NoisyDevice {
     /// Validates the calibration and builds the device.
     pub fn new(calibration: DeviceCalibration) -> Result<Self> {
         let spec = calibration.noise_spec()?;
-        Ok(Self { calibration, spec })
+        let durations = GateDurations::from_calibration(&calibration)?;
+        Ok(Self { calibration, spec, durations })
     }
 
     /// A device from a calibration file.
@@ -90,6 +101,11 @@ impl NoisyDevice {
     /// The calibration it was built from.
     pub fn calibration(&self) -> &DeviceCalibration {
         &self.calibration
+    }
+
+    /// The duration of every operation on the device ([`crate::device::schedule`]).
+    pub fn durations(&self) -> &GateDurations {
+        &self.durations
     }
 
     /// The coupled pairs, as in the calibration, without those that touch a faulty qubit.
@@ -140,8 +156,16 @@ impl Backend for NoisyDevice {
         self.calibration.timing()
     }
 
+    /// Runs the job; its device time is the latency plus, for every experiment, `shots *
+    /// (shot_time + circuit duration)` ([`Backend::device_seconds`]).
     fn run(&self, experiments: &[Experiment], seed: u64) -> Result<JobResult> {
-        run_job(&self.spec, self.timing(), experiments, seed)
+        run_job(&self.spec, self.device_seconds(experiments)?, experiments, seed)
+    }
+
+    /// The circuit's as-soon-as-possible duration on the device's gate times
+    /// ([`GateDurations::circuit_ns`]), in seconds.
+    fn circuit_seconds(&self, experiment: &Experiment) -> Result<f64> {
+        Ok(self.durations.circuit_ns(&experiment.circuit)? * 1e-9)
     }
 }
 

@@ -10,6 +10,11 @@
 //! - [`device`]: a noisy device configured from a JSON calibration (readout errors, depolarizing
 //!   gate errors, T1/T2, coupling map, job latency), simulated exactly ([`execution`]); an
 //!   example file ships in `calibration/example_device.json`;
+//! - [`device::schedule`]: a circuit's duration on a device (as soon as possible on its gate,
+//!   readout and reset times), which a job's device time charges per shot;
+//! - [`layout`], [`transpile`], [`compiled`]: placing, routing and translating circuits to a
+//!   device's coupling map and basis, and [`compiled::CompiledBackend`], a device behind that
+//!   compiler (logical circuits in, the device's counts out);
 //! - [`calibration`], [`readout`], [`correction`], [`m3`]: readout calibration on a backend
 //!   (tensored or full assignment matrices) and correction by exact inverse, least squares on
 //!   the probability simplex ([`simplex`]), or M3 in the subspace of observed outcomes
@@ -49,6 +54,7 @@
 pub mod backend;
 pub mod batching;
 pub mod calibration;
+pub mod compiled;
 pub mod correction;
 pub mod counts;
 pub mod device;

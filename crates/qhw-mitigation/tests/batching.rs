@@ -85,11 +85,19 @@ fn batching_speeds_up_on_the_device_clock() {
         assert_eq!(r.counts.len(), 8);
         assert!(r.counts.iter().all(|c| c.shots() == shots && c.num_bits() == 3));
     }
+    // Every shot costs the 250 us repetition time plus its circuit: the three ry in parallel
+    // (35 ns), cx(0, 1) (300 ns), cx(1, 2) (300 ns): 635 ns (the default device has no readout
+    // time). A packed circuit runs its blocks side by side, so it lasts 635 ns too.
     let t = device.timing();
-    assert!((runs[0].device_seconds - 8.0 * t.job_seconds(shots)).abs() < 1e-9);
-    assert!((runs[1].device_seconds - t.job_seconds(8 * shots)).abs() < 1e-9);
+    let circuit_s = 635e-9;
+    assert!((device.circuit_seconds(&experiments[0]).unwrap() - circuit_s).abs() < 1e-15);
+    let shot_s = t.seconds_per_shot + circuit_s;
+    let job = |total_shots: u64| t.latency_seconds + total_shots as f64 * shot_s;
+    assert!((runs[0].device_seconds - 8.0 * job(shots)).abs() < 1e-9);
+    assert!((runs[1].device_seconds - job(8 * shots)).abs() < 1e-9);
+    assert!((device.device_seconds(&experiments).unwrap() - job(8 * shots)).abs() < 1e-9);
     // Four blocks fit on 12 qubits: two wide circuits of 4000 shots in one job.
-    assert!((runs[2].device_seconds - t.job_seconds(2 * shots)).abs() < 1e-9);
+    assert!((runs[2].device_seconds - job(2 * shots)).abs() < 1e-9);
     // Each packed block still follows its own circuit's distribution (blocks on qubits 3k..3k+2).
     for (i, e) in experiments.iter().enumerate() {
         let p = device.outcome_distribution(e).unwrap().dense().unwrap();

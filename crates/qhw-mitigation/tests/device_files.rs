@@ -284,3 +284,29 @@ fn bad_scale_factors_are_typed_errors() {
     bad.qubits[0].gate_error_1q = 2.0;
     assert!(matches!(bad.scaled(0.5), Err(Error::InvalidProbability { .. })));
 }
+
+#[test]
+fn readout_and_reset_times_are_optional_and_enter_the_device_clock() {
+    // Files without the fields (all shipped ones) load with readout and reset of 0 ns.
+    for name in SHIPPED {
+        let cal = DeviceCalibration::from_file(file(name)).unwrap();
+        assert_eq!((cal.readout_time_ns, cal.reset_time_ns), (None, None), "{name}");
+        assert_eq!((cal.readout_time_ns(), cal.reset_time_ns()), (0.0, 0.0));
+    }
+    let cal = DeviceCalibration { readout_time_ns: Some(1000.0), ..two_qubits() };
+    assert_eq!(cal.reset_time_ns(), 1000.0, "reset defaults to the readout time");
+    let cal = DeviceCalibration { reset_time_ns: Some(600.0), ..cal };
+    let text = cal.to_json().unwrap();
+    assert!(text.contains("\"readout_time_ns\": 1000.0") && text.contains("\"reset_time_ns\""));
+    assert_eq!(DeviceCalibration::from_json(&text).unwrap(), cal);
+    let device = NoisyDevice::new(cal.clone()).unwrap();
+    let mut c = Circuit::with_clbits(2, 2);
+    c.x(0).unwrap().measure(0, 0).unwrap().reset(0).unwrap().cx(0, 1).unwrap();
+    c.measure(1, 1).unwrap();
+    // x 0 -> 35, measure 35 -> 1035, reset 1035 -> 1635, cx 1635 -> 1935, measure -> 2935 ns.
+    let job = device.run(&[Experiment::fixed(c, 1000)], 1).unwrap();
+    let want = cal.job_latency_s + 1000.0 * (cal.shot_time_us * 1e-6 + 2935e-9);
+    assert!((job.device_seconds - want).abs() < 1e-9, "{} vs {want}", job.device_seconds);
+    let bad = DeviceCalibration { reset_time_ns: Some(f64::NAN), ..two_qubits() };
+    assert!(matches!(NoisyDevice::new(bad), Err(Error::InvalidCalibration { .. })));
+}

@@ -121,8 +121,19 @@ pub struct DeviceCalibration {
     pub faulty_qubits: Vec<usize>,
     /// Device time per job regardless of its size, seconds.
     pub job_latency_s: f64,
-    /// Repetition time of one shot, microseconds.
+    /// Time per shot on top of its circuit, microseconds: the repetition delay and any fixed
+    /// overhead of a shot. A job's device time adds the circuit's duration per shot
+    /// ([`crate::device::schedule`]).
     pub shot_time_us: f64,
+    /// Duration of a `measure` in a circuit's schedule, nanoseconds. Absent: 0, the readout
+    /// being counted in `shot_time_us` (as in the files written before this field, e.g. the
+    /// IBM files, whose shot time is the repetition delay plus one readout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readout_time_ns: Option<f64>,
+    /// Duration of a `reset` in a circuit's schedule, nanoseconds. Absent: `readout_time_ns`
+    /// (or 0 when that is absent too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_time_ns: Option<f64>,
     /// Simulation settings.
     #[serde(default)]
     pub simulation: SimulationConfig,
@@ -152,13 +163,15 @@ impl Default for DeviceCalibration {
             faulty_qubits: Vec::new(),
             job_latency_s: 2.0,
             shot_time_us: 250.0,
+            readout_time_ns: None,
+            reset_time_ns: None,
             simulation: SimulationConfig::default(),
         }
     }
 }
 
-/// The one-qubit gate time of every qubit, and the two-qubit gate times of the couplers that
-/// override the default.
+/// The one-qubit gate time of every qubit, and two-qubit gate times keyed by the sorted pair
+/// (those of the couplers that override the default, or of every coupler).
 type GateTimes = (Vec<f64>, HashMap<(usize, usize), f64>);
 
 fn check_time(what: impl std::fmt::Display, v: f64) -> Result<f64> {
@@ -267,6 +280,29 @@ impl DeviceCalibration {
         }
     }
 
+    /// Duration of a `measure`, nanoseconds: `readout_time_ns`, or 0 when absent.
+    pub fn readout_time_ns(&self) -> f64 {
+        self.readout_time_ns.unwrap_or(0.0)
+    }
+
+    /// Duration of a `reset`, nanoseconds: `reset_time_ns`, or [`Self::readout_time_ns`] when
+    /// absent.
+    pub fn reset_time_ns(&self) -> f64 {
+        self.reset_time_ns.unwrap_or_else(|| self.readout_time_ns())
+    }
+
+    /// The one-qubit gate time of every qubit and the two-qubit gate time of every coupler
+    /// (keyed by the sorted pair), overrides applied, after checking them.
+    pub(super) fn all_gate_times(&self) -> Result<GateTimes> {
+        let t1q = check_time("gate_time_1q_ns", self.gate_time_1q_ns)?;
+        let t2q = check_time("gate_time_2q_ns", self.gate_time_2q_ns)?;
+        let couplers = self.coupler_keys()?;
+        let (time_1q, overridden) = self.gate_times(t1q, &couplers)?;
+        let time_2q =
+            couplers.iter().map(|k| (*k, overridden.get(k).copied().unwrap_or(t2q))).collect();
+        Ok((time_1q, time_2q))
+    }
+
     /// The noise channels the calibration defines, after checking every number and index.
     pub(crate) fn noise_spec(&self) -> Result<NoiseSpec> {
         let n = self.qubits.len();
@@ -279,6 +315,8 @@ impl DeviceCalibration {
         let t2q = check_time("gate_time_2q_ns", self.gate_time_2q_ns)?;
         check_time("job_latency_s", self.job_latency_s)?;
         check_time("shot_time_us", self.shot_time_us)?;
+        check_time("readout_time_ns", self.readout_time_ns())?;
+        check_time("reset_time_ns", self.reset_time_ns())?;
         check_timing(&self.timing())?;
         let dm = self.simulation.density_matrix_max_qubits;
         if dm > qsim_core::density::MAX_QUBITS {
