@@ -29,19 +29,19 @@ fn data() -> EncodedData {
     EncodedData::Product(vec![
         vec![(0.0, 0.0), (std::f64::consts::PI, 0.0)],
         vec![(h, 0.0), (h, h)],
-        vec![(0.4, 1.0), (2.0, -0.5)],
     ])
 }
 
 #[test]
 fn the_shot_gradient_is_the_adjoint_gradient_of_the_channel_average() {
     let reverse = model();
-    let params: Vec<f64> =
-        (0..reverse.model().num_params()).map(|i| 0.3 * ((i * 7 % 13) as f64 - 6.0) / 6.0).collect();
+    let params: Vec<f64> = (0..reverse.model().num_params())
+        .map(|i| 0.3 * ((i * 7 % 13) as f64 - 6.0) / 6.0)
+        .collect();
     let seeds = seed_angles(2, 4, 3);
     let d = data();
     let targets: Vec<Vec<f64>> =
-        (0..3).map(|i| d.features(i, qdiffusion::features::Readout::Bloch).unwrap()).collect();
+        (0..2).map(|i| d.features(i, qdiffusion::features::Readout::Bloch).unwrap()).collect();
     let distance = Distance::Mmd { kernel: MmdKernel::Gaussian { scales: vec![1.0, 2.0] } };
     let backend = IdealBackend::new(3);
     let readout = TensoredReadout::from_flips(&[(0.0, 0.0), (0.0, 0.0)]).unwrap();
@@ -77,23 +77,48 @@ fn training_from_counts_lowers_the_loss_reproducibly() {
     let backend = IdealBackend::new(3);
     let config = ShotTrainConfig {
         iterations: 24,
-        batch: 6,
-        data_batch: 24,
+        batch: 8,
+        data_batch: 16,
         shots: 512,
         timesteps_per_iteration: 2,
         calibration_shots: 2048,
-        learning_rate: 0.08,
-        final_learning_rate: 0.02,
+        learning_rate: 0.05,
+        final_learning_rate: 0.01,
         ..ShotTrainConfig::default()
     };
     let run = train_from_counts(&backend, &reverse, &data(), &config, |_, _| {}).unwrap();
-    let first: f64 = run.losses[..6].iter().sum::<f64>() / 6.0;
-    let last: f64 = run.losses[18..].iter().sum::<f64>() / 6.0;
+    // Judged by the exact loss on many seeds (the shot-estimated batch losses are noisy).
+    let exact = MixedProgram::exact(&reverse).unwrap();
+    let seeds = seed_angles(2, 64, 99);
+    let d = data();
+    let targets: Vec<Vec<f64>> =
+        (0..2).map(|i| d.features(i, qdiffusion::features::Readout::Bloch).unwrap()).collect();
+    let distance = config.distance.clone();
+    let loss =
+        |p: &[f64]| exact.loss_and_gradient(&reverse, p, &seeds, &targets, &distance, 0).unwrap().0;
+    // The same training with exact gradients of the channel average, for scale.
+    let mixed_config = qdiffusion::mixed::train::MixedTrainConfig {
+        iterations: config.iterations,
+        batch: config.batch,
+        data_batch: config.data_batch,
+        learning_rate: config.learning_rate,
+        final_learning_rate: config.final_learning_rate,
+        distance: config.distance.clone(),
+        init: config.init,
+        seed: config.seed,
+    };
+    let init = qdiffusion::mixed::train::initial_params(&reverse, &mixed_config);
+    let reference =
+        qdiffusion::mixed::train::train_mixed(&exact, &reverse, &d, &mixed_config, |_, _| {})
+            .unwrap();
+    let (before, after, exact_after) = (loss(&init), loss(&run.params), loss(&reference.params));
     println!(
-        "loss {first:.4} -> {last:.4}; {} circuits, {} shots, {} jobs ({} unbatched)",
+        "exact loss {before:.4} -> {after:.4} from counts, {exact_after:.4} with exact gradients; \
+         {} circuits, {} shots, {} jobs ({} unbatched)",
         run.circuits, run.shots, run.jobs, run.jobs_unbatched
     );
-    assert!(last < 0.7 * first, "{first} -> {last}");
+    assert!(exact_after < before);
+    assert!(before - after > 0.5 * (before - exact_after), "{before} -> {after} ({exact_after})");
     assert_eq!(run.jobs, 1 + 2 * 24);
     assert_eq!(run.jobs_unbatched, 1 + 3 * 24);
     let again = train_from_counts(&backend, &reverse, &data(), &config, |_, _| {}).unwrap();
