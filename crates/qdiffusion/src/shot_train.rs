@@ -6,10 +6,10 @@
 //!
 //! 1. Draw `batch` Haar-random seeds, `data_batch` data points and `timesteps_per_iteration`
 //!    distinct steps `t` (all from the iteration's random stream).
-//! 2. Forward job: every seed's chain measured in X, Y and Z ([`crate::hardware`]), `shots`
+//! 2. Forward: every seed's chain measured in X, Y and Z ([`crate::hardware`]), `shots`
 //!    each; readout-corrected Bloch features `f_i`; the loss `D(f, data)` and its gradient
 //!    `g_i = dD/df_i` ([`crate::distance`]).
-//! 3. Gradient job: for every drawn step `t`, every seed and basis, the chain with step `t`'s
+//! 3. Gradient: for every drawn step `t`, every seed and basis, the chain with step `t`'s
 //!    angles free and every other step bound, shifted by the parameter-shift rule
 //!    ([`qhw_mitigation::shot_gradient::shift_terms`]). The `+` and `-` runs of a term share the
 //!    seed (the pairing a device allows: [`qhw_mitigation::shot_gradient`]), so the spread of
@@ -21,9 +21,9 @@
 //!    gradient of the shot-estimated loss's linearisation.
 //! 4. An Adam step (half-cosine step size, as [`crate::train`]).
 //!
-//! All the shifted circuits of an iteration go in one job ("coherent batching" of the
-//! timesteps); [`ShotTraining`] also reports what one job per timestep would have cost (the
-//! same circuits and shots, more jobs and so more latency).
+//! The forward circuits and all the shifted circuits of an iteration go in one job ("coherent
+//! batching" of the timesteps); [`ShotTraining`] also reports what a forward job and one job
+//! per timestep would have cost (the same circuits and shots, more jobs and so more latency).
 //!
 //! The backend sees logical circuits on qubits `0..n+k` (system first): to run on a device,
 //! wrap it in a backend that compiles each circuit onto its qubits (as a provider's transpiler
@@ -107,9 +107,9 @@ pub struct ShotTraining {
     pub circuits: usize,
     /// Shots taken (calibration included).
     pub shots: u64,
-    /// Jobs submitted: calibration, then a forward and a gradient job per iteration.
+    /// Jobs submitted: calibration, then one per iteration.
     pub jobs: usize,
-    /// Jobs the same work needs with one gradient job per timestep.
+    /// Jobs the same work needs with a forward job and one gradient job per timestep.
     pub jobs_unbatched: usize,
     /// Device seconds of the submitted jobs.
     pub device_seconds: f64,
@@ -164,12 +164,13 @@ pub struct StepEstimate {
     pub circuits: usize,
     /// Shots taken.
     pub shots: u64,
-    /// Device seconds of the two jobs.
+    /// Device seconds of the job.
     pub device_seconds: f64,
 }
 
-/// Steps 2 and 3 of the module documentation for one batch: a forward job and one gradient
-/// job holding every shifted circuit of `settings.steps`.
+/// Steps 2 and 3 of the module documentation for one batch, in one job: the forward circuits
+/// and every shifted circuit of `settings.steps` (the shifted circuits do not depend on the
+/// forward results; only their weights `g` do, and those are applied after the job).
 pub fn estimate_step(
     backend: &dyn Backend,
     reverse: &ReverseModel,
@@ -187,16 +188,6 @@ pub fn estimate_step(
             forward.push(Experiment::fixed(chain_circuit(reverse, params, s, basis)?, shots));
         }
     }
-    let it = settings.iteration as u64;
-    let job = backend.run(&forward, SHOT_TRAIN_JOB.seed(settings.seed, 2 * it))?;
-    let features: Vec<Vec<f64>> = job
-        .counts
-        .chunks_exact(3)
-        .map(|c| bloch_from_counts(c, Some(settings.readout)))
-        .collect::<Result<_>>()?;
-    let (loss, dfeatures) = settings.distance.loss_and_grad(&features, targets, it);
-    let mut device_seconds = job.device_seconds;
-
     let mut experiments = Vec::new();
     let mut terms: Vec<ShiftedPair> = Vec::new();
     for &t in settings.steps {
@@ -218,10 +209,21 @@ pub fn estimate_step(
             }
         }
     }
-    let job = backend.run(&experiments, SHOT_TRAIN_JOB.seed(settings.seed, 2 * it + 1))?;
-    device_seconds += job.device_seconds;
+    // One job: the forward circuits first, then every shifted circuit of every chosen step.
+    let it = settings.iteration as u64;
+    let forward_len = forward.len();
+    let shifted_len = experiments.len();
+    let mut all = forward;
+    all.extend(experiments);
+    let job = backend.run(&all, SHOT_TRAIN_JOB.seed(settings.seed, it))?;
+    let (forward_counts, shifted_counts) = job.counts.split_at(forward_len);
+    let features: Vec<Vec<f64>> = forward_counts
+        .chunks_exact(3)
+        .map(|c| bloch_from_counts(c, Some(settings.readout)))
+        .collect::<Result<_>>()?;
+    let (loss, dfeatures) = settings.distance.loss_and_grad(&features, targets, it);
     let mut dangles = vec![vec![0.0; model.ansatz().num_angles()]; steps + 1];
-    for (term, pair) in terms.iter().zip(job.counts.chunks_exact(2)) {
+    for (term, pair) in terms.iter().zip(shifted_counts.chunks_exact(2)) {
         let plus = parities(&pair[0], settings.readout, n)?;
         let minus = parities(&pair[1], settings.readout, n)?;
         let g = &dfeatures[term.seed];
@@ -234,8 +236,14 @@ pub fn estimate_step(
         let d: Vec<f64> = dangles[t].iter().map(|x| x * scale).collect();
         model.backprop(t, &d, &mut gradient)?;
     }
-    let circuits = forward.len() + experiments.len();
-    Ok(StepEstimate { loss, gradient, circuits, shots: circuits as u64 * shots, device_seconds })
+    let circuits = forward_len + shifted_len;
+    Ok(StepEstimate {
+        loss,
+        gradient,
+        circuits,
+        shots: circuits as u64 * shots,
+        device_seconds: job.device_seconds,
+    })
 }
 
 /// Trains `reverse` from the counts of `backend` (see the module documentation);
@@ -316,10 +324,10 @@ pub fn train_from_counts(
         let grad = step.gradient;
         out.circuits += step.circuits;
         out.shots += step.shots;
-        out.jobs += 2;
+        out.jobs += 1;
         out.jobs_unbatched += 1 + k_steps;
         out.device_seconds += step.device_seconds;
-        out.device_seconds_unbatched += step.device_seconds + (k_steps - 1) as f64 * latency;
+        out.device_seconds_unbatched += step.device_seconds + k_steps as f64 * latency;
         let loss = step.loss;
 
         let progress = (it as f64 / span).min(1.0);

@@ -94,8 +94,8 @@ pub const MIXED_TRAIN_ITERATION: Stream = Stream::new(7_000_000);
 /// its seeds, data batch and timesteps.
 pub const SHOT_TRAIN_ITERATION: Stream = Stream::new(8_000_000);
 
-/// The jobs of training from counts, from the training seed: member `2k` the forward job of
-/// iteration `k`, `2k + 1` its gradient job, `u64::MAX` the readout calibration.
+/// The jobs of training from counts, from the training seed: member `k` the job of
+/// iteration `k` (forward and shifted circuits), `u64::MAX` the readout calibration.
 pub const SHOT_TRAIN_JOB: Stream = Stream::new(9_000_000);
 
 // qdiffusion: the classical DDPM baselines.

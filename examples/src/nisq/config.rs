@@ -8,6 +8,7 @@ use qdecoder::autoencoder::AutoencoderConfig;
 use qdecoder::classifier::ClassifierConfig;
 use qdiffusion::mixed::train::MixedTrainConfig;
 use qdiffusion::model::ModelConfig;
+use qdiffusion::shot_train::ShotTrainConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::mnist::config::{EvalSplit, ExperimentConfig};
@@ -43,6 +44,44 @@ pub struct NisqConfig {
     pub classifier: ClassifierConfig,
     /// The autoencoder of the latent encoding, with one qubit per system qubit.
     pub autoencoder: AutoencoderConfig,
+    /// Training from counts on the device (`None`: skipped, e.g. in error-scale sweeps).
+    pub shot_training: Option<ShotTrainingConfig>,
+}
+
+/// The stage that trains a smaller model from counts on the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShotTrainingConfig {
+    /// The model: 4 system qubits, 1 ancilla, 10 steps, a CNOT staircase.
+    pub model: ModelConfig,
+    /// Its training from counts.
+    pub train: ShotTrainConfig,
+    /// Draws (seeds) per estimate in the pairing comparison.
+    pub variance_draws: usize,
+    /// Shots per shifted circuit in the pairing comparison.
+    pub variance_shots: u64,
+    /// Estimates per pairing in the comparison.
+    pub variance_repeats: usize,
+}
+
+impl Default for ShotTrainingConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelConfig {
+                qubits: 4,
+                ancillas: 1,
+                steps: 10,
+                layers: 1,
+                entangler: Entangler::Staircase,
+                ancilla_coupling: AncillaCoupling::Chain,
+                conditioning: Conditioning::Embedded { dim: 8 },
+                cosine_offset: 0.008,
+            },
+            train: ShotTrainConfig::default(),
+            variance_draws: 8,
+            variance_shots: 128,
+            variance_repeats: 30,
+        }
+    }
 }
 
 impl Default for NisqConfig {
@@ -71,6 +110,7 @@ impl Default for NisqConfig {
             seed: 7,
             classifier: mnist.classifier,
             autoencoder: AutoencoderConfig { num_qubits: 6, ..mnist.autoencoder },
+            shot_training: Some(ShotTrainingConfig::default()),
         }
     }
 }
@@ -90,6 +130,17 @@ impl NisqConfig {
         c.samples_per_job = 20;
         c.classifier = quick.classifier;
         c.autoencoder = AutoencoderConfig { num_qubits: c.model.qubits, ..quick.autoencoder };
+        if let Some(shot) = &mut c.shot_training {
+            shot.model.steps = 3;
+            shot.train.iterations = 2;
+            shot.train.batch = 4;
+            shot.train.data_batch = 16;
+            shot.train.shots = 64;
+            shot.train.calibration_shots = 1024;
+            shot.variance_draws = 4;
+            shot.variance_shots = 32;
+            shot.variance_repeats = 4;
+        }
         c
     }
 

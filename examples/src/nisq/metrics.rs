@@ -5,6 +5,7 @@ use qdiffusion::injection::ForwardNoiseRow;
 use serde::{Deserialize, Serialize};
 
 use crate::nisq::config::NisqConfig;
+use crate::nisq::shots::ShotStage;
 
 /// One scored set of images.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,10 +74,10 @@ pub struct NisqMetrics {
     pub jobs_batched: Option<usize>,
     /// Jobs of the same work with one job per timestep.
     pub jobs_unbatched: Option<usize>,
-    /// Shots of every device run of the samples (calibrations included).
-    pub shots_total: u64,
-    /// Device seconds of those runs.
-    pub device_seconds: f64,
+    /// Shots of the training from counts (calibration included).
+    pub shots_total: Option<u64>,
+    /// Device seconds of the training from counts (gate durations, repetition delay, latency).
+    pub device_seconds: Option<f64>,
     /// Mean per-step depolarizing floor of the system qubits, estimated from counts.
     pub noise_floor_estimated: f64,
     /// Its standard error.
@@ -104,6 +105,8 @@ pub struct NisqMetrics {
     pub forward_noise: Vec<ForwardNoiseRow>,
     /// Both trainings.
     pub training: Vec<Training>,
+    /// Training from counts (`None`: skipped).
+    pub shot_training: Option<ShotStage>,
     /// The configuration.
     pub config: NisqConfig,
     /// Wall seconds of the run.
@@ -129,6 +132,26 @@ impl NisqMetrics {
             "REM / no REM (noise-aware model): {:.3} (target <= 0.9)\n",
             self.fid_device_rem / self.fid_device_no_rem
         );
+        if let Some(shot) = &self.shot_training {
+            s += &format!(
+                "shot-trained / its ablation on the device: {:.3} (target <= 0.8)\n",
+                shot.fid / shot.fid_ablation
+            );
+            s += &format!(
+                "parameter-shift variance, independent / antithetic pairing: {:.2} (target >= 1.5; mirrored {:.2})\n",
+                shot.pairing.antithetic_ratio, shot.pairing.mirrored_ratio
+            );
+            s += &format!(
+                "training from counts: {} jobs batched, {} unbatched ({:.2}x; target <= 0.5); {} circuits, {} shots, {:.0} device s ({:.0} unbatched)\n",
+                shot.training.jobs,
+                shot.training.jobs_unbatched,
+                shot.training.jobs as f64 / shot.training.jobs_unbatched as f64,
+                shot.training.circuits,
+                shot.training.shots,
+                shot.training.device_seconds,
+                shot.training.device_seconds_unbatched
+            );
+        }
         s += &format!(
             "noise floor per step: estimated {:.3e} +- {:.1e}, true {:.3e} ({:+.1}%)\n",
             self.noise_floor_estimated,

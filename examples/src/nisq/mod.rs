@@ -30,3 +30,4 @@
 pub mod config;
 pub mod metrics;
 pub mod run;
+pub mod shots;

@@ -29,6 +29,7 @@ use crate::mnist::outputs::{first_columns, write_samples};
 use crate::mnist::run::{Paths, io_error};
 use crate::nisq::config::NisqConfig;
 use crate::nisq::metrics::{DeviceSummary, NisqMetrics, NisqRow, Training};
+use crate::nisq::shots::shot_stage;
 
 /// Runs the experiment, reporting progress to `on_event`; writes the outputs into `paths.out`
 /// and returns what it measured.
@@ -185,22 +186,34 @@ pub fn run(
             swaps_per_circuit: run.swaps,
         });
     }
+    let shot_stage = match config.shot_training {
+        Some(_) => Some(shot_stage(
+            config,
+            &device,
+            &paths.out,
+            &splits.train,
+            &paths.cache,
+            &evaluator,
+            &mut rows,
+            on_event,
+        )?),
+        None => None,
+    };
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let shots_total = device_rows.iter().map(|d| d.shots).sum::<u64>();
-    let device_seconds = device_rows.iter().map(|d| d.device_seconds).sum::<f64>();
+
     Ok(NisqMetrics {
         fid_device_noise_aware: fids[1][0],
         fid_device_noise_unaware: fids[0][0],
         fid_exact,
         fid_device_rem: fids[1][0],
         fid_device_no_rem: fids[1][1],
-        fid_shot_trained: None,
-        fid_shot_trained_ablation: None,
-        antithetic_variance_ratio: None,
-        jobs_batched: None,
-        jobs_unbatched: None,
-        shots_total,
-        device_seconds,
+        fid_shot_trained: shot_stage.as_ref().map(|s| s.fid),
+        fid_shot_trained_ablation: shot_stage.as_ref().map(|s| s.fid_ablation),
+        antithetic_variance_ratio: shot_stage.as_ref().map(|s| s.pairing.antithetic_ratio),
+        jobs_batched: shot_stage.as_ref().map(|s| s.training.jobs),
+        jobs_unbatched: shot_stage.as_ref().map(|s| s.training.jobs_unbatched),
+        shots_total: shot_stage.as_ref().map(|s| s.training.shots),
+        device_seconds: shot_stage.as_ref().map(|s| s.training.device_seconds),
         noise_floor_estimated: floor.mean,
         noise_floor_estimated_std_error: floor.mean_std_error,
         noise_floor_true: mean(&true_floor),
@@ -221,6 +234,7 @@ pub fn run(
             },
             Training { model: "noise-aware".into(), seconds: aware_seconds, losses: aware.losses },
         ],
+        shot_training: shot_stage,
         config: config.clone(),
         seconds: start.elapsed().as_secs_f64(),
     })

@@ -1,0 +1,211 @@
+//! Training from counts on the device (part of `nisq_diffusion`): a smaller model trained by
+//! parameter shift through the compiled device, deployed on it beside its untrained self, and
+//! the variance of the parameter-shift estimator with and without antithetic pairing, from
+//! counts.
+
+use std::time::Instant;
+
+use qdecoder::dataset::LabeledImages;
+use qdecoder::score::Evaluator;
+use qdiffusion::hardware::{
+    Basis, ShotConfig, chain_circuit_with_free_step, estimate_bloch_on_device,
+};
+use qdiffusion::reverse::ReverseModel;
+use qdiffusion::sample::seed_angles;
+use qdiffusion::shot_train::{ShotTraining, train_from_counts};
+use qdiffusion::{Error, Result};
+use qhw_mitigation::compiled::CompiledBackend;
+use qhw_mitigation::device::NoisyDevice;
+use qhw_mitigation::layout::best_path;
+use qhw_mitigation::shot_gradient::{
+    PairingComparison, RandomizedCircuit, Setting, compare_pairings,
+};
+use qsim_core::circuit::{Circuit, Operation, Param};
+use serde::{Deserialize, Serialize};
+
+use crate::mnist::codec::Codec;
+use crate::mnist::event::Event;
+use crate::mnist::outputs::write_samples;
+use crate::nisq::config::NisqConfig;
+use crate::nisq::metrics::NisqRow;
+
+/// What the shot-training stage measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShotStage {
+    /// The device qubits of the chain.
+    pub path: Vec<usize>,
+    /// Trainable parameters.
+    pub parameters: usize,
+    /// The training's losses and costs.
+    pub training: ShotTraining,
+    /// Seconds this machine spent on the training.
+    pub training_host_seconds: f64,
+    /// FID of the trained model on the device (readout-mitigated).
+    pub fid: f64,
+    /// FID of the untrained model (its initial parameters) on the device, same seeds and shots.
+    pub fid_ablation: f64,
+    /// The pairing comparison.
+    pub pairing: PairingComparison,
+}
+
+/// The chain with the first-layer `ry` angles of step `t` free (the parameters of the
+/// comparison), every other angle at the trained values, the seed drawn from two uniforms per
+/// system qubit (`theta = acos(1 - 2u)`, `phi = 2 pi v`, Haar-random), measured in X, Y and Z
+/// with the observable `sum_q Z_q` after the basis change.
+struct ChainFamily<'a> {
+    reverse: &'a ReverseModel,
+    params: &'a [f64],
+    t: usize,
+    /// Which angles of step `t` are free, in the circuit's numbering.
+    free: Vec<usize>,
+    /// The other angles' values.
+    angles: Vec<f64>,
+}
+
+impl RandomizedCircuit for ChainFamily<'_> {
+    fn num_params(&self) -> usize {
+        self.free.len()
+    }
+
+    fn num_uniforms(&self) -> usize {
+        2 * self.reverse.num_system()
+    }
+
+    fn settings(&self, u: &[f64]) -> qhw_mitigation::Result<Vec<Setting>> {
+        let seed: Vec<(f64, f64)> = u
+            .chunks_exact(2)
+            .map(|p| ((1.0 - 2.0 * p[0]).clamp(-1.0, 1.0).acos(), std::f64::consts::TAU * p[1]))
+            .collect();
+        let n = self.reverse.num_system();
+        let observable: Vec<(f64, usize)> = (0..n).map(|q| (1.0, 1 << q)).collect();
+        Basis::ALL
+            .into_iter()
+            .map(|basis| {
+                let c = chain_circuit_with_free_step(
+                    self.reverse,
+                    self.params,
+                    &seed,
+                    basis,
+                    self.t,
+                )
+                .map_err(|e| qhw_mitigation::Error::InvalidConfig { reason: e.to_string() })?;
+                Ok(Setting { circuit: self.restrict(&c)?, observable: observable.clone() })
+            })
+            .collect()
+    }
+}
+
+impl ChainFamily<'_> {
+    /// `c` with every parameter reference outside `free` bound to its value and the free ones
+    /// renumbered `0..free.len()`.
+    fn restrict(&self, c: &Circuit) -> qhw_mitigation::Result<Circuit> {
+        let mut out = Circuit::with_clbits(c.num_qubits(), c.num_clbits());
+        for op in c.ops() {
+            let mut op = op.clone();
+            if let Operation::Gate { params, .. } = &mut op {
+                for p in params.iter_mut() {
+                    if let Param::Ref { index, scale } = *p {
+                        *p = match self.free.iter().position(|&f| f == index) {
+                            Some(j) => Param::Ref { index: j, scale },
+                            None => Param::Fixed(scale * self.angles[index]),
+                        };
+                    }
+                }
+            }
+            out.push(op)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Trains the shot model from counts on `device`, deploys it and its untrained self, and
+/// compares the pairings.
+pub(crate) fn shot_stage(
+    config: &NisqConfig,
+    device: &NoisyDevice,
+    paths_out: &std::path::Path,
+    train_images: &LabeledImages,
+    cache: &std::path::Path,
+    evaluator: &Evaluator,
+    rows: &mut Vec<NisqRow>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<ShotStage> {
+    let shot = config
+        .shot_training
+        .as_ref()
+        .ok_or_else(|| Error::InvalidConfig { reason: "no shot-training configuration".into() })?;
+    let reverse = shot.model.reverse_model()?;
+    let (n, k) = (reverse.num_system(), reverse.num_ancillas());
+    let mut mnist = config.as_mnist();
+    mnist.quantum.model = shot.model.clone();
+    mnist.autoencoder.num_qubits = n;
+    let codec = Codec::build(&mnist, cache, train_images, on_event)?;
+    let data = codec.encode(&train_images.images().to_matrix())?;
+    let path = best_path(device.calibration(), n + k)?;
+    let backend = CompiledBackend::new(device.clone(), path.clone())?;
+
+    on_event(Event::Stage("training from counts (parameter shift on the device)"));
+    let t0 = Instant::now();
+    let total = shot.train.iterations;
+    let training = train_from_counts(&backend, &reverse, &data, &shot.train, |it, loss| {
+        on_event(Event::Iteration { done: it + 1, total, loss })
+    })?;
+    let training_host_seconds = t0.elapsed().as_secs_f64();
+
+    on_event(Event::Stage("shot-trained model and its ablation on the device"));
+    let seeds = seed_angles(n, config.samples, config.seed);
+    let shot_config = ShotConfig {
+        shots: config.shots,
+        samples_per_job: config.samples_per_job,
+        mitigation: qdiffusion::hardware::Mitigation::Tensored {
+            calibration_shots: config.calibration_shots,
+            method: qhw_mitigation::calibration::TensoredMethod::ZerosAndOnes,
+        },
+        seed: config.seed,
+    };
+    let initial = reverse
+        .model()
+        .init_params(shot.train.init, &mut qrandom::streams::TRAIN_INIT.rng(shot.train.seed, 0));
+    let mut fids = [0.0; 2];
+    for (i, (name, file, params)) in [
+        ("shot-trained model on the device, REM", "shot_trained", &training.params),
+        ("its ablation: the untrained model on the device, REM", "shot_trained_ablation", &initial),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let run = estimate_bloch_on_device(device, &path, &reverse, params, &seeds, &shot_config)?;
+        let images = codec.decode(&run.features)?;
+        let score = evaluator.score(&images)?;
+        write_samples(paths_out, file, &images, evaluator)?;
+        fids[i] = score.fid;
+        rows.push(NisqRow { name: name.to_string(), file: Some(file.to_string()), score });
+    }
+
+    on_event(Event::Stage("parameter-shift variance: independent vs antithetic pairing"));
+    let t = reverse.steps();
+    let angles = reverse.model().angles(&training.params, t)?;
+    // The first-layer RY angle of every system qubit: blocks are (RY, RZ) per qubit.
+    let free: Vec<usize> = (0..n).map(|q| 2 * q).collect();
+    let family = ChainFamily { reverse: &reverse, params: &training.params, t, free, angles };
+    let theta: Vec<f64> = family.free.iter().map(|&i| family.angles[i]).collect();
+    let pairing = compare_pairings(
+        &backend,
+        &family,
+        &theta,
+        shot.variance_draws,
+        shot.variance_shots,
+        shot.variance_repeats,
+        config.seed,
+    )?;
+
+    Ok(ShotStage {
+        path,
+        parameters: reverse.model().num_params(),
+        training,
+        training_host_seconds,
+        fid: fids[0],
+        fid_ablation: fids[1],
+        pairing,
+    })
+}
