@@ -89,95 +89,6 @@ impl MixedOp {
     }
 }
 
-/// Whether `op` can join a fused channel: any channel, or a gate without free parameters.
-fn fixed(op: &MixedOp) -> bool {
-    match op {
-        MixedOp::Channel { .. } => true,
-        MixedOp::Gate { params, .. } => params.iter().all(|p| matches!(p, Param::Fixed(_))),
-    }
-}
-
-fn op_qubits(op: &MixedOp) -> &[usize] {
-    match op {
-        MixedOp::Gate { qubits, .. } | MixedOp::Channel { qubits, .. } => qubits,
-    }
-}
-
-/// The superoperator of `ops` (fixed gates and channels, in order) on `qubits` (at most two):
-/// column `c' + 2^k r'` is the image of the basis operator `|r'><c'|`.
-fn combined_superoperator(qubits: &[usize], ops: &[MixedOp]) -> Result<Matrix> {
-    let k = qubits.len();
-    let d = 1usize << k;
-    let local = |q: &usize| qubits.iter().position(|x| x == q).expect("op within the group");
-    let mut s = vec![Complex64::new(0.0, 0.0); d * d * d * d];
-    for column in 0..d * d {
-        let mut basis = vec![Complex64::new(0.0, 0.0); d * d];
-        basis[column] = Complex64::new(1.0, 0.0);
-        for op in ops {
-            match op {
-                MixedOp::Gate { gate, qubits: q, params } => {
-                    let values: Vec<f64> = params.iter().map(|p| p.value(&[])).collect();
-                    let q: Vec<usize> = q.iter().map(local).collect();
-                    operator::conjugate(&mut basis, k, &q, &gate.matrix(&values)?)?;
-                }
-                MixedOp::Channel { qubits: q, superop, .. } => {
-                    let q: Vec<usize> = q.iter().map(local).collect();
-                    operator::apply_superoperator(&mut basis, k, &q, superop)?;
-                }
-            }
-        }
-        for (row, v) in basis.into_iter().enumerate() {
-            s[row * d * d + column] = v;
-        }
-    }
-    Ok(Matrix::new(2 * k, s)?)
-}
-
-/// Merges runs of consecutive fixed gates and channels acting on at most two qubits into one
-/// channel: the same map, far fewer passes over the density matrix (a `cx` and its noise, a
-/// pulse pair's noise).
-fn fuse(ops: Vec<MixedOp>) -> Result<Vec<MixedOp>> {
-    let mut out = Vec::with_capacity(ops.len());
-    let mut group: Vec<MixedOp> = Vec::new();
-    let mut union: Vec<usize> = Vec::new();
-    let flush =
-        |group: &mut Vec<MixedOp>, union: &mut Vec<usize>, out: &mut Vec<MixedOp>| -> Result<()> {
-            match group.len() {
-                0 => {}
-                1 => out.push(group.pop().expect("one op")),
-                _ => {
-                    union.sort_unstable();
-                    let s = combined_superoperator(union, group)?;
-                    out.push(MixedOp::channel(union.clone(), s));
-                    group.clear();
-                }
-            }
-            union.clear();
-            Ok(())
-        };
-    for op in ops {
-        if !fixed(&op) {
-            flush(&mut group, &mut union, &mut out)?;
-            out.push(op);
-            continue;
-        }
-        let mut merged = union.clone();
-        for &q in op_qubits(&op) {
-            if !merged.contains(&q) {
-                merged.push(q);
-            }
-        }
-        if merged.len() > 2 {
-            flush(&mut group, &mut union, &mut out)?;
-            merged = op_qubits(&op).to_vec();
-        }
-        union = merged;
-        group.push(op);
-    }
-    flush(&mut group, &mut union, &mut out)?;
-    Ok(out)
-}
-
 /// The reverse chain as operations on a density matrix (see the module documentation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MixedProgram {
@@ -228,7 +139,6 @@ impl MixedProgram {
             };
             check(qs, "operation")?;
         }
-        let steps = steps.into_iter().map(fuse).collect::<Result<_>>()?;
         Ok(Self { num_qubits, steps, input_positions, output_positions })
     }
 
