@@ -106,7 +106,6 @@ fn training_from_counts_lowers_the_loss_reproducibly() {
         distance: config.distance.clone(),
         init: config.init,
         seed: config.seed,
-        unit_bloch: false,
     };
     let init = qdiffusion::mixed::train::initial_params(&reverse, &mixed_config);
     let reference =

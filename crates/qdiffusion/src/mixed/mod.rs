@@ -89,35 +89,6 @@ impl MixedOp {
     }
 }
 
-/// Every qubit's Bloch vector (three features) scaled to unit length (a zero vector stays).
-pub fn unit(features: &[f64]) -> Vec<f64> {
-    features
-        .chunks_exact(3)
-        .flat_map(|b| {
-            let r = (b[0] * b[0] + b[1] * b[1] + b[2] * b[2]).sqrt();
-            let s = if r > 0.0 { 1.0 / r } else { 0.0 };
-            [b[0] * s, b[1] * s, b[2] * s]
-        })
-        .collect()
-}
-
-/// The gradient with respect to `features` of a loss whose gradient with respect to
-/// `unit(features)` is `dunit`: per qubit `(I - u u^T) dunit / |b|`.
-fn unit_vjp(features: &[f64], dunit: &[f64]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(features.len());
-    for (b, d) in features.chunks_exact(3).zip(dunit.chunks_exact(3)) {
-        let r = (b[0] * b[0] + b[1] * b[1] + b[2] * b[2]).sqrt();
-        if r == 0.0 {
-            out.extend([0.0; 3]);
-            continue;
-        }
-        let u = [b[0] / r, b[1] / r, b[2] / r];
-        let ud = u[0] * d[0] + u[1] * d[1] + u[2] * d[2];
-        out.extend((0..3).map(|i| (d[i] - u[i] * ud) / r));
-    }
-    out
-}
-
 /// The reverse chain as operations on a density matrix (see the module documentation).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MixedProgram {
@@ -434,32 +405,9 @@ impl MixedProgram {
         distance: &Distance,
         distance_seed: u64,
     ) -> Result<(f64, Vec<f64>)> {
-        self.loss_and_gradient_of(model, params, seeds, data, distance, distance_seed, false)
-    }
-
-    /// [`MixedProgram::loss_and_gradient`], with every qubit's Bloch vector scaled to unit
-    /// length before the distance when `unit_bloch` (what the latent decoder reads: directions).
-    #[allow(clippy::too_many_arguments)]
-    pub fn loss_and_gradient_of(
-        &self,
-        model: &ReverseModel,
-        params: &[f64],
-        seeds: &[Vec<(f64, f64)>],
-        data: &[Vec<f64>],
-        distance: &Distance,
-        distance_seed: u64,
-        unit_bloch: bool,
-    ) -> Result<(f64, Vec<f64>)> {
-        let raw: Vec<Vec<f64>> =
-            seeds.par_iter().map(|s| self.features(model, params, s)).collect::<Result<_>>()?;
         let features: Vec<Vec<f64>> =
-            if unit_bloch { raw.iter().map(|f| unit(f)).collect() } else { raw.clone() };
-        let (loss, mut dfeatures) = distance.loss_and_grad(&features, data, distance_seed);
-        if unit_bloch {
-            for (df, f) in dfeatures.iter_mut().zip(&raw) {
-                *df = unit_vjp(f, df);
-            }
-        }
+            seeds.par_iter().map(|s| self.features(model, params, s)).collect::<Result<_>>()?;
+        let (loss, dfeatures) = distance.loss_and_grad(&features, data, distance_seed);
         let per_seed: Vec<Vec<f64>> = seeds
             .par_iter()
             .zip(&dfeatures)

@@ -40,10 +40,6 @@ pub struct MixedTrainConfig {
     pub init: Init,
     /// Seed of initialisation and batches.
     pub seed: u64,
-    /// Compare directions only: every qubit's Bloch vector scaled to unit length before the
-    /// distance (the latent decoder reads directions).
-    #[serde(default)]
-    pub unit_bloch: bool,
 }
 
 impl Default for MixedTrainConfig {
@@ -60,7 +56,6 @@ impl Default for MixedTrainConfig {
             },
             init: Init::NearIdentity { scale: 0.005 },
             seed: 1,
-            unit_bloch: false,
         }
     }
 }
@@ -112,14 +107,13 @@ pub fn train_mixed(
         let targets: Vec<Vec<f64>> = (0..config.data_batch)
             .map(|_| data.features(rng.random_range(0..data.len()), Readout::Bloch))
             .collect::<Result<_>>()?;
-        let (loss, grad) = program.loss_and_gradient_of(
+        let (loss, grad) = program.loss_and_gradient(
             model,
             &params,
             &seeds,
             &targets,
             &config.distance,
             k as u64,
-            config.unit_bloch,
         )?;
         let progress = (k as f64 / span).min(1.0);
         let (first, last) = (config.learning_rate, config.final_learning_rate);
