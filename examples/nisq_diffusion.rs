@@ -55,6 +55,9 @@ struct Args {
     /// Training iterations of both models [default: 60].
     #[arg(long)]
     iterations: Option<usize>,
+    /// Skip training from counts (its stage takes a few minutes; error-scale sweeps skip it).
+    #[arg(long)]
+    no_shot_training: bool,
     /// Output folder [default: <workspace>/out/nisq_diffusion].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -92,6 +95,9 @@ impl Args {
         }
         if let Some(i) = self.iterations {
             c.train.iterations = i;
+        }
+        if self.no_shot_training {
+            c.shot_training = None;
         }
         c
     }

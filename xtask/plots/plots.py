@@ -11,6 +11,10 @@ scripts/validation_sweeps.sh, each in its own folder under the runs directory:
   25), or else the run with the longest FID curve (`--curve-every`): loss per iteration and FID
   along training.
 
+- nisq_error_scale.png: the runs `scale_X` of `nisq_diffusion` (scripts/nisq_error_sweep.sh,
+  under the NISQ runs directory): FID on the device of the noise-unaware and the noise-aware
+  model (readout-mitigated) and the noise-unaware model's exact FID, against the error scale X.
+
 Missing runs are skipped with a message; nothing is invented.
 """
 
@@ -143,19 +147,51 @@ def training_curve(runs, out, preferred):
     print(f"plots: wrote {out / 'training_curve.png'}")
 
 
+def nisq_error_scale(nisq_root, out):
+    points = []
+    for path in sorted(nisq_root.glob("scale_*/metrics.json")):
+        with open(path) as f:
+            m = json.load(f)
+        points.append(
+            (m["error_scale"], m["fid_device_noise_unaware"], m["fid_device_noise_aware"],
+             m["fid_exact"], m["config"]["split"])
+        )
+    if not points:
+        print(f"plots: no scale_*/metrics.json under {nisq_root}, nisq_error_scale.png skipped",
+              file=sys.stderr)
+        return
+    points.sort()
+    x = [p[0] for p in points]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(x, [p[1] for p in points], "o-", label="noise-unaware, on the device (REM)")
+    ax.plot(x, [p[2] for p in points], "s-", label="noise-aware, on the device (REM)")
+    ax.plot(x, [p[3] for p in points], "k--", label="noise-unaware, exact (no device)")
+    ax.set_xscale("log")
+    ax.set_xlabel("error scale (x every error rate of the device)")
+    ax.set_ylabel(f"FID, our classifier features ({points[0][4].lower()} split)")
+    ax.set_title("MNIST on the IBM Kolkata model, 6 + 1 qubits, 10 steps")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "nisq_error_scale.png", dpi=120)
+    print(f"plots: wrote {out / 'nisq_error_scale.png'}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=pathlib.Path, required=True)
     parser.add_argument("--out", type=pathlib.Path, required=True)
+    parser.add_argument("--nisq-runs", type=pathlib.Path, required=True)
     parser.add_argument("--curve", default="levels-iter300")
     args = parser.parse_args()
-    runs = load_runs(args.runs)
-    if not runs:
-        sys.exit(f"plots: no */metrics.json under {args.runs}")
     args.out.mkdir(parents=True, exist_ok=True)
-    fid_vs_steps(runs, args.out)
-    fid_vs_parameters(runs, args.out)
-    training_curve(runs, args.out, args.curve)
+    runs = load_runs(args.runs)
+    if runs:
+        fid_vs_steps(runs, args.out)
+        fid_vs_parameters(runs, args.out)
+        training_curve(runs, args.out, args.curve)
+    else:
+        print(f"plots: no */metrics.json under {args.runs}", file=sys.stderr)
+    nisq_error_scale(args.nisq_runs, args.out)
 
 
 if __name__ == "__main__":
