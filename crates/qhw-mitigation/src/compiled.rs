@@ -22,7 +22,7 @@ use crate::device::NoisyDevice;
 use crate::error::{Error, Result};
 use crate::execution::OutcomeDistribution;
 use crate::experiment::Experiment;
-use crate::layout::{CouplingMap, DeviceCircuit, best_path, compile_on_path};
+use crate::layout::{DeviceCircuit, best_path, check_path, compile_on_path};
 
 /// A [`NoisyDevice`] seen through a compiler: logical circuits on `path.len()` qubits in, the
 /// device's counts of their compiled versions out (see the module documentation).
@@ -54,33 +54,10 @@ impl CompiledBackend {
     /// on the device, not faulty, and consecutive ones coupled.
     pub fn new(device: NoisyDevice, path: Vec<usize>) -> Result<Self> {
         let calibration = device.calibration();
-        let n = calibration.qubits.len();
         if path.is_empty() {
             return Err(Error::InvalidConfig { reason: "a compiled backend needs a path".into() });
         }
-        for (i, &q) in path.iter().enumerate() {
-            if q >= n {
-                return Err(Error::UnknownQubit { qubit: q, num_qubits: n });
-            }
-            if path[..i].contains(&q) {
-                return Err(Error::InvalidConfig {
-                    reason: format!("device qubit {q} appears twice on the path"),
-                });
-            }
-            if calibration.faulty_qubits.contains(&q) {
-                return Err(Error::FaultyQubit { qubit: q, device: calibration.name.clone() });
-            }
-        }
-        let map = CouplingMap::from_calibration(calibration)?;
-        for w in path.windows(2) {
-            if map.distance(w[0], w[1]) != Some(1) {
-                return Err(Error::NotCoupled {
-                    a: w[0],
-                    b: w[1],
-                    device: format!("{} (consecutive qubits of a path)", calibration.name),
-                });
-            }
-        }
+        check_path(calibration, &path)?;
         let name = format!("{} on {path:?}", calibration.name);
         Ok(Self { device, path, name })
     }

@@ -326,14 +326,23 @@ fn measure_if_unmeasured(original: &Circuit, routed: &mut RoutedCircuit) -> Resu
     Ok(())
 }
 
-/// Like [`compile`] with logical qubit `i` on `path[i]`, but swaps stay on the path: routing
-/// sees only the couplers between consecutive path qubits (a line), so the circuit never
-/// touches a qubit outside the path. Consecutive path qubits must be coupled.
-pub fn compile_on_path(
-    circuit: &Circuit,
-    calibration: &DeviceCalibration,
-    path: &[usize],
-) -> Result<DeviceCircuit> {
+/// Checks that `path` is a path of the device: distinct qubits of the device, none faulty,
+/// consecutive ones coupled.
+pub fn check_path(calibration: &DeviceCalibration, path: &[usize]) -> Result<()> {
+    let n = calibration.qubits.len();
+    for (i, &q) in path.iter().enumerate() {
+        if q >= n {
+            return Err(Error::UnknownQubit { qubit: q, num_qubits: n });
+        }
+        if path[..i].contains(&q) {
+            return Err(Error::InvalidConfig {
+                reason: format!("device qubit {q} appears twice on the path"),
+            });
+        }
+        if calibration.faulty_qubits.contains(&q) {
+            return Err(Error::FaultyQubit { qubit: q, device: calibration.name.clone() });
+        }
+    }
     let map = CouplingMap::from_calibration(calibration)?;
     for w in path.windows(2) {
         if map.distance(w[0], w[1]) != Some(1) {
@@ -344,6 +353,18 @@ pub fn compile_on_path(
             });
         }
     }
+    Ok(())
+}
+
+/// Like [`compile`] with logical qubit `i` on `path[i]`, but swaps stay on the path: routing
+/// sees only the couplers between consecutive path qubits (a line), so the circuit never
+/// touches a qubit outside the path. Consecutive path qubits must be coupled.
+pub fn compile_on_path(
+    circuit: &Circuit,
+    calibration: &DeviceCalibration,
+    path: &[usize],
+) -> Result<DeviceCircuit> {
+    check_path(calibration, path)?;
     let line: Vec<[usize; 2]> = (1..path.len()).map(|i| [i - 1, i]).collect();
     let local = CouplingMap::new(path.len(), &line)?;
     let identity: Vec<usize> = (0..path.len()).collect();

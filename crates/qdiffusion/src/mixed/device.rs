@@ -19,7 +19,7 @@
 //! it (readout mitigation).
 
 use qhw_mitigation::device::NoisyDevice;
-use qhw_mitigation::layout::{CouplingMap, route};
+use qhw_mitigation::layout::{CouplingMap, check_path, route};
 use qhw_mitigation::transpile::{Piece, is_diagonal, two_qubit_pieces};
 use qsim_core::circuit::{Circuit, Operation, Param};
 use qsim_core::gate::Gate;
@@ -160,14 +160,7 @@ pub fn device_program(
     if path.len() != m {
         return Err(Error::DimensionMismatch { what: "path qubits", expected: m, got: path.len() });
     }
-    let map = CouplingMap::new(device.calibration().qubits.len(), &device.coupling_map())?;
-    for w in path.windows(2) {
-        if map.distance(w[0], w[1]) != Some(1) {
-            return Err(Error::InvalidConfig {
-                reason: format!("path qubits {} and {} are not coupled", w[0], w[1]),
-            });
-        }
-    }
+    check_path(device.calibration(), path)?;
     let line: Vec<[usize; 2]> = (1..m).map(|i| [i - 1, i]).collect();
     let local = CouplingMap::new(m, &line)?;
     let step = step_circuit(reverse)?;
