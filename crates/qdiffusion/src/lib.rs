@@ -22,7 +22,12 @@
 //!   resumable training;
 //! - [`sample`]: seeds, generation, and the ablation;
 //! - [`hardware`]: shot-based sampling through a `qhw-mitigation` backend, with readout
-//!   mitigation;
+//!   mitigation, or compiled onto a path of a calibrated device;
+//! - [`mixed`]: the reverse chain as a channel on density matrices (the channel average a
+//!   device's shots estimate), noiseless or with a device's noise after every pulse and `cx`,
+//!   with its adjoint gradient and a trainer;
+//! - [`shot_train`]: training from counts alone, by parameter shift with the shifted runs
+//!   sharing seeds, readout mitigation, and all of an iteration's circuits in one job;
 //! - [`injection`]: the forward process on a device, with the device's noise floor per step
 //!   measured from counts and compensated in the schedule;
 //! - [`baseline`]: the classical baseline, a DDPM with an MLP noise predictor (on pixels or on
