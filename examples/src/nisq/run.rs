@@ -190,9 +190,8 @@ pub fn run(
         Some(_) => Some(shot_stage(
             config,
             &device,
-            &paths.out,
+            paths,
             &splits.train,
-            &paths.cache,
             &evaluator,
             &mut rows,
             on_event,

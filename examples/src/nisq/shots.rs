@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::mnist::codec::Codec;
 use crate::mnist::event::Event;
 use crate::mnist::outputs::write_samples;
+use crate::mnist::run::Paths;
 use crate::nisq::config::NisqConfig;
 use crate::nisq::metrics::NisqRow;
 
@@ -123,9 +124,8 @@ impl ChainFamily<'_> {
 pub(crate) fn shot_stage(
     config: &NisqConfig,
     device: &NoisyDevice,
-    paths_out: &std::path::Path,
+    paths: &Paths,
     train_images: &LabeledImages,
-    cache: &std::path::Path,
     evaluator: &Evaluator,
     rows: &mut Vec<NisqRow>,
     on_event: &mut dyn FnMut(Event<'_>),
@@ -139,7 +139,7 @@ pub(crate) fn shot_stage(
     let mut mnist = config.as_mnist();
     mnist.quantum.model = shot.model.clone();
     mnist.autoencoder.num_qubits = n;
-    let codec = Codec::build(&mnist, cache, train_images, on_event)?;
+    let codec = Codec::build(&mnist, &paths.cache, train_images, on_event)?;
     let data = codec.encode(&train_images.images().to_matrix())?;
     let path = best_path(device.calibration(), n + k)?;
     let backend = CompiledBackend::new(device.clone(), path.clone())?;
@@ -177,7 +177,7 @@ pub(crate) fn shot_stage(
         let run = estimate_bloch_on_device(device, &path, &reverse, params, &seeds, &shot_config)?;
         let images = codec.decode(&run.features)?;
         let score = evaluator.score(&images)?;
-        write_samples(paths_out, file, &images, evaluator)?;
+        write_samples(&paths.out, file, &images, evaluator)?;
         fids[i] = score.fid;
         rows.push(NisqRow { name: name.to_string(), file: Some(file.to_string()), score });
     }
