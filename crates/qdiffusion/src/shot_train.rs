@@ -48,6 +48,7 @@ use crate::error::{Error, Result};
 use crate::features::Readout;
 use crate::hardware::{Basis, bloch_from_counts, chain_circuit, chain_circuit_with_free_step};
 use crate::reverse::ReverseModel;
+use crate::train::cosine_learning_rate;
 
 /// How a model is trained from counts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -290,7 +291,6 @@ pub fn train_from_counts(
         device_seconds: calibration.device_seconds,
         device_seconds_unbatched: calibration.device_seconds,
     };
-    let span = config.iterations.saturating_sub(1).max(1) as f64;
     for it in 0..config.iterations {
         let mut rng = SHOT_TRAIN_ITERATION.rng(config.seed, it as u64);
         let seeds: Vec<Vec<(f64, f64)>> =
@@ -330,10 +330,12 @@ pub fn train_from_counts(
         out.device_seconds_unbatched += step.device_seconds + k_steps as f64 * latency;
         let loss = step.loss;
 
-        let progress = (it as f64 / span).min(1.0);
-        let (first, last) = (config.learning_rate, config.final_learning_rate);
-        adam.learning_rate =
-            last + (first - last) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+        adam.learning_rate = cosine_learning_rate(
+            config.learning_rate,
+            config.final_learning_rate,
+            it,
+            config.iterations,
+        );
         adam.step(&mut params, &grad)?;
         out.losses.push(loss);
         on_iteration(it, loss);

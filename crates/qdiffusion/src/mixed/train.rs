@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::features::Readout;
 use crate::mixed::MixedProgram;
 use crate::reverse::ReverseModel;
+use crate::train::cosine_learning_rate;
 
 /// How a program's model is trained.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,7 +99,6 @@ pub fn train_mixed(
     let mut params = initial_params(model, config);
     let mut adam = Adam::new(params.len(), config.learning_rate);
     let mut losses = Vec::with_capacity(config.iterations);
-    let span = config.iterations.saturating_sub(1).max(1) as f64;
     for k in 0..config.iterations {
         let mut rng = MIXED_TRAIN_ITERATION.rng(config.seed, 2 * k as u64);
         let seeds: Vec<Vec<(f64, f64)>> =
@@ -115,10 +115,12 @@ pub fn train_mixed(
             &config.distance,
             k as u64,
         )?;
-        let progress = (k as f64 / span).min(1.0);
-        let (first, last) = (config.learning_rate, config.final_learning_rate);
-        adam.learning_rate =
-            last + (first - last) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+        adam.learning_rate = cosine_learning_rate(
+            config.learning_rate,
+            config.final_learning_rate,
+            k,
+            config.iterations,
+        );
         adam.step(&mut params, &grad)?;
         losses.push(loss);
         on_iteration(k, loss);

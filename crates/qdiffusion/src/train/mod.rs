@@ -153,6 +153,14 @@ struct CheckpointFile {
     state: TrainState,
 }
 
+/// The step size of iteration `k` (from 0) of `iterations`: a half-cosine decay from `first`
+/// to `last` (every trainer of this crate uses it).
+pub fn cosine_learning_rate(first: f64, last: f64, k: usize, iterations: usize) -> f64 {
+    let span = iterations.saturating_sub(1).max(1) as f64;
+    let progress = (k as f64 / span).min(1.0);
+    last + (first - last) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+}
+
 /// Trains a reverse model on encoded data.
 pub struct Trainer<'a> {
     reverse: &'a ReverseModel,
@@ -283,10 +291,12 @@ impl<'a> Trainer<'a> {
     /// The Adam step size of iteration `k` (from 0): the half-cosine decay from
     /// `learning_rate` to `final_learning_rate` over `iterations`.
     pub fn learning_rate_at(&self, k: usize) -> f64 {
-        let (first, last) = (self.config.learning_rate, self.config.final_learning_rate);
-        let span = self.config.iterations.saturating_sub(1).max(1) as f64;
-        let progress = (k as f64 / span).min(1.0);
-        last + (first - last) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+        cosine_learning_rate(
+            self.config.learning_rate,
+            self.config.final_learning_rate,
+            k,
+            self.config.iterations,
+        )
     }
 
     /// Runs until `config.iterations`, writing a checkpoint to `checkpoint` every
