@@ -80,8 +80,19 @@ fn quick_run_writes_every_output_and_reuses_its_checkpoint() {
     }
     let ratio = first.rows[quantum].score.fid / first.rows[latent_ddim].score.fid;
     assert_eq!(first.quantum_over_latent_ddim, Some(ratio));
-    assert!(paths.cache.join("latent_ddpm_custom.bin").exists());
-    assert!(paths.cache.join("latent_matched_ddpm_custom.bin").exists());
+    // Non-default models are cached under their stem and a fingerprint of their settings.
+    let cached: Vec<String> = std::fs::read_dir(&paths.cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for stem in ["latent_ddpm_", "latent_matched_ddpm_"] {
+        let fingerprinted = |n: &String| {
+            n.strip_prefix(stem)
+                .and_then(|r| r.strip_suffix(".bin"))
+                .is_some_and(|hex| hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        };
+        assert!(cached.iter().any(fingerprinted), "no {stem}<fingerprint>.bin in {cached:?}");
+    }
 
     // Sample files are named by their samplers' step counts (quick: 100 and 10).
     let (ancestral, ddim) =
