@@ -22,7 +22,7 @@
 //! - [`noise_floor`]: the device's depolarizing strength per layer from mirror circuits, and its
 //!   subtraction from a diffusion schedule;
 //! - [`shot_gradient`]: parameter-shift gradients from counts, the shifted runs paired through
-//!   the circuits' classical randomness (common and antithetic draws), as a device allows;
+//!   the circuits' classical randomness (shared or mirrored draws), as a device allows;
 //! - [`batching`]: several circuits (diffusion timesteps) in one job or on disjoint qubit blocks.
 //!
 //! Conventions: bit `i` of an outcome is classical bit `i` (or qubit `i` when a circuit has no
