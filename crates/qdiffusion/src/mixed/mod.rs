@@ -28,7 +28,7 @@
 //! `U^dagger Lambda U`; a parametrised gate adds `2 Re Tr(Lambda^dagger U' rho U^dagger)` to its
 //! angle, with `rho` the state before it. Channels are not invertible, so the forward pass keeps
 //! the state at the start of every step and the backward pass recomputes each step's
-//! intermediate states from it: memory `T + (ops per step)` density matrices, time about three
+//! intermediate states from it: memory `T +` (parametrised gates per step) density matrices, time about three
 //! forward passes. `tests/mixed.rs` checks the features against qsim-core's density-matrix
 //! simulator and the gradient against finite differences.
 
@@ -354,11 +354,13 @@ impl MixedProgram {
         for t in 1..=self.steps() {
             let angles = model.model().angles(params, t)?;
             let ops = self.step_ops(t);
-            // The state before every operation of the step.
+            // The state before every parametrised gate of the step (only those need it).
             let mut before = Vec::with_capacity(ops.len());
             let mut rho = std::mem::take(&mut checkpoints[t - 1]);
             for op in ops {
-                before.push(rho.clone());
+                let free = matches!(op, MixedOp::Gate { params, .. }
+                    if params.iter().any(|p| matches!(p, Param::Ref { .. })));
+                before.push(free.then(|| rho.clone()));
                 self.apply(&mut rho, op, &angles)?;
             }
             dangles.iter_mut().for_each(|g| *g = 0.0);
@@ -369,7 +371,9 @@ impl MixedProgram {
                             gate_params.iter().map(|p| p.value(&angles)).collect();
                         let u = gate.matrix(&values)?;
                         for (k, p) in gate_params.iter().enumerate() {
-                            let Param::Ref { index, scale } = *p else { continue };
+                            let (Param::Ref { index, scale }, Some(rho)) = (*p, &rho) else {
+                                continue;
+                            };
                             let mut x = rho.clone();
                             operator::multiply_left(
                                 &mut x,
