@@ -29,8 +29,9 @@
 //! angle, with `rho` the state before it. Channels are not invertible, so the forward pass keeps
 //! the state at the start of every step and the backward pass recomputes each step's
 //! intermediate states before its parametrised gates from it: memory `T + (parametrised gates
-//! per step)` density matrices, time about three forward passes. `tests/mixed.rs` checks the features against qsim-core's density-matrix
-//! simulator and the gradient against finite differences.
+//! per step)` density matrices, time about three forward passes. `tests/mixed.rs` checks the
+//! features against qsim-core's density-matrix simulator and the gradient against finite
+//! differences.
 
 pub mod device;
 pub mod train;
