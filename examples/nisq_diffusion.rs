@@ -58,6 +58,12 @@ struct Args {
     /// Skip training from counts (its stage takes a few minutes; error-scale sweeps skip it).
     #[arg(long)]
     no_shot_training: bool,
+    /// Iterations of training from counts [default: 30].
+    #[arg(long)]
+    shot_iterations: Option<usize>,
+    /// Weight of the level term in training from counts (0: the end term only) [default: 1].
+    #[arg(long)]
+    shot_levels: Option<f64>,
     /// Output folder [default: <workspace>/out/nisq_diffusion].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -95,6 +101,14 @@ impl Args {
         }
         if let Some(i) = self.iterations {
             c.train.iterations = i;
+        }
+        if let Some(shot) = &mut c.shot_training {
+            if let Some(i) = self.shot_iterations {
+                shot.train.iterations = i;
+            }
+            if let Some(w) = self.shot_levels {
+                shot.train.levels = w;
+            }
         }
         if self.no_shot_training {
             c.shot_training = None;

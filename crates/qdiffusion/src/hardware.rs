@@ -130,13 +130,19 @@ impl Default for ShotConfig {
     }
 }
 
-/// The seed-independent part of every sample's circuit: for `t = T, ..., 1` the ansatz bound at
-/// step `t` (left parametrised at step `free`, if given), a reset of every ancilla, a barrier.
-fn reverse_chain(reverse: &ReverseModel, params: &[f64], free: Option<usize>) -> Result<Circuit> {
+/// The seed-independent part of every sample's circuit: for `t = T, ..., level + 1` the ansatz
+/// bound at step `t` (left parametrised at step `free`, if given), a reset of every ancilla, a
+/// barrier.
+fn reverse_chain(
+    reverse: &ReverseModel,
+    params: &[f64],
+    free: Option<usize>,
+    level: usize,
+) -> Result<Circuit> {
     let (n, k) = (reverse.num_system(), reverse.num_ancillas());
     let mut chain = Circuit::with_clbits(n + k, n);
     let all: Vec<usize> = (0..n + k).collect();
-    for t in (1..=reverse.steps()).rev() {
+    for t in (level + 1..=reverse.steps()).rev() {
         if free == Some(t) {
             chain.append(reverse.model().circuit())?;
         } else {
@@ -201,7 +207,7 @@ pub fn chain_circuit(
     seed: &[(f64, f64)],
     basis: Basis,
 ) -> Result<Circuit> {
-    sample_circuit(&reverse_chain(reverse, params, None)?, reverse.num_system(), seed, basis)
+    chain_circuit_to_level(reverse, params, seed, basis, 0, None)
 }
 
 /// [`chain_circuit`] with step `t`'s ansatz left parametrised (its angles are the circuit's
@@ -214,12 +220,38 @@ pub fn chain_circuit_with_free_step(
     basis: Basis,
     t: usize,
 ) -> Result<Circuit> {
-    if t == 0 || t > reverse.steps() {
+    chain_circuit_to_level(reverse, params, seed, basis, 0, Some(t))
+}
+
+/// The chain stopped at `level`: steps `T, ..., level + 1`, then measured in `basis` (what a
+/// level term of training compares with forward samples at `level`; `level = 0` is
+/// [`chain_circuit`]). With `free = Some(t)` (`t > level`), step `t` is left parametrised as in
+/// [`chain_circuit_with_free_step`].
+pub fn chain_circuit_to_level(
+    reverse: &ReverseModel,
+    params: &[f64],
+    seed: &[(f64, f64)],
+    basis: Basis,
+    level: usize,
+    free: Option<usize>,
+) -> Result<Circuit> {
+    let steps = reverse.steps();
+    if level >= steps {
         return Err(Error::InvalidConfig {
-            reason: format!("step {t} of a chain of {}", reverse.steps()),
+            reason: format!(
+                "level {level} of a chain of {steps} steps (levels run 0 to {})",
+                steps - 1
+            ),
         });
     }
-    let chain = reverse_chain(reverse, params, Some(t))?;
+    if let Some(t) = free.filter(|&t| t <= level || t > steps) {
+        return Err(Error::InvalidConfig {
+            reason: format!(
+                "step {t} is not run by a chain of {steps} steps stopped at level {level}"
+            ),
+        });
+    }
+    let chain = reverse_chain(reverse, params, free, level)?;
     sample_circuit(&chain, reverse.num_system(), seed, basis)
 }
 
@@ -306,7 +338,7 @@ pub fn estimate_bloch(
             ),
         });
     }
-    let chain = reverse_chain(reverse, params, None)?;
+    let chain = reverse_chain(reverse, params, None, 0)?;
     let read: Vec<usize> = (0..n).collect();
     Ok(estimate(backend, n, &read, seeds, config, |s, basis| sample_circuit(&chain, n, s, basis))?
         .features)
@@ -346,7 +378,7 @@ pub fn estimate_bloch_on_device(
     config: &ShotConfig,
 ) -> Result<DeviceEstimate> {
     let n = reverse.num_system();
-    let chain = reverse_chain(reverse, params, None)?;
+    let chain = reverse_chain(reverse, params, None, 0)?;
     let probe = seeds.first().cloned().unwrap_or_else(|| vec![(0.0, 0.0); n]);
     let placed =
         compile_on_path(&sample_circuit(&chain, n, &probe, Basis::X)?, device.calibration(), path)?;

@@ -19,10 +19,19 @@
 //!    embedding ([`qansatz_mps::embedding::ConditionalAnsatz::backprop`]). Steps are a random
 //!    subset, so their sum is scaled by `T / timesteps_per_iteration`: unbiased for the full
 //!    gradient of the shot-estimated loss's linearisation.
-//! 4. An Adam step (half-cosine step size, as [`crate::train`]).
+//! 4. With a level term (weight [`ShotTrainConfig::levels`]): one level `l` in `1..T` drawn
+//!    per iteration; the chains stopped at `l` ([`crate::hardware::chain_circuit_to_level`])
+//!    measured like the forward chains, against forward samples of the same data points at `l`
+//!    made by the device itself: the data state prepared by one gate per qubit, `l` injection
+//!    layers with the strengths the caller passes (with noise-floor compensation, the schedule
+//!    minus the device's own per-step noise: [`crate::injection`]), one Pauli draw per data
+//!    point, measured in X, Y and Z with readout correction. The steps `t > l` get
+//!    parameter-shift pairs of the stopped chains too, weighted by the level distance's
+//!    gradient.
+//! 5. An Adam step (half-cosine step size, as [`crate::train`]).
 //!
-//! The forward circuits and all the shifted circuits of an iteration go in one job ("coherent
-//! batching" of the timesteps); [`ShotTraining`] also reports what a forward job and one job
+//! The forward circuits (and the level term's) and all the shifted circuits of an iteration go
+//! in one job ("coherent batching" of the timesteps); [`ShotTraining`] also reports what a forward job and one job
 //! per timestep would have cost (the same circuits and shots, more jobs and so more latency).
 //!
 //! The backend sees logical circuits on qubits `0..n+k` (system first): to run on a device,
@@ -39,6 +48,7 @@ use qhw_mitigation::experiment::Experiment;
 use qhw_mitigation::readout::TensoredReadout;
 use qhw_mitigation::shot_gradient::shift_terms;
 use qrandom::streams::{SHOT_TRAIN_ITERATION, SHOT_TRAIN_JOB, TRAIN_INIT};
+use qsim_core::circuit::Circuit;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -46,7 +56,8 @@ use crate::data::{EncodedData, haar_angles};
 use crate::distance::{Distance, MmdKernel};
 use crate::error::{Error, Result};
 use crate::features::Readout;
-use crate::hardware::{Basis, bloch_from_counts, chain_circuit, chain_circuit_with_free_step};
+use crate::hardware::{Basis, bloch_from_counts, chain_circuit_to_level};
+use crate::injection::{Axis, PauliDraw, data_forward_circuit};
 use crate::reverse::ReverseModel;
 use crate::train::cosine_learning_rate;
 
@@ -63,6 +74,10 @@ pub struct ShotTrainConfig {
     pub shots: u64,
     /// Steps whose angles get a gradient in each iteration.
     pub timesteps_per_iteration: usize,
+    /// Weight of the level term (0: the end term only). Each iteration draws one level
+    /// uniformly from `1..T` and compares the chains stopped there with forward samples of the
+    /// data that the device makes at that level.
+    pub levels: f64,
     /// Shots per readout-calibration circuit.
     pub calibration_shots: u64,
     /// Initial step size.
@@ -85,6 +100,7 @@ impl Default for ShotTrainConfig {
             data_batch: 64,
             shots: 256,
             timesteps_per_iteration: 2,
+            levels: 0.0,
             calibration_shots: 8192,
             learning_rate: 0.03,
             final_learning_rate: 0.005,
@@ -121,6 +137,8 @@ pub struct ShotTraining {
 /// One `(+, -)` pair of shifted runs of a gradient job: step `t`'s `angle`, the rule's
 /// `weight`, which seed and which basis.
 struct ShiftedPair {
+    /// Whether the pair's chain stops at the level (else it runs to the end).
+    level: bool,
     t: usize,
     angle: usize,
     weight: f64,
@@ -152,6 +170,22 @@ pub struct StepSettings<'a> {
     pub seed: u64,
     /// The iteration (selects the jobs' random streams).
     pub iteration: usize,
+    /// The level term, if any.
+    pub level: Option<LevelTerm<'a>>,
+}
+
+/// The level term of one iteration: the chains stopped at `level` against forward samples of
+/// the data at `level` that the device makes itself (see the module documentation).
+#[derive(Clone, Copy, Debug)]
+pub struct LevelTerm<'a> {
+    /// The level `1..T` the chains stop at.
+    pub level: usize,
+    /// Its weight in the loss.
+    pub weight: f64,
+    /// The targets' circuits, measured on the system qubits: for every data point its forward
+    /// circuit at `level` in X, Y and Z, in that order
+    /// ([`crate::injection::data_forward_circuit`], one Pauli draw per data point).
+    pub target_circuits: &'a [Circuit],
 }
 
 /// The loss and parameter gradient of one batch, estimated from counts, and their cost.
@@ -170,6 +204,7 @@ pub struct StepEstimate {
 }
 
 /// Steps 2 and 3 of the module documentation for one batch, in one job: the forward circuits
+/// (with a level term: the chains stopped at its level and the targets' forward circuits too)
 /// and every shifted circuit of `settings.steps` (the shifted circuits do not depend on the
 /// forward results; only their weights `g` do, and those are applied after the job).
 pub fn estimate_step(
@@ -183,29 +218,55 @@ pub fn estimate_step(
     let (n, steps) = (reverse.num_system(), reverse.steps());
     let model = reverse.model();
     let shots = settings.shots;
-    let mut forward = Vec::with_capacity(3 * seeds.len());
-    for s in seeds {
-        for basis in Basis::ALL {
-            forward.push(Experiment::fixed(chain_circuit(reverse, params, s, basis)?, shots));
+    let level = settings.level.as_ref();
+    if let Some(term) = level {
+        if term.level == 0 || term.level >= steps {
+            return Err(Error::InvalidConfig {
+                reason: format!("a level term at level {} of {steps} steps", term.level),
+            });
         }
+        if term.target_circuits.is_empty() || term.target_circuits.len() % 3 != 0 {
+            return Err(Error::DimensionMismatch {
+                what: "target circuits of the level term (three per data point)",
+                expected: 3 * (term.target_circuits.len() / 3).max(1),
+                got: term.target_circuits.len(),
+            });
+        }
+    }
+    // The chains' stopping levels: 0 (the end term) and the level term's.
+    let stops: Vec<usize> = std::iter::once(0).chain(level.map(|l| l.level)).collect();
+    let mut forward = Vec::with_capacity(3 * seeds.len() * stops.len());
+    for &stop in &stops {
+        for s in seeds {
+            for basis in Basis::ALL {
+                let circuit = chain_circuit_to_level(reverse, params, s, basis, stop, None)?;
+                forward.push(Experiment::fixed(circuit, shots));
+            }
+        }
+    }
+    if let Some(term) = level {
+        forward.extend(term.target_circuits.iter().map(|c| Experiment::fixed(c.clone(), shots)));
     }
     let mut experiments = Vec::new();
     let mut terms: Vec<ShiftedPair> = Vec::new();
     for &t in settings.steps {
         let angles = model.angles(params, t)?;
-        for (i, s) in seeds.iter().enumerate() {
-            for (b, basis) in Basis::ALL.into_iter().enumerate() {
-                let circuit = chain_circuit_with_free_step(reverse, params, s, basis, t)?;
-                for term in shift_terms(&circuit, &angles)? {
-                    experiments.push(Experiment::fixed(term.plus, shots));
-                    experiments.push(Experiment::fixed(term.minus, shots));
-                    terms.push(ShiftedPair {
-                        t,
-                        angle: term.index,
-                        weight: term.weight,
-                        seed: i,
-                        basis: b,
-                    });
+        for &stop in stops.iter().filter(|&&stop| stop < t) {
+            for (i, s) in seeds.iter().enumerate() {
+                for (b, basis) in Basis::ALL.into_iter().enumerate() {
+                    let circuit = chain_circuit_to_level(reverse, params, s, basis, stop, Some(t))?;
+                    for term in shift_terms(&circuit, &angles)? {
+                        experiments.push(Experiment::fixed(term.plus, shots));
+                        experiments.push(Experiment::fixed(term.minus, shots));
+                        terms.push(ShiftedPair {
+                            level: stop > 0,
+                            t,
+                            angle: term.index,
+                            weight: term.weight,
+                            seed: i,
+                            basis: b,
+                        });
+                    }
                 }
             }
         }
@@ -222,12 +283,22 @@ pub fn estimate_step(
         .chunks_exact(3)
         .map(|c| bloch_from_counts(c, Some(settings.readout)))
         .collect::<Result<_>>()?;
-    let (loss, dfeatures) = settings.distance.loss_and_grad(&features, targets, it);
+    let (end_features, rest) = features.split_at(seeds.len());
+    let (mut loss, end_df) = settings.distance.loss_and_grad(end_features, targets, it);
+    // `g[level][seed]`: the loss's gradient with respect to the seed's features at the end
+    // (index 0) and at the level (index 1), weights included.
+    let mut g = vec![end_df];
+    if let Some(term) = level {
+        let (chain_features, level_targets) = rest.split_at(seeds.len());
+        let (l, df) = settings.distance.loss_and_grad(chain_features, level_targets, it);
+        loss += term.weight * l;
+        g.push(df.into_iter().map(|d| d.into_iter().map(|x| term.weight * x).collect()).collect());
+    }
     let mut dangles = vec![vec![0.0; model.ansatz().num_angles()]; steps + 1];
     for (term, pair) in terms.iter().zip(shifted_counts.chunks_exact(2)) {
         let plus = parities(&pair[0], settings.readout, n)?;
         let minus = parities(&pair[1], settings.readout, n)?;
-        let g = &dfeatures[term.seed];
+        let g = &g[usize::from(term.level)][term.seed];
         let directional: f64 = (0..n).map(|q| g[3 * q + term.basis] * (plus[q] - minus[q])).sum();
         dangles[term.t][term.angle] += term.weight * directional;
     }
@@ -249,15 +320,22 @@ pub fn estimate_step(
 
 /// Trains `reverse` from the counts of `backend` (see the module documentation);
 /// `on_iteration(k, loss)` sees every step.
+///
+/// `injected[s - 1][q]` is the depolarizing strength the device's forward circuits inject on
+/// system qubit `q` in step `s` (all `T` steps): the designed schedule, or with noise-floor
+/// compensation [`crate::injection::Compensation::strengths_up_to`]. The level term needs it
+/// and product-encoded data; without a level term it is not read.
 pub fn train_from_counts(
     backend: &dyn Backend,
     reverse: &ReverseModel,
     data: &EncodedData,
     config: &ShotTrainConfig,
+    injected: Option<&[Vec<f64>]>,
     mut on_iteration: impl FnMut(usize, f64),
 ) -> Result<ShotTraining> {
     let (n, steps) = (reverse.num_system(), reverse.steps());
     let k_steps = config.timesteps_per_iteration;
+    let level_data = level_term_inputs(config, data, injected, n, steps)?;
     if config.batch < 2 || config.data_batch < 2 || data.len() < 2 || config.shots == 0 {
         return Err(Error::InvalidConfig {
             reason: "shot training needs two seeds, two data points and shots per iteration".into(),
@@ -295,9 +373,10 @@ pub fn train_from_counts(
         let mut rng = SHOT_TRAIN_ITERATION.rng(config.seed, it as u64);
         let seeds: Vec<Vec<(f64, f64)>> =
             (0..config.batch).map(|_| (0..n).map(|_| haar_angles(&mut rng)).collect()).collect();
-        let targets: Vec<Vec<f64>> = (0..config.data_batch)
-            .map(|_| data.features(rng.random_range(0..data.len()), Readout::Bloch))
-            .collect::<Result<_>>()?;
+        let images: Vec<usize> =
+            (0..config.data_batch).map(|_| rng.random_range(0..data.len())).collect();
+        let targets: Vec<Vec<f64>> =
+            images.iter().map(|&i| data.features(i, Readout::Bloch)).collect::<Result<_>>()?;
         let mut chosen: Vec<usize> = (1..=steps).collect();
         for i in 0..k_steps {
             let j = rng.random_range(i..steps);
@@ -305,6 +384,26 @@ pub fn train_from_counts(
         }
         chosen.truncate(k_steps);
         chosen.sort_unstable();
+        let target_circuits = match &level_data {
+            Some((angles, strengths)) => {
+                let level = rng.random_range(1..steps);
+                let mut circuits = Vec::with_capacity(3 * images.len());
+                for &image in &images {
+                    let draw = PauliDraw::sample(&strengths[..level], &mut rng)?;
+                    for axis in Axis::ALL {
+                        circuits.push(data_forward_circuit(
+                            n,
+                            &qubits,
+                            &angles[image],
+                            &draw,
+                            &vec![axis; n],
+                        )?);
+                    }
+                }
+                Some((level, circuits))
+            }
+            None => None,
+        };
 
         let step = estimate_step(
             backend,
@@ -319,6 +418,11 @@ pub fn train_from_counts(
                 readout: &readout,
                 seed: config.seed,
                 iteration: it,
+                level: target_circuits.as_ref().map(|(level, circuits)| LevelTerm {
+                    level: *level,
+                    weight: config.levels,
+                    target_circuits: circuits,
+                }),
             },
         )?;
         let grad = step.gradient;
@@ -342,4 +446,53 @@ pub fn train_from_counts(
     }
     out.params = params;
     Ok(out)
+}
+
+/// The product-state angles of the data and the injected strengths, when the configuration has
+/// a level term (checked against the model).
+#[allow(clippy::type_complexity)]
+fn level_term_inputs<'a>(
+    config: &ShotTrainConfig,
+    data: &'a EncodedData,
+    injected: Option<&'a [Vec<f64>]>,
+    n: usize,
+    steps: usize,
+) -> Result<Option<(&'a [Vec<(f64, f64)>], &'a [Vec<f64>])>> {
+    if !(config.levels.is_finite() && config.levels >= 0.0) {
+        return Err(Error::InvalidConfig {
+            reason: format!("the level term's weight {} must be finite and >= 0", config.levels),
+        });
+    }
+    if config.levels == 0.0 {
+        return Ok(None);
+    }
+    if steps < 2 {
+        return Err(Error::InvalidConfig {
+            reason: "a level term needs a chain of at least two steps".into(),
+        });
+    }
+    let EncodedData::Product(angles) = data else {
+        return Err(Error::InvalidConfig {
+            reason: "a level term prepares the data on the device: it needs product-encoded data"
+                .into(),
+        });
+    };
+    let strengths = injected.ok_or_else(|| Error::InvalidConfig {
+        reason: "a level term needs the strengths the device's forward circuits inject".into(),
+    })?;
+    if strengths.len() != steps {
+        return Err(Error::DimensionMismatch {
+            what: "steps of the injected strengths",
+            expected: steps,
+            got: strengths.len(),
+        });
+    }
+    if let Some(row) = strengths.iter().find(|row| row.len() != n) {
+        return Err(Error::DimensionMismatch {
+            what: "qubits of a step's injected strengths",
+            expected: n,
+            got: row.len(),
+        });
+    }
+    Ok(Some((angles, strengths)))
 }

@@ -21,7 +21,7 @@ use qchannels::channel::Channel;
 use qrandom::distributions::uniform;
 use qsim_core::Complex64;
 use qsim_core::circuit::Operation;
-use qsim_core::density::{DensityMatrix, superoperator};
+use qsim_core::density::{DensityMatrix, DensityOp, superoperator};
 use qsim_core::matrix::Matrix;
 use qsim_core::measure::AliasSampler;
 use qsim_core::state::StateVector;
@@ -415,25 +415,31 @@ pub(crate) fn exact_distribution(spec: &NoiseSpec, plan: &Plan) -> Result<Outcom
             }
             psi.probabilities()
         } else if k <= spec.density_matrix_max_qubits {
-            let mut ops: Vec<(Vec<usize>, Matrix)> = Vec::new();
+            let mut ops: Vec<DensityOp> = Vec::new();
             for s in &steps {
                 match s {
                     Step::Gate { qubits: q, matrix, noise } => {
-                        ops.push((
-                            q.iter().map(|&x| local(x)).collect(),
-                            superoperator(std::slice::from_ref(matrix)),
-                        ));
+                        ops.push(DensityOp::Unitary {
+                            qubits: q.iter().map(|&x| local(x)).collect(),
+                            matrix: matrix.clone(),
+                        });
                         for (nq, ch) in noise {
-                            ops.push((nq.iter().map(|&x| local(x)).collect(), ch.superoperator()));
+                            ops.push(DensityOp::Superoperator {
+                                qubits: nq.iter().map(|&x| local(x)).collect(),
+                                matrix: ch.superoperator(),
+                            });
                         }
                     }
-                    Step::Reset { qubit } => ops.push((vec![local(*qubit)], reset_superoperator())),
+                    Step::Reset { qubit } => ops.push(DensityOp::Superoperator {
+                        qubits: vec![local(*qubit)],
+                        matrix: reset_superoperator(),
+                    }),
                     // Terminal: a measurement only dephases, which the diagonal does not see.
                     Step::Measure { .. } => {}
                 }
             }
             let mut rho = DensityMatrix::new(k)?;
-            rho.apply_superoperators(&ops)?;
+            rho.apply_ops(&ops)?;
             rho.probabilities()
         } else {
             return Err(Error::NoExactDistribution {

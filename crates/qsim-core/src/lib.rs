@@ -65,6 +65,7 @@ mod kernels;
 pub mod measure;
 pub mod operator;
 pub mod pauli;
+pub mod pauli_channel;
 pub mod qasm;
 pub mod state;
 

@@ -61,6 +61,9 @@ pub struct ShotTrainingConfig {
     pub variance_shots: u64,
     /// Estimates per pairing in the comparison.
     pub variance_repeats: usize,
+    /// Also train without noise-floor compensation (the designed schedule injected as is) and
+    /// deploy that model: the compensation's ablation.
+    pub compensation_ablation: bool,
 }
 
 impl Default for ShotTrainingConfig {
@@ -76,10 +79,11 @@ impl Default for ShotTrainingConfig {
                 conditioning: Conditioning::Embedded { dim: 8 },
                 cosine_offset: 0.008,
             },
-            train: ShotTrainConfig::default(),
+            train: ShotTrainConfig { levels: 1.0, ..ShotTrainConfig::default() },
             variance_draws: 8,
             variance_shots: 128,
             variance_repeats: 30,
+            compensation_ablation: true,
         }
     }
 }

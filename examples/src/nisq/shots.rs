@@ -10,6 +10,7 @@ use qdecoder::score::Evaluator;
 use qdiffusion::hardware::{
     Basis, ShotConfig, chain_circuit_with_free_step, estimate_bloch_on_device,
 };
+use qdiffusion::injection::{StepFloorConfig, compensate, estimate_step_floor};
 use qdiffusion::reverse::ReverseModel;
 use qdiffusion::sample::seed_angles;
 use qdiffusion::shot_train::{ShotTraining, train_from_counts};
@@ -37,7 +38,15 @@ pub struct ShotStage {
     pub path: Vec<usize>,
     /// Trainable parameters.
     pub parameters: usize,
-    /// The training's losses and costs.
+    /// The per-step noise floor of the system qubits, estimated on the device
+    /// ([`estimate_step_floor`]) for the level term's forward samples.
+    pub floors: Vec<f64>,
+    /// Steps of the schedule the floors make unreachable (clamped to no injection), over all
+    /// qubits.
+    pub unreachable_steps: usize,
+    /// Device seconds of the floor estimate.
+    pub floor_device_seconds: f64,
+    /// The training's losses and costs (forward samples injected with `schedule - floor`).
     pub training: ShotTraining,
     /// Seconds this machine spent on the training.
     pub training_host_seconds: f64,
@@ -45,8 +54,20 @@ pub struct ShotStage {
     pub fid: f64,
     /// FID of the untrained model (its initial parameters) on the device, same seeds and shots.
     pub fid_ablation: f64,
+    /// The same training with the designed schedule injected as is (no floor compensation), if
+    /// the configuration asks for it (only differs when the level term is on).
+    pub uncompensated: Option<UncompensatedRun>,
     /// The pairing comparison.
     pub pairing: PairingComparison,
+}
+
+/// The compensation ablation: trained with the designed schedule injected as is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UncompensatedRun {
+    /// Its losses and costs.
+    pub training: ShotTraining,
+    /// Its FID on the device (readout-mitigated, the same seeds and shots).
+    pub fid: f64,
 }
 
 /// The chain with the first-layer `ry` angles of step `t` free (the parameters of the
@@ -144,13 +165,32 @@ pub(crate) fn shot_stage(
     let path = best_path(device.calibration(), n + k)?;
     let backend = CompiledBackend::new(device.clone(), path.clone())?;
 
+    on_event(Event::Stage("noise floor of the shot model's qubits"));
+    let system_qubits = &path[..n];
+    let floor_config = StepFloorConfig { seed: config.seed, ..StepFloorConfig::default() };
+    let floor = estimate_step_floor(device, system_qubits, &floor_config)?;
+    let schedule = shot.model.forward_process()?.schedule().clone();
+    let compensation = compensate(&schedule, system_qubits, &floor.floors())?;
+    let steps = reverse.steps();
+    let compensated = compensation.strengths_up_to(steps);
+    let designed: Vec<Vec<f64>> = (1..=steps).map(|t| vec![schedule.beta(t); n]).collect();
+
     on_event(Event::Stage("training from counts (parameter shift on the device)"));
     let t0 = Instant::now();
     let total = shot.train.iterations;
-    let training = train_from_counts(&backend, &reverse, &data, &shot.train, |it, loss| {
-        on_event(Event::Iteration { done: it + 1, total, loss })
-    })?;
+    let train = |injected: &[Vec<f64>], on_event: &mut dyn FnMut(Event<'_>)| {
+        train_from_counts(&backend, &reverse, &data, &shot.train, Some(injected), |it, loss| {
+            on_event(Event::Iteration { done: it + 1, total, loss })
+        })
+    };
+    let training = train(&compensated, on_event)?;
     let training_host_seconds = t0.elapsed().as_secs_f64();
+    let uncompensated = if shot.compensation_ablation {
+        on_event(Event::Stage("training from counts, no floor compensation (ablation)"));
+        Some(train(&designed, on_event)?)
+    } else {
+        None
+    };
 
     on_event(Event::Stage("shot-trained model and its ablation on the device"));
     let seeds = seed_angles(n, config.samples, config.seed);
@@ -166,14 +206,19 @@ pub(crate) fn shot_stage(
     let initial = reverse
         .model()
         .init_params(shot.train.init, &mut qrandom::streams::TRAIN_INIT.rng(shot.train.seed, 0));
-    let mut fids = [0.0; 2];
-    for (i, (name, file, params)) in [
+    let mut deployed = vec![
         ("shot-trained model on the device, REM", "shot_trained", &training.params),
         ("its ablation: the untrained model on the device, REM", "shot_trained_ablation", &initial),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    ];
+    if let Some(run) = &uncompensated {
+        deployed.push((
+            "shot-trained without floor compensation, on the device, REM",
+            "shot_trained_uncompensated",
+            &run.params,
+        ));
+    }
+    let mut fids = vec![0.0; deployed.len()];
+    for (i, (name, file, params)) in deployed.into_iter().enumerate() {
         let run = estimate_bloch_on_device(device, &path, &reverse, params, &seeds, &shot_config)?;
         let images = codec.decode(&run.features)?;
         let score = evaluator.score(&images)?;
@@ -202,10 +247,14 @@ pub(crate) fn shot_stage(
     Ok(ShotStage {
         path,
         parameters: reverse.model().num_params(),
+        floors: floor.floors(),
+        unreachable_steps: compensation.unreachable.len(),
+        floor_device_seconds: floor.device_seconds,
         training,
         training_host_seconds,
         fid: fids[0],
         fid_ablation: fids[1],
+        uncompensated: uncompensated.map(|training| UncompensatedRun { training, fid: fids[2] }),
         pairing,
     })
 }

@@ -250,6 +250,41 @@ pub fn forward_circuit(
     draw: &PauliDraw,
     bases: &[Axis],
 ) -> Result<Circuit> {
+    let angles: Vec<(f64, f64, f64)> = preparations.iter().map(|p| p.angles()).collect();
+    layered_circuit(width, qubits, &angles, draw, bases)
+}
+
+/// [`forward_circuit`] from a data point instead of a Pauli eigenstate: qubit `qubits[l]` starts
+/// in the product-state qubit with Bloch angles `angles[l]` ([`crate::data::qubit_state`], one
+/// `u(theta, phi, 0)` gate). What a level term of training from counts compares its chains
+/// with: a forward sample at step `draw.steps()`, made by the device.
+pub fn data_forward_circuit(
+    width: usize,
+    qubits: &[usize],
+    angles: &[(f64, f64)],
+    draw: &PauliDraw,
+    bases: &[Axis],
+) -> Result<Circuit> {
+    if let Some((l, _)) =
+        angles.iter().enumerate().find(|(_, (t, p))| !(t.is_finite() && p.is_finite()))
+    {
+        return Err(Error::InvalidConfig {
+            reason: format!("data angles of qubit {l} are not finite"),
+        });
+    }
+    let angles: Vec<(f64, f64, f64)> = angles.iter().map(|&(t, p)| (t, p, 0.0)).collect();
+    layered_circuit(width, qubits, &angles, draw, bases)
+}
+
+/// Preparation by one `u` gate per qubit (`preparations[l]` its angles), the steps of `draw`,
+/// the basis change and the measurement (see [`forward_circuit`]).
+fn layered_circuit(
+    width: usize,
+    qubits: &[usize],
+    preparations: &[(f64, f64, f64)],
+    draw: &PauliDraw,
+    bases: &[Axis],
+) -> Result<Circuit> {
     let k = qubits.len();
     check_qubits(qubits, width)?;
     for (what, got) in [
@@ -268,8 +303,7 @@ pub fn forward_circuit(
         });
     }
     let mut c = Circuit::with_clbits(width, k);
-    for (&q, prep) in qubits.iter().zip(preparations) {
-        let (theta, phi, lambda) = prep.angles();
+    for (&q, &(theta, phi, lambda)) in qubits.iter().zip(preparations) {
         c.u(q, theta, phi, lambda)?;
     }
     c.barrier(qubits)?;

@@ -42,6 +42,7 @@ use qsim_core::density::superoperator;
 use qsim_core::gate::Gate;
 use qsim_core::matrix::Matrix;
 use qsim_core::operator;
+use qsim_core::pauli_channel::PauliChannel;
 use rayon::prelude::*;
 
 use crate::data::qubit_state;
@@ -64,7 +65,15 @@ pub enum MixedOp {
         /// Its parameters.
         params: Vec<Param>,
     },
-    /// A channel on `qubits`, as a superoperator ([`qsim_core::density::superoperator`]).
+    /// A channel of Pauli conjugations on `qubits` (depolarizing, dephasing): applied by
+    /// [`PauliChannel`]'s kernel, forwards and backwards (the map is its own adjoint).
+    Pauli {
+        /// Its qubits.
+        qubits: Vec<usize>,
+        /// The channel.
+        channel: PauliChannel,
+    },
+    /// Any other channel on `qubits`, as a superoperator ([`qsim_core::density::superoperator`]).
     Channel {
         /// Its qubits.
         qubits: Vec<usize>,
@@ -76,8 +85,12 @@ pub enum MixedOp {
 }
 
 impl MixedOp {
-    /// A channel from its superoperator.
+    /// A channel from its superoperator: [`MixedOp::Pauli`] when it has that form, else
+    /// [`MixedOp::Channel`].
     pub fn channel(qubits: Vec<usize>, superop: Matrix) -> Self {
+        if let Some(channel) = PauliChannel::from_superoperator(&superop) {
+            return MixedOp::Pauli { qubits, channel };
+        }
         let adjoint = superop.adjoint();
         MixedOp::Channel { qubits, superop, adjoint }
     }
@@ -136,7 +149,9 @@ impl MixedProgram {
         }
         for op in steps.iter().flatten() {
             let qs = match op {
-                MixedOp::Gate { qubits, .. } | MixedOp::Channel { qubits, .. } => qubits,
+                MixedOp::Gate { qubits, .. }
+                | MixedOp::Pauli { qubits, .. }
+                | MixedOp::Channel { qubits, .. } => qubits,
             };
             check(qs, "operation")?;
         }
@@ -179,6 +194,19 @@ impl MixedProgram {
     /// The operations of step `t` (`1..=T`).
     pub fn step_ops(&self, t: usize) -> &[MixedOp] {
         &self.steps[t - 1]
+    }
+
+    /// The chain stopped at `level`: steps `1..=level` do nothing, so the output is the state
+    /// after steps `T, ..., level + 1` (what a level term of training reads).
+    pub fn stopped_at(&self, level: usize) -> Result<Self> {
+        if level >= self.steps.len() {
+            return Err(Error::InvalidConfig {
+                reason: format!("level {level} of a chain of {} steps", self.steps.len()),
+            });
+        }
+        let mut stopped = self.clone();
+        stopped.steps[..level].iter_mut().for_each(Vec::clear);
+        Ok(stopped)
     }
 
     /// Where the system qubits are read.
@@ -224,6 +252,7 @@ impl MixedProgram {
                 let values: Vec<f64> = params.iter().map(|p| p.value(angles)).collect();
                 operator::conjugate(rho, self.num_qubits, qubits, &gate.matrix(&values)?)?;
             }
+            MixedOp::Pauli { qubits, channel } => channel.apply(rho, self.num_qubits, qubits)?,
             MixedOp::Channel { qubits, superop, .. } => {
                 operator::apply_superoperator(rho, self.num_qubits, qubits, superop)?;
             }
@@ -389,6 +418,7 @@ impl MixedProgram {
                         }
                         operator::conjugate(&mut lambda, n, qubits, &u.adjoint())?;
                     }
+                    MixedOp::Pauli { qubits, channel } => channel.apply(&mut lambda, n, qubits)?,
                     MixedOp::Channel { qubits, adjoint, .. } => {
                         operator::apply_superoperator(&mut lambda, n, qubits, adjoint)?;
                     }
