@@ -2,6 +2,9 @@
 //!
 //! - `depolarizing_step/{10,12}`: one local depolarizing step (every qubit) applied exactly to a
 //!   10- or 12-qubit density matrix (16 MiB / 256 MiB).
+//! - `two_qubit_depolarizing/{dense,pauli}_7q`: two-qubit depolarizing (what a device applies
+//!   after every `cx`) on a 7-qubit density matrix, as a dense `16 x 16` superoperator and by
+//!   the Pauli-channel kernel (`qsim_core::pauli_channel`).
 //! - `trajectories/1000x10q_50steps`: 1,000 ten-qubit states through 50 steps of local
 //!   depolarizing, measure-and-reprepare unravelling, in parallel over the batch.
 
@@ -10,6 +13,7 @@ use qchannels::schedule::Schedule;
 use qchannels::standard;
 use qchannels::trajectory::{self, Unravelling};
 use qsim_core::density::DensityMatrix;
+use qsim_core::pauli_channel::PauliChannel;
 use qsim_core::state::StateVector;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -27,6 +31,21 @@ fn depolarizing_step(c: &mut Criterion) {
             b.iter(|| channel.apply_to_each(&mut rho, &qubits).unwrap())
         });
     }
+    group.finish();
+}
+
+fn two_qubit_depolarizing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("two_qubit_depolarizing");
+    let n = 7;
+    let qubits = [2usize, 5];
+    let s = standard::depolarizing_global(2, 0.02).unwrap().superoperator();
+    let pauli = PauliChannel::from_superoperator(&s).unwrap();
+    let mut rho = DensityMatrix::maximally_mixed(n).unwrap();
+    group.throughput(Throughput::Bytes((16usize << (2 * n)) as u64));
+    group.bench_function("dense_7q", |b| b.iter(|| rho.apply_superoperator(&qubits, &s).unwrap()));
+    group.bench_function("pauli_7q", |b| {
+        b.iter(|| pauli.apply(rho.as_mut_slice(), n, &qubits).unwrap())
+    });
     group.finish();
 }
 
@@ -57,5 +76,5 @@ fn trajectories(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, depolarizing_step, trajectories);
+criterion_group!(benches, depolarizing_step, two_qubit_depolarizing, trajectories);
 criterion_main!(benches);

@@ -11,6 +11,7 @@ use num_complex::Complex64;
 use qrandom::distributions::weighted_index;
 use qsim_core::density::{self, DensityMatrix};
 use qsim_core::matrix::Matrix;
+use qsim_core::pauli_channel::PauliChannel;
 use qsim_core::state::StateVector;
 use rand::Rng;
 
@@ -347,11 +348,18 @@ impl Channel {
 
     /// Applies the channel exactly to `qubits` of a density matrix (no `4^n x 4^n` matrix is ever
     /// built: one `2k`-qubit superoperator acts on the vectorised state; a single-qubit Pauli
-    /// channel takes the sparse kernel of [`Channel::apply_to_each`]).
+    /// channel takes the sparse kernel of [`Channel::apply_to_each`], a two-qubit one
+    /// [`PauliChannel`]'s).
     pub fn apply(&self, rho: &mut DensityMatrix, qubits: &[usize]) -> Result<()> {
         self.check_targets(qubits)?;
-        if self.num_qubits == 1 && matches!(self.repr, Repr::Pauli(_)) {
-            return self.apply_to_each(rho, qubits);
+        if matches!(self.repr, Repr::Pauli(_)) {
+            if self.num_qubits == 1 {
+                return self.apply_to_each(rho, qubits);
+            }
+            if let Some(pauli) = PauliChannel::from_superoperator(&self.superoperator()) {
+                let n = rho.num_qubits();
+                return Ok(pauli.apply(rho.as_mut_slice(), n, qubits)?);
+            }
         }
         rho.apply_superoperator(qubits, &self.superoperator())?;
         Ok(())
