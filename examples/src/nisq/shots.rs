@@ -162,6 +162,15 @@ pub(crate) fn shot_stage(
     mnist.autoencoder.num_qubits = n;
     let codec = Codec::build(&mnist, &paths.cache, train_images, on_event)?;
     let data = codec.encode(&train_images.images().to_matrix())?;
+    let floor_features: Vec<Vec<f64>> = (0..config.samples.min(data.len()))
+        .map(|i| data.features(i, qdiffusion::features::Readout::Bloch))
+        .collect::<Result<_>>()?;
+    let decoder_floor = evaluator.score(&codec.decode(&floor_features)?)?;
+    rows.push(NisqRow {
+        name: format!("decoder on encoded train images (floor, {n} qubits)"),
+        file: None,
+        score: decoder_floor,
+    });
     let path = best_path(device.calibration(), n + k)?;
     let backend = CompiledBackend::new(device.clone(), path.clone())?;
 
