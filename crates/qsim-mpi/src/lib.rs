@@ -1,0 +1,1 @@
+//! `qsim-mpi`: placeholder
