@@ -9,23 +9,21 @@ pub enum Error {
     /// An error from the simulator (qubit out of range, bad parameters, non-unitary operation...).
     #[error(transparent)]
     Sim(#[from] qsim_core::Error),
-    /// The communicator's size is not a power of two.
-    #[error("{ranks} MPI ranks: a distributed state needs a power of two")]
-    RankCount {
-        /// The number of ranks.
+    /// More global qubits than the communicator's ranks can hold (`2^g > ranks`).
+    #[error("{global_qubits} global qubits need 2^{global_qubits} ranks; there are {ranks}")]
+    NotEnoughRanks {
+        /// Global qubits asked for.
+        global_qubits: usize,
+        /// Ranks of the communicator.
         ranks: usize,
     },
-    /// Fewer qubits than global qubits: some rank would hold no amplitude.
-    #[error(
-        "{num_qubits} qubits cannot be split over {ranks} ranks (at least {min_qubits} needed)"
-    )]
+    /// Fewer qubits than global qubits.
+    #[error("{num_qubits} qubits cannot have {global_qubits} global qubits")]
     TooFewQubits {
         /// Qubits asked for.
         num_qubits: usize,
-        /// Ranks of the communicator.
-        ranks: usize,
-        /// The fewest qubits that can be split over them.
-        min_qubits: usize,
+        /// Global qubits asked for.
+        global_qubits: usize,
     },
     /// An operation needs more of its qubits on one rank at once than a rank holds.
     #[error(

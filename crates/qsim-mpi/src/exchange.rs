@@ -2,7 +2,7 @@
 //! rank and its partner (the rank differing in the global qubit's bit) trade the half of their
 //! slices whose local-qubit bit differs from their own global bit.
 
-use mpi::point_to_point::send_receive_replace_into;
+use mpi::point_to_point::{send_receive_into, send_receive_replace_into};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use num_complex::Complex64;
 
@@ -59,4 +59,37 @@ pub(crate) fn swap_global_local(
         }
     }
     sent
+}
+
+/// `sum_k conj(psi[k ^ x]) * sign(k) * psi[k]` over this rank's indices `k`, where `x` flips
+/// the local bits `x_local` and the rank bits `x_rank` (so `psi[k ^ x]` lives on rank
+/// `rank ^ x_rank`, which must hold amplitudes too) and `sign(k) = (-1)^|k & z_local|`. The two
+/// ranks trade their slices in messages of `chunk` amplitudes, nothing is kept. Collective
+/// between the pair (every active rank calls it with the same masks).
+pub(crate) fn flipped_overlap(
+    comm: &SimpleCommunicator,
+    amps: &[Complex64],
+    x_rank: usize,
+    x_local: usize,
+    z_local: usize,
+    chunk: usize,
+) -> Complex64 {
+    let sign = |k: usize| if (k & z_local).count_ones() % 2 == 1 { -1.0 } else { 1.0 };
+    if x_rank == 0 {
+        return amps.iter().enumerate().map(|(k, a)| amps[k ^ x_local].conj() * a * sign(k)).sum();
+    }
+    let partner = comm.process_at_rank((comm.rank() as usize ^ x_rank) as i32);
+    let chunk = chunk.min(amps.len());
+    // Block b of ours meets the partner's block b ^ (high bits of x_local), and vice versa.
+    let high = x_local & !(chunk - 1);
+    let mut theirs = vec![Complex64::new(0.0, 0.0); chunk];
+    let mut sum = Complex64::new(0.0, 0.0);
+    for start in (0..amps.len()).step_by(chunk) {
+        let send = start ^ high;
+        send_receive_into(&amps[send..send + chunk], &partner, &mut theirs[..], &partner);
+        for (k, a) in amps[start..start + chunk].iter().enumerate().map(|(i, a)| (start + i, a)) {
+            sum += theirs[(k ^ x_local) & (chunk - 1)].conj() * a * sign(k);
+        }
+    }
+    sum
 }

@@ -14,7 +14,7 @@ use rand::Rng;
 
 use crate::collective::sum_in_rank_order;
 use crate::error::Result;
-use crate::exchange::EXCHANGE_CHUNK;
+use crate::exchange::{EXCHANGE_CHUNK, flipped_overlap};
 use crate::layout::IndexTables;
 use crate::state::DistributedState;
 
@@ -75,7 +75,7 @@ impl DistributedState {
     /// gathering the state (each rank sends its own `count` largest). Collective.
     pub fn largest_amplitudes_on_root(&self, count: usize, threshold: f64) -> Option<Largest> {
         let tables = IndexTables::new(self.layout());
-        let offset = self.rank() << self.local_qubits();
+        let offset = if self.is_active() { self.rank() << self.local_qubits() } else { 0 };
         let amps = self.local_amplitudes();
         let above: Vec<usize> =
             (0..amps.len()).filter(|&i| amps[i].norm_sqr() > threshold).collect();
@@ -89,7 +89,7 @@ impl DistributedState {
         for (k, (i, a)) in mine.iter().enumerate() {
             message[1 + 3 * k..4 + 3 * k].copy_from_slice(&[*i as f64, a.re, a.im]);
         }
-        let gathered = self.gather_physical(&message, 0.0)?;
+        let gathered = self.gather(&message, 0.0, self.ranks())?;
         let mut count_above = 0usize;
         let mut entries = Vec::new();
         for part in gathered.chunks_exact(message.len()) {
@@ -103,10 +103,12 @@ impl DistributedState {
         Some(Largest { count_above, entries })
     }
 
-    /// `<psi|O|psi>` for a Pauli-sum observable, the same on every rank. Terms with X or Y on
-    /// global qubits first swap those qubits in (counted in [`DistributedState::traffic`]); Z on
-    /// a global qubit is a sign per rank. Collective.
-    pub fn expectation(&mut self, observable: &PauliSum) -> Result<f64> {
+    /// `<psi|O|psi>` for a Pauli-sum observable, the same on every rank. A term with X or Y on
+    /// global qubits pairs each rank with the rank those flips lead to, and the two trade their
+    /// slices chunk by chunk (not counted in [`DistributedState::traffic`], which is about
+    /// circuits; the layout does not change); Z on a global qubit is a sign per rank.
+    /// Collective.
+    pub fn expectation(&self, observable: &PauliSum) -> Result<f64> {
         if observable.min_qubits() > self.num_qubits() {
             return Err(qsim_core::Error::QubitOutOfRange {
                 qubit: observable.min_qubits() - 1,
@@ -115,30 +117,30 @@ impl DistributedState {
             .into());
         }
         let mut partial = 0.0;
-        for (coeff, pauli) in observable.terms() {
+        for (coeff, pauli) in observable.terms().iter().filter(|_| self.is_active()) {
             let (x, z) = pauli.masks();
-            let flipped: Vec<usize> =
-                (0..self.num_qubits()).filter(|q| (x >> q) & 1 == 1).collect();
-            self.localize(&flipped)?;
-            let (mut x_local, mut z_local, mut sign) = (0usize, 0usize, 1.0);
+            let (mut x_local, mut z_local, mut x_rank, mut sign) = (0usize, 0usize, 0usize, 1.0);
             for q in (0..self.num_qubits()).filter(|q| ((x | z) >> q) & 1 == 1) {
+                let (xq, zq) = (((x >> q) & 1) as usize, ((z >> q) & 1) as usize);
                 let p = self.layout().physical(q);
                 if p < self.local_qubits() {
-                    x_local |= (((x >> q) & 1) as usize) << p;
-                    z_local |= (((z >> q) & 1) as usize) << p;
-                } else if self.rank_bit(p) == 1 {
-                    sign = -sign;
+                    x_local |= xq << p;
+                    z_local |= zq << p;
+                } else {
+                    x_rank |= xq << (p - self.local_qubits());
+                    if zq == 1 && self.rank_bit(p) == 1 {
+                        sign = -sign;
+                    }
                 }
             }
-            let amps = self.local_amplitudes();
-            let sum: Complex64 = amps
-                .iter()
-                .enumerate()
-                .map(|(k, a)| {
-                    let s = if (k & z_local).count_ones() % 2 == 1 { -1.0 } else { 1.0 };
-                    amps[k ^ x_local].conj() * a * s
-                })
-                .sum();
+            let sum = flipped_overlap(
+                self.communicator(),
+                self.local_amplitudes(),
+                x_rank,
+                x_local,
+                z_local,
+                self.exchange_chunk(),
+            );
             let y_phase = match (x & z).count_ones() % 4 {
                 0 => Complex64::new(1.0, 0.0),
                 1 => Complex64::new(0.0, 1.0),
@@ -150,10 +152,10 @@ impl DistributedState {
         Ok(sum_in_rank_order(self.communicator(), partial))
     }
 
-    /// Gathers every rank's `local` (same length on all) on rank 0 and reorders the entries
-    /// from physical to logical index.
+    /// Gathers the `local` of every rank holding amplitudes (same length on all) on rank 0 and
+    /// reorders the entries from physical to logical index.
     fn gather_logical<T: Equivalence + Copy>(&self, local: &[T], zero: T) -> Option<Vec<T>> {
-        let physical = self.gather_physical(local, zero)?;
+        let physical = self.gather(local, zero, self.active_ranks())?;
         if self.layout().is_identity() {
             return Some(physical);
         }
@@ -165,10 +167,19 @@ impl DistributedState {
         Some(logical)
     }
 
-    /// Rank 0 gets every rank's `local` concatenated in rank order; point to point, in chunks of
-    /// [`EXCHANGE_CHUNK`] entries (so no message count overflows MPI's `int`).
-    fn gather_physical<T: Equivalence + Copy>(&self, local: &[T], zero: T) -> Option<Vec<T>> {
+    /// Rank 0 gets the `local` of ranks `0..senders` (same length on all) concatenated in rank
+    /// order; point to point, in chunks of [`EXCHANGE_CHUNK`] entries (so no message count
+    /// overflows MPI's `int`). Ranks from `senders` on send nothing.
+    fn gather<T: Equivalence + Copy>(
+        &self,
+        local: &[T],
+        zero: T,
+        senders: usize,
+    ) -> Option<Vec<T>> {
         let comm = self.communicator();
+        if self.rank() >= senders {
+            return None;
+        }
         if self.rank() != 0 {
             let root = comm.process_at_rank(0);
             for chunk in local.chunks(EXCHANGE_CHUNK) {
@@ -176,7 +187,10 @@ impl DistributedState {
             }
             return None;
         }
-        let mut all = vec![zero; local.len() * self.ranks()];
+        if local.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut all = vec![zero; local.len() * senders];
         all[..local.len()].copy_from_slice(local);
         for (r, part) in all.chunks_mut(local.len()).enumerate().skip(1) {
             let source = comm.process_at_rank(r as i32);

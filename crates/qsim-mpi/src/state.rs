@@ -13,6 +13,10 @@ use crate::layout::QubitLayout;
 use crate::plan::{Step, plan_for_rank};
 use crate::traffic::Traffic;
 
+/// The fewest local qubits [`DistributedState::new`] leaves: the widest named gate (`c4x`) has
+/// five qubits, so every gate can have all of its qubits on one rank.
+pub const MIN_LOCAL_QUBITS: usize = 5;
+
 /// A pure state of `n` qubits whose `2^n` amplitudes are split over the `2^g` ranks of an MPI
 /// communicator, `2^(n-g)` contiguous amplitudes each.
 ///
@@ -32,6 +36,7 @@ pub struct DistributedState {
     local_qubits: usize,
     rank: usize,
     ranks: usize,
+    active_ranks: usize,
     layout: QubitLayout,
     amps: Vec<Complex64>,
     traffic: Traffic,
@@ -45,6 +50,7 @@ impl std::fmt::Debug for DistributedState {
             .field("local_qubits", &self.local_qubits)
             .field("rank", &self.rank)
             .field("ranks", &self.ranks)
+            .field("active_ranks", &self.active_ranks)
             .field("layout", &self.layout)
             .field("traffic", &self.traffic)
             .finish_non_exhaustive()
@@ -52,36 +58,53 @@ impl std::fmt::Debug for DistributedState {
 }
 
 impl DistributedState {
-    /// `|0...0>` on `num_qubits` qubits over all ranks of `comm` (a private duplicate is kept).
-    /// Collective. The number of ranks must be a power of two no larger than `2^num_qubits`.
+    /// `|0...0>` on `num_qubits` qubits over the ranks of `comm` (a private duplicate is kept),
+    /// with as many global qubits as the ranks allow while keeping [`MIN_LOCAL_QUBITS`] local
+    /// qubits (enough for every named gate): `g = min(floor(log2 K), n - MIN_LOCAL_QUBITS)`.
+    /// Collective.
     pub fn new<C: Communicator>(comm: &C, num_qubits: usize) -> Result<Self> {
         let ranks = comm.size() as usize;
-        if !ranks.is_power_of_two() {
-            return Err(Error::RankCount { ranks });
+        let most = ranks.ilog2() as usize;
+        Self::with_global_qubits(
+            comm,
+            num_qubits,
+            most.min(num_qubits.saturating_sub(MIN_LOCAL_QUBITS)),
+        )
+    }
+
+    /// `|0...0>` on `num_qubits` qubits with `global_qubits` of them global: ranks
+    /// `0..2^global_qubits` of `comm` hold `2^(n - g)` amplitudes each, any further ranks hold
+    /// none but take part in every collective call (their partial sums are zero). Collective.
+    pub fn with_global_qubits<C: Communicator>(
+        comm: &C,
+        num_qubits: usize,
+        global_qubits: usize,
+    ) -> Result<Self> {
+        let ranks = comm.size() as usize;
+        if global_qubits >= usize::BITS as usize || (1usize << global_qubits) > ranks {
+            return Err(Error::NotEnoughRanks { global_qubits, ranks });
         }
-        let global = ranks.trailing_zeros() as usize;
-        if num_qubits < global {
-            return Err(Error::TooFewQubits { num_qubits, ranks, min_qubits: global });
+        if num_qubits < global_qubits {
+            return Err(Error::TooFewQubits { num_qubits, global_qubits });
         }
-        if num_qubits > MAX_QUBITS + global {
-            return Err(qsim_core::Error::TooManyQubits {
+        let too_many = || -> Error {
+            qsim_core::Error::TooManyQubits {
                 num_qubits,
                 bytes: (1u128 << num_qubits) * 16,
-                max_qubits: MAX_QUBITS + global,
+                max_qubits: MAX_QUBITS + global_qubits,
             }
-            .into());
+            .into()
+        };
+        if num_qubits > MAX_QUBITS + global_qubits {
+            return Err(too_many());
         }
-        let local_qubits = num_qubits - global;
+        let local_qubits = num_qubits - global_qubits;
+        let active_ranks = 1usize << global_qubits;
         let rank = comm.rank() as usize;
+        let len = if rank < active_ranks { 1usize << local_qubits } else { 0 };
         let mut amps = Vec::new();
-        let len = 1usize << local_qubits;
         if amps.try_reserve_exact(len).is_err() {
-            return Err(qsim_core::Error::TooManyQubits {
-                num_qubits,
-                bytes: (1u128 << num_qubits) * 16,
-                max_qubits: MAX_QUBITS,
-            }
-            .into());
+            return Err(too_many());
         }
         amps.resize(len, Complex64::new(0.0, 0.0));
         if rank == 0 {
@@ -93,6 +116,7 @@ impl DistributedState {
             local_qubits,
             rank,
             ranks,
+            active_ranks,
             layout: QubitLayout::identity(num_qubits),
             amps,
             traffic: Traffic::default(),
@@ -120,9 +144,24 @@ impl DistributedState {
         self.rank
     }
 
-    /// Number of ranks.
+    /// Number of ranks of the communicator.
     pub fn ranks(&self) -> usize {
         self.ranks
+    }
+
+    /// Number of ranks holding amplitudes (`2^g`, ranks `0..2^g`).
+    pub fn active_ranks(&self) -> usize {
+        self.active_ranks
+    }
+
+    /// True if this rank holds amplitudes.
+    pub fn is_active(&self) -> bool {
+        self.rank < self.active_ranks
+    }
+
+    /// Amplitudes per message of exchanges (see [`DistributedState::set_exchange_chunk`]).
+    pub fn exchange_chunk(&self) -> usize {
+        self.exchange_chunk
     }
 
     /// The communicator (a duplicate of the one given to [`DistributedState::new`]).
@@ -136,7 +175,8 @@ impl DistributedState {
     }
 
     /// This rank's amplitudes in physical order: entry `i` is the amplitude of the physical
-    /// index `rank * 2^local + i` (map it with [`QubitLayout::logical_index`]).
+    /// index `rank * 2^local + i` (map it with [`QubitLayout::logical_index`]). Empty on ranks
+    /// that hold none.
     pub fn local_amplitudes(&self) -> &[Complex64] {
         &self.amps
     }
@@ -210,26 +250,38 @@ impl DistributedState {
 
     /// Plans and runs unitary operations; the traffic is summed over ranks and recorded.
     fn apply_ops(&mut self, ops: &[Operation], theta: &[f64]) -> Result<Traffic> {
-        let plan = plan_for_rank(ops, theta, &self.layout, self.local_qubits, self.rank)?;
+        // Every rank plans (so all agree on the layout and on errors); idle ranks use rank 0's
+        // bits and run nothing.
+        let bits = if self.is_active() { self.rank } else { 0 };
+        let plan = plan_for_rank(ops, theta, &self.layout, self.local_qubits, bits)?;
         let mut sent = 0u64;
-        let mut swaps = 0u64;
-        for step in &plan.steps {
+        let steps = if self.is_active() { &plan.steps[..] } else { &[] };
+        for step in steps {
             match step {
                 Step::Local(c) => {
                     StateVector::apply_circuit_to_amplitudes(&mut self.amps, c, theta)?
                 }
                 Step::Scale(s) => self.amps.iter_mut().for_each(|a| *a *= s),
                 Step::Swap { global, local } => {
-                    sent += swap_global_local(&self.comm, &mut self.amps, *global, *local, self.exchange_chunk);
-                    swaps += 1;
+                    sent += swap_global_local(
+                        &self.comm,
+                        &mut self.amps,
+                        *global,
+                        *local,
+                        self.exchange_chunk,
+                    );
                 }
             }
         }
         self.layout = plan.layout;
         let traffic = Traffic {
             bytes_exchanged: sum_counts(&self.comm, sent),
-            minimum_bytes: Traffic::minimum(self.ranks, self.local_qubits, plan.mixed_globals),
-            swaps,
+            minimum_bytes: Traffic::minimum(
+                self.active_ranks,
+                self.local_qubits,
+                plan.mixed_globals,
+            ),
+            swaps: plan.steps.iter().filter(|s| matches!(s, Step::Swap { .. })).count() as u64,
         };
         self.traffic += traffic;
         Ok(traffic)
@@ -244,7 +296,9 @@ impl DistributedState {
     pub fn probability_of_one(&self, q: usize) -> Result<f64> {
         self.check_qubit(q)?;
         let p = self.layout.physical(q);
-        let partial: f64 = if p >= self.local_qubits {
+        let partial: f64 = if !self.is_active() {
+            0.0
+        } else if p >= self.local_qubits {
             if self.rank_bit(p) == 1 { self.amps.iter().map(|a| a.norm_sqr()).sum() } else { 0.0 }
         } else {
             self.amps
@@ -266,6 +320,9 @@ impl DistributedState {
         let scale = if p > 0.0 { 1.0 / p.sqrt() } else { 0.0 };
         let position = self.layout.physical(q);
         let zero = Complex64::new(0.0, 0.0);
+        if !self.is_active() {
+            return Ok(outcome);
+        }
         if position >= self.local_qubits {
             let keep = (self.rank_bit(position) == 1) == outcome;
             let factor = if keep { scale } else { 0.0 };
@@ -295,30 +352,6 @@ impl DistributedState {
                 num_qubits: self.num_qubits,
             }
             .into());
-        }
-        Ok(())
-    }
-
-    /// Moves every logical qubit of `qubits` that is global to a local position (swapping it
-    /// with the highest local position holding none of them). Collective.
-    pub(crate) fn localize(&mut self, qubits: &[usize]) -> Result<()> {
-        for &q in qubits {
-            let position = self.layout.physical(q);
-            if position < self.local_qubits {
-                continue;
-            }
-            let victim = (0..self.local_qubits)
-                .rev()
-                .find(|&p| !qubits.contains(&self.layout.logical(p)))
-                .ok_or(Error::GateTooWide {
-                    op: "observable",
-                    qubits: qubits.len(),
-                    local_qubits: self.local_qubits,
-                })?;
-            let sent = swap_global_local(&self.comm, &mut self.amps, position, victim, self.exchange_chunk);
-            self.layout.swap_positions(position, victim);
-            self.traffic.bytes_exchanged += sum_counts(&self.comm, sent);
-            self.traffic.swaps += 1;
         }
         Ok(())
     }
