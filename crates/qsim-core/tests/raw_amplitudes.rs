@@ -22,11 +22,8 @@ fn raw_amplitudes_match_apply_circuit_including_scale() {
         let mut raw = vec![Complex64::new(0.0, 0.0); 1 << n];
         raw[0] = Complex64::new(0.5, 0.0);
         StateVector::apply_circuit_to_amplitudes(&mut raw, &c, &[0.7]).unwrap();
-        let worst = raw
-            .iter()
-            .zip(psi.amplitudes())
-            .map(|(a, b)| (a - b * 0.5).norm())
-            .fold(0.0, f64::max);
+        let worst =
+            raw.iter().zip(psi.amplitudes()).map(|(a, b)| (a - b * 0.5).norm()).fold(0.0, f64::max);
         assert!(worst < 1e-14, "n = {n}: deviation {worst:e}");
     }
 }

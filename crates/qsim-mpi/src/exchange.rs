@@ -38,7 +38,7 @@ pub(crate) fn swap_global_local(
         for start in blocks {
             for part in amps[start..start + block].chunks_mut(chunk) {
                 send_receive_replace_into(part, &partner, &partner);
-                sent += (part.len() * size_of::<Complex64>()) as u64;
+                sent += size_of_val(part) as u64;
             }
         }
         return sent;
@@ -53,7 +53,7 @@ pub(crate) fn swap_global_local(
             buffer.extend_from_slice(&amps[s..s + block]);
         }
         send_receive_replace_into(&mut buffer[..], &partner, &partner);
-        sent += (buffer.len() * size_of::<Complex64>()) as u64;
+        sent += size_of_val(&buffer[..]) as u64;
         for (&s, data) in group.iter().zip(buffer.chunks_exact(block)) {
             amps[s..s + block].copy_from_slice(data);
         }

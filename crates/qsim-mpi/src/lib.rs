@@ -71,6 +71,10 @@ pub use error::{Error, Result};
 pub use exchange::EXCHANGE_CHUNK;
 #[cfg(feature = "mpi")]
 pub use layout::QubitLayout;
+/// The rsmpi crate this one is built on (`mpi::initialize`, communicators), so that users need
+/// no second dependency on it.
+#[cfg(feature = "mpi")]
+pub use mpi;
 #[cfg(feature = "mpi")]
 pub use state::DistributedState;
 #[cfg(feature = "mpi")]
