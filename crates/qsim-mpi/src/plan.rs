@@ -231,4 +231,33 @@ mod tests {
         let err = plan_for_rank(c.ops(), &[], &QubitLayout::identity(3), 1, 0).unwrap_err();
         assert!(matches!(err, Error::GateTooWide { qubits: 2, local_qubits: 1, .. }));
     }
+
+    /// The 15-layer staircase (RY, RZ on every qubit, then the CNOT chain) at 24 qubits: every
+    /// layer mixes every qubit, and during the chain only qubit 0 (a control alone) can be
+    /// global for free, so one global qubit costs two swaps per layer after the first (29 in
+    /// all) and two global qubits about four (59).
+    #[test]
+    fn staircase_swaps_at_24_qubits() {
+        let n = 24;
+        let mut c = Circuit::new(n);
+        for _ in 0..15 {
+            for q in 0..n {
+                c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
+            }
+            for q in 1..n {
+                c.cx(q - 1, q).unwrap();
+            }
+        }
+        let mut found = Vec::new();
+        for global in [1usize, 2] {
+            let local = n - global;
+            let plan = plan_for_rank(c.ops(), &[], &QubitLayout::identity(n), local, 0).unwrap();
+            let swaps = swaps(&plan).len();
+            let bytes = swaps as u64 * (1u64 << global) * (1u64 << (local - 1)) * 16;
+            let bound = crate::traffic::Traffic::minimum(1 << global, local, plan.mixed_globals);
+            found.push((swaps, bytes, bound));
+        }
+        assert_eq!(found[0], (29, 29 * 134_217_728, 134_217_728));
+        assert_eq!(found[1], (59, 59 * 134_217_728, 201_326_592));
+    }
 }
