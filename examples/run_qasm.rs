@@ -135,6 +135,7 @@ enum Final {
     Pure(StateVector),
     Mixed(DensityMatrix),
     /// A distributed state in text mode: only what the text lists, gathered without the state.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     Largest(Largest),
 }
 
