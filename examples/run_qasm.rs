@@ -7,6 +7,8 @@
 //! cargo run --release --example run_qasm -- testdata/noisy-reference/noisy5_000.qasm \
 //!     --density-matrix --noise-p1 0.0817 --noise-gamma 0.0586 --noise-p2 0.1192 --output json
 //! cargo run --release --example run_qasm -- --help
+//! cargo build --release --features mpi --example run_qasm
+//! mpirun -np 4 target/release/examples/run_qasm circuit.qasm --mpi --output json
 //! ```
 
 use std::collections::BTreeMap;
@@ -27,6 +29,11 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde::ser::SerializeSeq;
+
+// `--mpi`: the state distributed over the MPI ranks (feature `mpi`).
+#[cfg(feature = "mpi")]
+#[path = "run_qasm_mpi.rs"]
+mod run_qasm_mpi;
 
 /// How many amplitudes and count entries the text output lists.
 const TEXT_ROWS: usize = 32;
@@ -64,6 +71,11 @@ noise flags, after every 1-qubit gate depolarizing --noise-p1 then amplitude dam
 non-selective there (the qubit is dephased, no outcome drawn) and reset is the reset channel.
 The JSON object then holds \"density_matrix\" as rows of [re, im] pairs (bit i of a row or column
 index is qubit i) instead of \"amplitudes\", and --shots samples all qubits from its diagonal.
+
+MPI (--mpi, in a build with --features mpi, under mpirun): the state is split over the ranks
+(qsim-mpi); every rank reads the file, rank 0 prints exactly what one process prints (the
+amplitudes gathered in the same order) and a line on stderr with the ranks, the bytes exchanged
+and their lower bound. --density-matrix is not distributed.
 
 Errors (an unreadable file, an OpenQASM error with its line and column, a register too large to
 simulate) are printed to stderr, and the exit status is 1.";
@@ -113,13 +125,29 @@ struct Args {
     /// Two-qubit depolarizing strength after every 2-qubit gate (density-matrix mode).
     #[arg(long, default_value_t = 0.0, requires = "density_matrix")]
     noise_p2: f64,
+    /// Distribute the state over the MPI ranks (build with --features mpi, run under mpirun).
+    #[arg(long, conflicts_with = "density_matrix")]
+    mpi: bool,
 }
 
 /// The simulated final state.
 enum Final {
     Pure(StateVector),
     Mixed(DensityMatrix),
+    /// A distributed state in text mode: only what the text lists, gathered without the state.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    Largest(Largest),
 }
+
+/// How many amplitudes are non-zero and the largest of them (what the text output lists).
+struct Largest {
+    nonzero: usize,
+    /// `(index, amplitude)`, largest `|a|^2` first, ties by index; at most [`TEXT_ROWS`].
+    rows: Vec<(usize, Complex64)>,
+}
+
+/// Amplitudes with `|a|^2` above this count as non-zero in the text output.
+const NONZERO: f64 = 1e-24;
 
 /// What one invocation found.
 struct Outcome {
@@ -131,13 +159,26 @@ struct Outcome {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match run(&args).and_then(|outcome| print(&args, &outcome)) {
+    let outcome = if args.mpi { run_mpi(&args) } else { run(&args).map(Some) };
+    // Under MPI only rank 0 has an outcome to print.
+    match outcome.and_then(|outcome| outcome.map_or(Ok(()), |o| print(&args, &o))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "mpi")]
+fn run_mpi(args: &Args) -> Result<Option<Outcome>, String> {
+    run_qasm_mpi::run(args)
+}
+
+#[cfg(not(feature = "mpi"))]
+fn run_mpi(_: &Args) -> Result<Option<Outcome>, String> {
+    Err("--mpi needs a build with MPI: cargo build --release --features mpi --example run_qasm"
+        .into())
 }
 
 fn run(args: &Args) -> Result<Outcome, String> {
@@ -282,6 +323,7 @@ fn print(args: &Args, outcome: &Outcome) -> Result<(), String> {
             let (amplitudes, density_matrix, num_qubits) = match &outcome.state {
                 Final::Pure(psi) => (Some(Amplitudes(psi.amplitudes())), None, psi.num_qubits()),
                 Final::Mixed(rho) => (None, Some(Rows(rho)), rho.num_qubits()),
+                Final::Largest(_) => return Err("JSON output needs every amplitude".into()),
             };
             let report = Report {
                 num_qubits,
@@ -312,15 +354,18 @@ fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::
     )?;
     writeln!(out, "best of {} run(s): {:.6} s", args.repeat, outcome.best_seconds)?;
 
-    let amps = match &outcome.state {
-        Final::Pure(psi) => psi.amplitudes(),
+    let computed;
+    let largest = match &outcome.state {
+        Final::Pure(psi) => {
+            computed = largest_amplitudes(psi);
+            &computed
+        }
+        Final::Largest(largest) => largest,
         Final::Mixed(rho) => {
             print_mixed(out, args, rho)?;
             return print_counts(out, args, outcome);
         }
     };
-    let mut nonzero: Vec<usize> = (0..amps.len()).filter(|&i| amps[i].norm_sqr() > 1e-24).collect();
-    nonzero.sort_by(|&a, &b| amps[b].norm_sqr().total_cmp(&amps[a].norm_sqr()).then(a.cmp(&b)));
     let what = if c.is_unitary() {
         "final state".to_string()
     } else {
@@ -329,11 +374,10 @@ fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::
     writeln!(
         out,
         "{what}: {} non-zero amplitude(s), largest first{}:",
-        nonzero.len(),
-        if nonzero.len() > TEXT_ROWS { format!(" (first {TEXT_ROWS})") } else { String::new() }
+        largest.nonzero,
+        if largest.nonzero > TEXT_ROWS { format!(" (first {TEXT_ROWS})") } else { String::new() }
     )?;
-    for &i in nonzero.iter().take(TEXT_ROWS) {
-        let a = amps[i];
+    for &(i, a) in &largest.rows {
         writeln!(
             out,
             "  |{}>  {:+.6} {:+.6}i  p = {:.6}",
@@ -345,6 +389,16 @@ fn print_text(out: &mut impl Write, args: &Args, outcome: &Outcome) -> std::io::
     }
 
     print_counts(out, args, outcome)
+}
+
+/// The non-zero count and the largest amplitudes of a state, as the text output lists them.
+fn largest_amplitudes(psi: &StateVector) -> Largest {
+    let amps = psi.amplitudes();
+    let mut nonzero: Vec<usize> =
+        (0..amps.len()).filter(|&i| amps[i].norm_sqr() > NONZERO).collect();
+    nonzero.sort_by(|&a, &b| amps[b].norm_sqr().total_cmp(&amps[a].norm_sqr()).then(a.cmp(&b)));
+    let rows = nonzero.iter().take(TEXT_ROWS).map(|&i| (i, amps[i])).collect();
+    Largest { nonzero: nonzero.len(), rows }
 }
 
 /// The text summary of a density matrix: trace, purity, largest diagonal entries.

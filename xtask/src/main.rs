@@ -11,12 +11,15 @@
 //!   4. the structure checks of [`structure`]: no module circles, no source file over 800
 //!      lines, no mention of files outside the repository;
 //!   5. `cargo test --workspace --release`: unit, integration and doc tests.
+//!   6. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
+//!      `run_qasm --mpi` against one process (skipped, saying why, without `mpirun`).
 //!
 //!   The criterion benches are compiled by step 2 but not run (`cargo bench` runs them; they
 //!   take minutes). There is no step for `#[ignore]`d tests: there are none, and the step that
 //!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
 //!   and `rustup` is available, `ci` installs it first.
 //! - `check-structure`: step 4 alone.
+//! - `mpi`: step 6 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
@@ -30,17 +33,20 @@ use std::time::{Duration, Instant};
 
 mod bench_peers;
 mod devices;
+mod mpi;
 mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers | plots | devices>";
+const USAGE: &str =
+    "usage: cargo xtask <ci | check-structure | mpi | bench-peers | plots | devices>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("check-structure") => structure::run(&workspace_root()),
+        Some("mpi") => mpi::run(&workspace_root()),
         Some("bench-peers") => bench_peers::run(&args[1..]),
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
@@ -109,7 +115,7 @@ struct Step {
     run: fn() -> Result<(), String>,
 }
 
-const STEPS: [Step; 5] = [
+const STEPS: [Step; 6] = [
     Step {
         name: "formatting",
         run: || {
@@ -135,6 +141,7 @@ const STEPS: [Step; 5] = [
     },
     Step { name: "structure", run: || structure::run(&workspace_root()) },
     Step { name: "tests", run: || cargo(&["test", "--workspace", "--release"]) },
+    Step { name: "mpi", run: || mpi::run(&workspace_root()) },
 ];
 
 fn ci() -> Result<(), String> {

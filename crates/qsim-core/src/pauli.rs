@@ -77,6 +77,13 @@ impl PauliString {
         Self::from_pairs(&qubits.iter().map(|&q| (q, 'Z')).collect::<Vec<_>>())
     }
 
+    /// The bit masks `(x, z)`: qubit `q` carries X if only bit `q` of `x` is set, Z if only bit
+    /// `q` of `z` is, and Y if both are (for callers that evaluate strings on their own data
+    /// layout, such as a distributed state).
+    pub fn masks(&self) -> (u64, u64) {
+        (self.x, self.z)
+    }
+
     /// Highest qubit acted on, plus one (0 for the identity).
     pub fn min_qubits(&self) -> usize {
         64 - (self.x | self.z).leading_zeros() as usize

@@ -264,6 +264,31 @@ impl StateVector {
         Ok(())
     }
 
+    /// Runs the unitary `circuit` on raw amplitudes that need not be normalised, with the same
+    /// plan (cached in the circuit) and kernels as [`StateVector::apply_circuit`]: for callers
+    /// that hold a block of a larger state, such as one rank's slice of a state distributed over
+    /// processes. `amps` must have exactly `2^circuit.num_qubits()` entries.
+    pub fn apply_circuit_to_amplitudes(
+        amps: &mut Vec<Complex64>,
+        circuit: &Circuit,
+        theta: &[f64],
+    ) -> Result<()> {
+        let expected = 1usize.checked_shl(circuit.num_qubits() as u32).unwrap_or(0);
+        if amps.len() != expected {
+            return Err(Error::DimensionMismatch {
+                what: "amplitudes (2^qubits of the circuit)",
+                expected,
+                got: amps.len(),
+            });
+        }
+        circuit.check_theta(theta)?;
+        if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
+            return Err(Error::NonUnitaryOperation { op: op.name() });
+        }
+        Plan::for_circuit(circuit).run(amps, circuit.ops(), theta);
+        Ok(())
+    }
+
     /// Runs any circuit, sampling mid-circuit measurements with `rng`. Returns the classical
     /// register (`bits[c]` = last value measured into bit `c`).
     pub fn run<R: Rng + ?Sized>(
