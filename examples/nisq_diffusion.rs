@@ -61,7 +61,8 @@ struct Args {
     /// Iterations of training from counts [default: 30].
     #[arg(long)]
     shot_iterations: Option<usize>,
-    /// Weight of the level term in training from counts (0: the end term only) [default: 1].
+    /// Weight of the level term of the extra models trained from counts with it (0: no such
+    /// models) [default: 1].
     #[arg(long)]
     shot_levels: Option<f64>,
     /// Output folder [default: <workspace>/out/nisq_diffusion].
@@ -107,7 +108,7 @@ impl Args {
                 shot.train.iterations = i;
             }
             if let Some(w) = self.shot_levels {
-                shot.train.levels = w;
+                shot.level_weight = w;
             }
         }
         if self.no_shot_training {

@@ -61,8 +61,12 @@ pub struct ShotTrainingConfig {
     pub variance_shots: u64,
     /// Estimates per pairing in the comparison.
     pub variance_repeats: usize,
-    /// Also train without noise-floor compensation (the designed schedule injected as is) and
-    /// deploy that model: the compensation's ablation.
+    /// Weight of the level term in the extra models trained with it (0: none). The main model
+    /// uses `train.levels` (0, chosen on the validation split: the level term made the FID
+    /// worse at this budget).
+    pub level_weight: f64,
+    /// With the level term, also train without noise-floor compensation (the designed schedule
+    /// injected as is) and deploy that model: the compensation's ablation.
     pub compensation_ablation: bool,
 }
 
@@ -79,10 +83,11 @@ impl Default for ShotTrainingConfig {
                 conditioning: Conditioning::Embedded { dim: 8 },
                 cosine_offset: 0.008,
             },
-            train: ShotTrainConfig { levels: 1.0, ..ShotTrainConfig::default() },
+            train: ShotTrainConfig::default(),
             variance_draws: 8,
             variance_shots: 128,
             variance_repeats: 30,
+            level_weight: 1.0,
             compensation_ablation: true,
         }
     }

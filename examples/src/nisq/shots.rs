@@ -13,7 +13,7 @@ use qdiffusion::hardware::{
 use qdiffusion::injection::{StepFloorConfig, compensate, estimate_step_floor};
 use qdiffusion::reverse::ReverseModel;
 use qdiffusion::sample::seed_angles;
-use qdiffusion::shot_train::{ShotTraining, train_from_counts};
+use qdiffusion::shot_train::{ShotTrainConfig, ShotTraining, train_from_counts};
 use qdiffusion::{Error, Result};
 use qhw_mitigation::compiled::CompiledBackend;
 use qhw_mitigation::device::NoisyDevice;
@@ -54,20 +54,32 @@ pub struct ShotStage {
     pub fid: f64,
     /// FID of the untrained model (its initial parameters) on the device, same seeds and shots.
     pub fid_ablation: f64,
-    /// The same training with the designed schedule injected as is (no floor compensation), if
-    /// the configuration asks for it (only differs when the level term is on).
-    pub uncompensated: Option<UncompensatedRun>,
+    /// The models trained with the level term, whose targets the device makes, if configured.
+    pub level_term: Option<LevelTermRuns>,
     /// The pairing comparison.
     pub pairing: PairingComparison,
 }
 
-/// The compensation ablation: trained with the designed schedule injected as is.
+/// One more model trained from counts and deployed on the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UncompensatedRun {
+pub struct ShotRun {
     /// Its losses and costs.
     pub training: ShotTraining,
     /// Its FID on the device (readout-mitigated, the same seeds and shots).
     pub fid: f64,
+}
+
+/// Training from counts with the level term: forward samples made on the device with the
+/// schedule minus its measured floor, and (the compensation's ablation) with the designed
+/// schedule injected as is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelTermRuns {
+    /// The level term's weight.
+    pub weight: f64,
+    /// With noise-floor compensation.
+    pub compensated: ShotRun,
+    /// Without it, if configured.
+    pub uncompensated: Option<ShotRun>,
 }
 
 /// The chain with the first-layer `ry` angles of step `t` free (the parameters of the
@@ -186,20 +198,25 @@ pub(crate) fn shot_stage(
 
     on_event(Event::Stage("training from counts (parameter shift on the device)"));
     let t0 = Instant::now();
-    let total = shot.train.iterations;
-    let train = |injected: &[Vec<f64>], on_event: &mut dyn FnMut(Event<'_>)| {
-        train_from_counts(&backend, &reverse, &data, &shot.train, Some(injected), |it, loss| {
-            on_event(Event::Iteration { done: it + 1, total, loss })
-        })
-    };
-    let training = train(&compensated, on_event)?;
+    let train =
+        |config: &ShotTrainConfig, injected: &[Vec<f64>], on_event: &mut dyn FnMut(Event<'_>)| {
+            let total = config.iterations;
+            train_from_counts(&backend, &reverse, &data, config, Some(injected), |it, loss| {
+                on_event(Event::Iteration { done: it + 1, total, loss })
+            })
+        };
+    let training = train(&shot.train, &compensated, on_event)?;
     let training_host_seconds = t0.elapsed().as_secs_f64();
-    let uncompensated = if shot.compensation_ablation {
-        on_event(Event::Stage("training from counts, no floor compensation (ablation)"));
-        Some(train(&designed, on_event)?)
-    } else {
-        None
-    };
+    let level_config = ShotTrainConfig { levels: shot.level_weight, ..shot.train.clone() };
+    let mut level_trainings = Vec::new();
+    if shot.level_weight > 0.0 {
+        on_event(Event::Stage("training from counts with the level term, floor compensated"));
+        level_trainings.push(train(&level_config, &compensated, on_event)?);
+        if shot.compensation_ablation {
+            on_event(Event::Stage("training from counts with the level term, no compensation"));
+            level_trainings.push(train(&level_config, &designed, on_event)?);
+        }
+    }
 
     on_event(Event::Stage("shot-trained model and its ablation on the device"));
     let seeds = seed_angles(n, config.samples, config.seed);
@@ -219,12 +236,18 @@ pub(crate) fn shot_stage(
         ("shot-trained model on the device, REM", "shot_trained", &training.params),
         ("its ablation: the untrained model on the device, REM", "shot_trained_ablation", &initial),
     ];
-    if let Some(run) = &uncompensated {
-        deployed.push((
-            "shot-trained without floor compensation, on the device, REM",
-            "shot_trained_uncompensated",
-            &run.params,
-        ));
+    let level_rows = [
+        (
+            "shot-trained with the level term (floor compensated), on the device, REM",
+            "shot_trained_levels",
+        ),
+        (
+            "shot-trained with the level term, no floor compensation, on the device, REM",
+            "shot_trained_levels_uncompensated",
+        ),
+    ];
+    for (run, (name, file)) in level_trainings.iter().zip(level_rows) {
+        deployed.push((name, file, &run.params));
     }
     let mut fids = vec![0.0; deployed.len()];
     for (i, (name, file, params)) in deployed.into_iter().enumerate() {
@@ -263,7 +286,14 @@ pub(crate) fn shot_stage(
         training_host_seconds,
         fid: fids[0],
         fid_ablation: fids[1],
-        uncompensated: uncompensated.map(|training| UncompensatedRun { training, fid: fids[2] }),
+        level_term: level_runs(shot.level_weight, level_trainings, &fids[2..]),
         pairing,
     })
+}
+
+/// The level-term runs with their FIDs (compensated first), if there are any.
+fn level_runs(weight: f64, trainings: Vec<ShotTraining>, fids: &[f64]) -> Option<LevelTermRuns> {
+    let mut runs =
+        trainings.into_iter().zip(fids).map(|(training, &fid)| ShotRun { training, fid });
+    Some(LevelTermRuns { weight, compensated: runs.next()?, uncompensated: runs.next() })
 }
