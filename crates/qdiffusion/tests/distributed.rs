@@ -95,7 +95,7 @@ fn every_number_of_ranks_trains_bit_identical_parameters() {
             let states: Vec<TrainState> = LocalGroup::run(ranks, |comm| {
                 let start = comm.is_root().then(|| trainer.init_state());
                 let mut state = share_state(comm, start)?;
-                trainer.train_on(comm, &mut state, None, |_| {})?;
+                trainer.train_on(comm, &mut state, None, |_| Ok(()))?;
                 Ok::<_, qdiffusion::Error>(state)
             })
             .into_iter()
@@ -126,7 +126,7 @@ fn a_resumed_run_on_another_number_of_ranks_continues_bit_identically() {
     let root = halfway.into_iter().next().unwrap().unwrap();
     for result in LocalGroup::run(2, |comm| {
         let mut state = share_state(comm, comm.is_root().then(|| root.clone()))?;
-        trainer.train_on(comm, &mut state, None, |_| {})?;
+        trainer.train_on(comm, &mut state, None, |_| Ok(()))?;
         Ok::<_, qdiffusion::Error>(state)
     }) {
         assert_eq!(result.unwrap(), plain);

@@ -337,25 +337,35 @@ impl<'a> Trainer<'a> {
         &self,
         state: &mut TrainState,
         checkpoint: Option<&Path>,
-        on_iteration: impl FnMut(&TrainState),
+        mut on_iteration: impl FnMut(&TrainState),
     ) -> Result<()> {
-        self.train_on(&SingleProcess, state, checkpoint, on_iteration)
+        self.train_on(&SingleProcess, state, checkpoint, |s| {
+            on_iteration(s);
+            Ok(())
+        })
     }
 
     /// [`Trainer::train`] with every iteration's batch split over the ranks of `comm` (see
     /// [`Trainer::loss_and_gradient_on`]). Every rank starts from the same state (e.g. from
-    /// [`share_state`]) and ends with the same one; only the root (rank 0) writes checkpoints,
-    /// and at the end the ranks check that their parameters agree ([`check_agreement`]).
+    /// [`share_state`]) and ends with the same one; only the root (rank 0) writes checkpoints.
+    /// With more than one rank, the ranks first check that they hold the same training data
+    /// and state, and at the end that their parameters agree ([`check_agreement`]).
+    ///
+    /// `on_iteration` sees every step (after its checkpoint); an error from it ends training at
+    /// once with that error. It may call collectives of its own if every rank's does the same.
     pub fn train_on(
         &self,
         comm: &dyn Collective,
         state: &mut TrainState,
         checkpoint: Option<&Path>,
-        mut on_iteration: impl FnMut(&TrainState),
+        mut on_iteration: impl FnMut(&TrainState) -> Result<()>,
     ) -> Result<()> {
+        if comm.size() > 1 {
+            share::agree(comm, "the training data", self.data_fingerprint)?;
+            check_agreement(comm, state)?;
+        }
         while state.iteration < self.config.iterations {
             self.step_on(comm, state)?;
-            on_iteration(state);
             let every = self.config.checkpoint_every;
             let due = every > 0 && state.iteration % every == 0;
             if let Some(path) = checkpoint
@@ -363,6 +373,7 @@ impl<'a> Trainer<'a> {
             {
                 self.save_checkpoint(path, state)?;
             }
+            on_iteration(state)?;
         }
         if comm.size() > 1 {
             check_agreement(comm, state)?;
