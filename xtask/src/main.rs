@@ -21,6 +21,8 @@
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
 //!   [`plots`]).
+//! - `mpi-train-test`: the MNIST training under `mpirun` with 1 to 4 ranks, bit-identical, resumed
+//!   with another number of ranks, and with a rank killed (see [`mpi_train`]).
 //! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
 
@@ -30,11 +32,13 @@ use std::time::{Duration, Instant};
 
 mod bench_peers;
 mod devices;
+mod mpi_train;
 mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | bench-peers | plots | devices>";
+const USAGE: &str =
+    "usage: cargo xtask <ci | check-structure | bench-peers | plots | devices | mpi-train-test>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Some("bench-peers") => bench_peers::run(&args[1..]),
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
+        Some("mpi-train-test") => mpi_train::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
