@@ -118,7 +118,7 @@ type DistanceAndGradient = (f64, Vec<Vec<f64>>);
 /// generates and backpropagates the samples of its block only. What couples the samples is
 /// gathered in global sample order (their read-out features, then their gradients), so the
 /// distances and the sums over samples are taken by every rank exactly as one process takes
-/// them. Random draws that are not per sample (targets, steps, images) are made by every rank
+/// them (the level terms' distances are split over the ranks by level, and gathered). Random draws that are not per sample (targets, steps, images) are made by every rank
 /// from the iteration's generator in the same order.
 impl Trainer<'_> {
     /// The weighted ensemble terms and their gradient.
@@ -234,16 +234,24 @@ impl Trainer<'_> {
             let weight = terms.levels / steps as f64;
             let first = usize::from(terms.end > 0.0);
             // The targets in a fixed order from the iteration's generator, then the levels'
-            // distances in parallel.
+            // distances in parallel, each level's on one rank (a block of the levels per rank),
+            // gathered: one row per level, its distance then its feature gradients.
             let level_targets: Vec<Vec<Vec<f64>>> =
                 (1..=steps).map(|t| self.forward_targets(t - 1, rng)).collect::<Result<_>>()?;
-            let levels: Vec<DistanceAndGradient> = level_targets
-                .par_iter()
-                .enumerate()
-                .map(|(level, targets)| {
+            let my_levels = block(steps, comm.rank(), comm.size());
+            let local_levels: Vec<Vec<f64>> = my_levels
+                .into_par_iter()
+                .map(|level| {
                     let seed = TRAIN_PROJECTIONS.seed(iteration_seed, level as u64 + 1);
-                    self.feature_distance(distance, &features_at(first + level), targets, seed)
+                    let targets = &level_targets[level];
+                    let (l, dfs) =
+                        self.feature_distance(distance, &features_at(first + level), targets, seed);
+                    std::iter::once(l).chain(dfs.into_iter().flatten()).collect()
                 })
+                .collect();
+            let levels: Vec<DistanceAndGradient> = gather_rows(comm, &local_levels, steps)?
+                .into_iter()
+                .map(|row| (row[0], row[1..].chunks_exact(dim).map(<[f64]>::to_vec).collect()))
                 .collect();
             for (t, (l, dfs)) in (1..=steps).zip(levels) {
                 loss += weight * l;
