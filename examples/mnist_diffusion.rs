@@ -6,6 +6,10 @@
 //! cargo run --release --example mnist_diffusion -- --quick      # every stage, small (~1 min)
 //! cargo run --release --example mnist_diffusion -- --resume     # continue an interrupted run
 //! cargo run --release --example mnist_diffusion -- --split validation --out out/variants/NAME
+//! # Data-parallel quantum training and sampling over 4 MPI ranks (results identical to one
+//! # process); rank 0 does the rest and writes every file:
+//! cargo build --release --features mpi --example mnist_diffusion
+//! mpirun -np 4 target/release/examples/mnist_diffusion --quick
 //! ```
 //!
 //! Trains what it needs on the 7,000 training digits left after holding out the 1,000 validation
@@ -23,9 +27,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use qansatz_mps::ansatz::{AncillaCoupling, Entangler};
 use qansatz_mps::embedding::Conditioning;
+use qcomm::Collective;
 use qdecoder::dataset::VALIDATION_SIZE;
 use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotSampling};
 use qdiff_examples::mnist::event::Event;
@@ -348,6 +353,25 @@ impl Args {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     single_threaded_candle();
     let args = Args::parse();
+    #[cfg(feature = "mpi")]
+    {
+        let comm = qcomm::Mpi::init()?;
+        if let Err(e) = experiment(&comm, &args) {
+            if comm.size() == 1 {
+                return Err(e);
+            }
+            // The other ranks may be waiting for this one in a collective: end them all.
+            eprintln!("Error: rank {} of {}: {e}", comm.rank(), comm.size());
+            comm.abort(1);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "mpi"))]
+    experiment(&qcomm::SingleProcess, &args)
+}
+
+/// Runs the experiment as one rank of `comm`; rank 0 shows progress and prints the results.
+fn experiment(comm: &dyn Collective, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let root = workspace();
     let config = args.config();
     let default_out = if args.quick { "out/mnist_diffusion_quick" } else { "out/mnist_diffusion" };
@@ -357,7 +381,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out: args.out.clone().unwrap_or_else(|| root.join(default_out)),
     };
     let bar = ProgressBar::new_spinner();
-    bar.enable_steady_tick(Duration::from_millis(200));
+    if comm.is_root() {
+        bar.enable_steady_tick(Duration::from_millis(200));
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
     let spinner = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")?;
     let counter = ProgressStyle::with_template(
         "{spinner} [{elapsed_precise}] {prefix} {bar:30} {pos}/{len} {msg} (ETA {eta})",
@@ -386,7 +414,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bar.set_message(format!("loss {loss:.5}"));
         }
     };
-    let metrics = run::run(&config, &paths, RunOptions { resume: args.resume }, &mut on_event)?;
+    let options = RunOptions { resume: args.resume };
+    let Some(metrics) = run::run_on(comm, &config, &paths, options, &mut on_event)? else {
+        // Not the root: its share of the quantum model is done; rank 0 reports.
+        return Ok(());
+    };
     bar.finish_and_clear();
     println!("{}", metrics.fid_features);
     println!();

@@ -19,11 +19,15 @@
 //!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
 //!   and `rustup` is available, `ci` installs it first.
 //! - `check-structure`: step 4 alone.
+//!   7. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
+//!      without `mpirun`).
 //! - `mpi`: step 6 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
 //!   [`plots`]).
+//! - `mpi-train-test`: the MNIST training under `mpirun` with 1 to 4 ranks, bit-identical, resumed
+//!   with another number of ranks, and with a rank killed (see [`mpi_train`]).
 //! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
 
@@ -34,12 +38,12 @@ use std::time::{Duration, Instant};
 mod bench_peers;
 mod devices;
 mod mpi;
+mod mpi_train;
 mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str =
-    "usage: cargo xtask <ci | check-structure | mpi | bench-peers | plots | devices>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Some("bench-peers") => bench_peers::run(&args[1..]),
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
+        Some("mpi-train-test") => mpi_train::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -115,7 +120,7 @@ struct Step {
     run: fn() -> Result<(), String>,
 }
 
-const STEPS: [Step; 6] = [
+const STEPS: [Step; 7] = [
     Step {
         name: "formatting",
         run: || {
@@ -142,6 +147,7 @@ const STEPS: [Step; 6] = [
     Step { name: "structure", run: || structure::run(&workspace_root()) },
     Step { name: "tests", run: || cargo(&["test", "--workspace", "--release"]) },
     Step { name: "mpi", run: || mpi::run(&workspace_root()) },
+    Step { name: "mpi-train", run: mpi_train::ci_step },
 ];
 
 fn ci() -> Result<(), String> {

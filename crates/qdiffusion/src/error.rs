@@ -24,6 +24,17 @@ pub enum Error {
     /// From the hardware layer: backends, calibration, readout mitigation.
     #[error(transparent)]
     Hardware(#[from] qhw_mitigation::Error),
+    /// From the collectives of data-parallel training and sampling.
+    #[error(transparent)]
+    Comm(#[from] qcomm::Error),
+    /// The ranks of a data-parallel run hold different values where they must agree.
+    #[error("the ranks disagree on {what}: {detail}")]
+    RanksDisagree {
+        /// What differs (the training data, the parameters).
+        what: &'static str,
+        /// Which ranks, and how.
+        detail: String,
+    },
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

@@ -5,6 +5,9 @@
 //! state, so the quantum samples and the ablation (seeds read out with the reverse process
 //! removed) are paired.
 
+use std::ops::Range;
+
+use qcomm::Collective;
 use qrandom::streams::{SAMPLE_TRAJECTORY, SEED_STATES};
 use qsim_core::state::StateVector;
 use rayon::prelude::*;
@@ -46,10 +49,39 @@ pub fn generate(
     seed: u64,
     readout: Readout,
 ) -> Result<Vec<Vec<f64>>> {
-    seeds
+    generate_block(reverse, params, seeds, 0..seeds.len(), seed, readout)
+}
+
+/// [`generate`] with the seeds split over the ranks of `comm` (a collective: every rank passes
+/// the same arguments): each rank runs the chains of its block ([`qcomm::block`]), and every
+/// rank gets all the samples in seed order. Sample `i` comes from its own trajectory stream
+/// `(seed, i)`, so the samples are bit-identical to [`generate`]'s for every number of ranks.
+pub fn generate_on(
+    comm: &dyn Collective,
+    reverse: &ReverseModel,
+    params: &[f64],
+    seeds: &[StateVector],
+    seed: u64,
+    readout: Readout,
+) -> Result<Vec<Vec<f64>>> {
+    let mine = qcomm::block(seeds.len(), comm.rank(), comm.size());
+    let local = generate_block(reverse, params, seeds, mine, seed, readout)?;
+    Ok(qcomm::gather_rows(comm, &local, seeds.len())?)
+}
+
+/// The samples of the seeds `range` (trajectory stream `(seed, i)` for seed `i`).
+fn generate_block(
+    reverse: &ReverseModel,
+    params: &[f64],
+    seeds: &[StateVector],
+    range: Range<usize>,
+    seed: u64,
+    readout: Readout,
+) -> Result<Vec<Vec<f64>>> {
+    seeds[range.clone()]
         .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
+        .zip(range)
+        .map(|(s, i)| {
             let mut rng = SAMPLE_TRAJECTORY.rng(seed, i as u64);
             let (psi, _) = reverse.run_chain(params, s, &mut rng, false)?;
             Ok(readout.features(psi.amplitudes()))

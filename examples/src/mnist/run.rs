@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use qcomm::{Collective, SingleProcess};
 use qdecoder::classifier::Classifier;
 use qdecoder::dataset::{Mnist, VALIDATION_SIZE};
 use qdecoder::score::Evaluator;
 use qdiffusion::sample;
-use qdiffusion::train::{TrainState, Trainer};
+use qdiffusion::train::{TrainState, Trainer, share_state};
 use qdiffusion::{Error, Result};
 
 use crate::mnist::baselines::{LATENT, LATENT_MATCHED, latent_ddpm, pixel_ddpm};
@@ -47,9 +48,39 @@ pub fn run(
     options: RunOptions,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Metrics> {
+    run_on(&SingleProcess, config, paths, options, on_event)?.ok_or_else(|| Error::InvalidConfig {
+        reason: "the only rank of a single process returns no metrics".into(),
+    })
+}
+
+/// [`run`] as one rank of a data-parallel group (every rank of `comm` calls it with the same
+/// arguments): the quantum model's training and sampling are split over the ranks, with results
+/// bit-identical for every number of ranks.
+///
+/// The root (rank 0) does everything else: it trains or loads the classifier and the
+/// autoencoder (the other ranks then load the autoencoder from `paths.cache`, so the cache must
+/// be readable by every rank), decides whether to resume and sends the training state to the
+/// others, scores, runs the baselines, and is the only rank that writes into `paths.out`. It
+/// returns the metrics; the other ranks return `None` once the quantum samples are drawn.
+pub fn run_on(
+    comm: &dyn Collective,
+    config: &ExperimentConfig,
+    paths: &Paths,
+    options: RunOptions,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Option<Metrics>> {
     let start = Instant::now();
     if config.samples < 2 {
         return Err(Error::InvalidConfig { reason: "at least two samples are needed".into() });
+    }
+    if !comm.is_root() {
+        return follow(comm, config, paths, on_event).map(|()| None);
+    }
+    if comm.size() > 1 {
+        on_event(Event::Note(format!(
+            "quantum training and sampling split over {} ranks",
+            comm.size()
+        )));
     }
     let mnist = Mnist::load(&paths.data)?;
     let splits = mnist.split_validation(VALIDATION_SIZE)?;
@@ -83,6 +114,8 @@ pub fn run(
     let quantum = &config.quantum;
     let readout = quantum.encoding.readout();
     let codec = Codec::build(config, &paths.cache, &splits.train, on_event)?;
+    // The autoencoder is in the cache: the other ranks may load it.
+    comm.barrier()?;
     let data = codec.encode(&train_images)?;
     let t0 = Instant::now();
     let floor: Vec<Vec<f64>> =
@@ -104,16 +137,16 @@ pub fn run(
     train.readout = readout;
     let trainer = Trainer::new(&reverse, &forward, &data, train)?;
     std::fs::create_dir_all(&paths.out).map_err(|e| io_error(&paths.out, e))?;
-    let checkpoint = paths.out.join(format!("checkpoint_quantum_{}.bin", quantum.encoding.name()));
+    let checkpoint = checkpoint_path(config, paths);
     let seeds = sample::seeds(quantum.model.qubits, n, config.seed)?;
     let mut curve = Vec::new();
     let mut curve_time = 0.0;
     let mut score_iteration = |state: &TrainState| -> Result<()> {
-        let due = config.curve_every.is_some_and(|k| k > 0 && state.iteration() % k == 0);
-        if due {
+        if curve_due(config, state) {
             let t0 = Instant::now();
             let params = state.sampling_params();
-            let features = sample::generate(&reverse, params, &seeds, config.seed, readout)?;
+            let features =
+                sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
             let fid = evaluator.score(&codec.decode(&features)?)?.fid;
             curve.push(CurvePoint { iteration: state.iteration(), fid });
             curve_time += t0.elapsed().as_secs_f64();
@@ -121,8 +154,16 @@ pub fn run(
         Ok(())
     };
     let t0 = Instant::now();
-    let (state, loaded) =
-        train_quantum(&trainer, &checkpoint, options, on_event, &mut score_iteration)?;
+    let start_state = starting_state(&trainer, &checkpoint, options, on_event)?;
+    let loaded = start_state.1;
+    let state = train_quantum(
+        comm,
+        &trainer,
+        &checkpoint,
+        Some(start_state),
+        on_event,
+        &mut score_iteration,
+    )?;
     // Training time without the curve's scoring.
     let trained = Provenance {
         train_seconds: t0.elapsed().as_secs_f64() - curve_time,
@@ -133,7 +174,7 @@ pub fn run(
     on_event(Event::Stage("quantum sampling"));
     let t0 = Instant::now();
     let params = state.sampling_params();
-    let features = sample::generate(&reverse, params, &seeds, config.seed, readout)?;
+    let features = sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
     let quantum_images = codec.decode(&features)?;
     let quantum_row = scored(
         &evaluator,
@@ -249,20 +290,74 @@ pub fn run(
     metrics.quantum_over_ddpm = metrics.fid_ratio(RowKind::Quantum, RowKind::PixelDdpm);
     metrics.quantum_over_latent_ddim = metrics.fid_ratio(RowKind::Quantum, RowKind::LatentDdim);
     write_metrics(out, &metrics)?;
-    Ok(metrics)
+    Ok(Some(metrics))
 }
 
-/// Trains the quantum model, or reuses / resumes its checkpoint; returns the final state and
-/// whether it was loaded finished. `after_iteration` sees the state after every iteration.
-fn train_quantum(
+/// A rank other than the root: its share of the quantum training and sampling, the same
+/// collectives in the same order as the root's [`run_on`]; it writes nothing.
+fn follow(
+    comm: &dyn Collective,
+    config: &ExperimentConfig,
+    paths: &Paths,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
+    let mnist = Mnist::load(&paths.data)?;
+    let splits = mnist.split_validation(VALIDATION_SIZE)?;
+    // Once the root has trained or loaded the autoencoder.
+    comm.barrier()?;
+    let codec = Codec::build(config, &paths.cache, &splits.train, on_event)?;
+    if !codec.provenance.loaded {
+        return Err(Error::InvalidConfig {
+            reason: format!(
+                "rank {}: the autoencoder was not in the cache {} that rank 0 wrote (every \
+                 rank must see the same cache folder)",
+                comm.rank(),
+                paths.cache.display()
+            ),
+        });
+    }
+    let data = codec.encode(&splits.train.images().to_matrix())?;
+    let quantum = &config.quantum;
+    let readout = quantum.encoding.readout();
+    let reverse = quantum.model.reverse_model()?;
+    let forward = quantum.model.forward_process()?;
+    let mut train = quantum.train.clone();
+    train.readout = readout;
+    let trainer = Trainer::new(&reverse, &forward, &data, train)?;
+    let seeds = sample::seeds(quantum.model.qubits, config.samples, config.seed)?;
+    let mut sample_curve = |state: &TrainState| -> Result<()> {
+        if curve_due(config, state) {
+            let params = state.sampling_params();
+            sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
+        }
+        Ok(())
+    };
+    let checkpoint = checkpoint_path(config, paths);
+    let state = train_quantum(comm, &trainer, &checkpoint, None, on_event, &mut sample_curve)?;
+    sample::generate_on(comm, &reverse, state.sampling_params(), &seeds, config.seed, readout)?;
+    Ok(())
+}
+
+/// The quantum model's checkpoint in the output folder.
+fn checkpoint_path(config: &ExperimentConfig, paths: &Paths) -> PathBuf {
+    paths.out.join(format!("checkpoint_quantum_{}.bin", config.quantum.encoding.name()))
+}
+
+/// True if the FID curve has a point at `state`'s iteration.
+fn curve_due(config: &ExperimentConfig, state: &TrainState) -> bool {
+    config.curve_every.is_some_and(|k| k > 0 && state.iteration() % k == 0)
+}
+
+/// Where the quantum training starts (the root decides): afresh, or from its checkpoint
+/// (resumed, or reused if finished); also whether it was loaded finished.
+fn starting_state(
     trainer: &Trainer<'_>,
     checkpoint: &Path,
     options: RunOptions,
     on_event: &mut dyn FnMut(Event<'_>),
-    after_iteration: &mut dyn FnMut(&TrainState) -> Result<()>,
 ) -> Result<(TrainState, bool)> {
     let total = trainer.config().iterations;
-    let mut state = match (checkpoint.exists(), options.resume) {
+    Ok(match (checkpoint.exists(), options.resume) {
         (false, true) => {
             return Err(Error::Resume {
                 path: checkpoint.display().to_string(),
@@ -276,7 +371,7 @@ fn train_quantum(
                 checkpoint.display(),
                 state.iteration()
             )));
-            state
+            (state, false)
         }
         (true, false) => match trainer.load_checkpoint(checkpoint) {
             Ok(state) if state.iteration() == total => {
@@ -284,7 +379,7 @@ fn train_quantum(
                     "loaded the finished model {}",
                     checkpoint.display()
                 )));
-                return Ok((state, true));
+                (state, true)
             }
             Ok(state) => {
                 on_event(Event::Note(format!(
@@ -292,30 +387,39 @@ fn train_quantum(
                     checkpoint.display(),
                     state.iteration()
                 )));
-                trainer.init_state()
+                (trainer.init_state(), false)
             }
             Err(e) => {
                 on_event(Event::Note(format!("not reusing {}: {e}", checkpoint.display())));
-                trainer.init_state()
+                (trainer.init_state(), false)
             }
         },
-        (false, false) => trainer.init_state(),
-    };
-    let mut failure = None;
-    trainer.train(&mut state, Some(checkpoint), |s| {
+        (false, false) => (trainer.init_state(), false),
+    })
+}
+
+/// Trains the quantum model from the root's starting state (`Some` on the root, from
+/// [`starting_state`]; ignored elsewhere) to the end, split over the ranks of `comm`; the root
+/// writes the checkpoints. `after_iteration` sees the state after every iteration.
+fn train_quantum(
+    comm: &dyn Collective,
+    trainer: &Trainer<'_>,
+    checkpoint: &Path,
+    start: Option<(TrainState, bool)>,
+    on_event: &mut dyn FnMut(Event<'_>),
+    after_iteration: &mut dyn FnMut(&TrainState) -> Result<()>,
+) -> Result<TrainState> {
+    let total = trainer.config().iterations;
+    let mut state = share_state(comm, start.map(|(state, _)| state))?;
+    trainer.train_on(comm, &mut state, Some(checkpoint), |s| {
         on_event(Event::Iteration {
             done: s.iteration(),
             total,
             loss: s.losses().last().copied().unwrap_or(f64::NAN),
         });
-        if failure.is_none() {
-            failure = after_iteration(s).err();
-        }
+        after_iteration(s)
     })?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok((state, false)),
-    }
+    Ok(state)
 }
 
 /// An I/O error on `path` as the crate's error.

@@ -1,7 +1,10 @@
 //! The training objectives and how one iteration evaluates them: the ensemble terms along the
 //! chain (end of chain, every level, teacher forcing, sequential) and the denoising fidelity.
 
+use std::ops::Range;
+
 use num_complex::Complex64;
+use qcomm::{Collective, block, gather_rows};
 use qrandom::streams::{TRAIN_BATCH_SEEDS, TRAIN_PROJECTIONS, TRAIN_SAMPLE, TRAIN_TEACHER_SAMPLE};
 use qsim_core::gradient;
 use qsim_core::state::StateVector;
@@ -111,10 +114,17 @@ type Outputs<T> = Vec<(StateVector, T)>;
 /// A distance's value and its gradient with respect to every generated feature vector.
 type DistanceAndGradient = (f64, Vec<Vec<f64>>);
 
+/// Every term below splits the batch's `B` samples over the ranks of `comm` ([`block`]): a rank
+/// generates and backpropagates the samples of its block only. What couples the samples is
+/// gathered in global sample order (their read-out features, then their gradients), so the
+/// distances and the sums over samples are taken by every rank exactly as one process takes
+/// them (the level terms' distances are split over the ranks by level, and gathered). Random draws that are not per sample (targets, steps, images) are made by every rank
+/// from the iteration's generator in the same order.
 impl Trainer<'_> {
     /// The weighted ensemble terms and their gradient.
     pub(super) fn ensembles(
         &self,
+        comm: &dyn Collective,
         distance: &Distance,
         terms: &Terms,
         params: &[f64],
@@ -128,22 +138,29 @@ impl Trainer<'_> {
             grad.iter_mut().zip(g).for_each(|(a, b)| *a += weight * b);
         };
         if terms.end > 0.0 || terms.levels > 0.0 {
-            add(1.0, self.chain_terms(distance, terms, params, rng, iteration_seed)?);
+            add(1.0, self.chain_terms(comm, distance, terms, params, rng, iteration_seed)?);
         }
         for (weight, inputs) in
             [(terms.teacher, StepInputs::Forward), (terms.sequential, StepInputs::Chain)]
         {
             if weight > 0.0 {
-                add(weight, self.step_term(distance, inputs, params, rng, iteration_seed)?);
+                let term = self.step_term(comm, distance, inputs, params, rng, iteration_seed)?;
+                add(weight, term);
             }
         }
         Ok((loss, grad))
+    }
+
+    /// The samples of this rank's block of the batch.
+    fn my_block(&self, comm: &dyn Collective) -> Range<usize> {
+        block(self.config.batch, comm.rank(), comm.size())
     }
 
     /// The end and level terms, already weighted: `B` chains from the iteration's seeds, one
     /// backward pass through each.
     fn chain_terms(
         &self,
+        comm: &dyn Collective,
         distance: &Distance,
         terms: &Terms,
         params: &[f64],
@@ -153,23 +170,52 @@ impl Trainer<'_> {
         let n = self.reverse.num_system();
         let steps = self.reverse.steps();
         let readout = self.config.readout;
-        let seeds = sample::seeds(n, self.config.batch, TRAIN_BATCH_SEEDS.seed(iteration_seed, 0))?;
+        let batch = self.config.batch;
+        let mine = self.my_block(comm);
+        let seeds = sample::seeds(n, batch, TRAIN_BATCH_SEEDS.seed(iteration_seed, 0))?;
         let targets = self.data_batch(rng);
-        let runs = seeds
+        let runs = seeds[mine.clone()]
             .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
+            .zip(mine.clone())
+            .map(|(s, i)| {
                 let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
                 self.reverse.run_chain(params, s, &mut r, true)
             })
             .collect::<Result<Vec<_>>>()?;
-        // cotangents[i][j]: chain i, the output of its j-th step (t = T - j).
+        // level_states[c][t - 1]: this rank's chain c after step t (t = 1 is the end).
+        let level_states: Vec<Vec<Vec<Complex64>>> = if terms.levels > 0.0 {
+            runs.par_iter()
+                .map(|(_, tape)| (1..=steps).map(|t| tape.records()[steps - t].output()).collect())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // One row per chain: the end's features (if that term is on), then every level's.
+        let local_rows: Vec<Vec<f64>> = (0..runs.len())
+            .into_par_iter()
+            .map(|c| {
+                let mut row = Vec::new();
+                if terms.end > 0.0 {
+                    row.extend(readout.features(runs[c].0.amplitudes()));
+                }
+                for state in level_states.get(c).into_iter().flatten() {
+                    row.extend(readout.features(state));
+                }
+                row
+            })
+            .collect();
+        let rows = gather_rows(comm, &local_rows, batch)?;
+        let dim = readout.dim(n);
+        let features_at = |slot: usize| -> Vec<Vec<f64>> {
+            rows.iter().map(|row| row[slot * dim..(slot + 1) * dim].to_vec()).collect()
+        };
+        // cotangents[c][j]: this rank's chain c, the output of its j-th step (t = T - j).
         let mut cotangents: Vec<Vec<Option<Vec<Complex64>>>> =
             runs.iter().map(|(_, tape)| vec![None; tape.len()]).collect();
         let mut loss = 0.0;
-        let mut inject = |weight: f64, j: usize, states: &[&[Complex64]], dfs: Vec<Vec<f64>>| {
+        let mut inject = |weight: f64, j: usize, states: &[&[Complex64]], dfs: &[Vec<f64>]| {
             for ((levels, psi), df) in cotangents.iter_mut().zip(states).zip(dfs) {
-                let mut g = readout.cotangent(psi, &df);
+                let mut g = readout.cotangent(psi, df);
                 g.iter_mut().for_each(|a| *a *= weight);
                 match &mut levels[j] {
                     Some(existing) => existing.iter_mut().zip(&g).for_each(|(a, b)| *a += b),
@@ -178,43 +224,44 @@ impl Trainer<'_> {
             }
         };
         if terms.end > 0.0 {
-            let finals: Vec<&[Complex64]> = runs.iter().map(|(psi, _)| psi.amplitudes()).collect();
-            let (l, dfs) = self.feature_distance(
-                distance,
-                &finals,
-                &targets,
-                TRAIN_PROJECTIONS.seed(iteration_seed, 0),
-            );
+            let seed = TRAIN_PROJECTIONS.seed(iteration_seed, 0);
+            let (l, dfs) = self.feature_distance(distance, &features_at(0), &targets, seed);
             loss += terms.end * l;
-            inject(terms.end, steps - 1, &finals, dfs);
+            let finals: Vec<&[Complex64]> = runs.iter().map(|(psi, _)| psi.amplitudes()).collect();
+            inject(terms.end, steps - 1, &finals, &dfs[mine.clone()]);
         }
         if terms.levels > 0.0 {
             let weight = terms.levels / steps as f64;
+            let first = usize::from(terms.end > 0.0);
             // The targets in a fixed order from the iteration's generator, then the levels'
-            // distances in parallel.
+            // distances in parallel, each level's on one rank (a block of the levels per rank),
+            // gathered: one row per level, its distance then its feature gradients.
             let level_targets: Vec<Vec<Vec<f64>>> =
                 (1..=steps).map(|t| self.forward_targets(t - 1, rng)).collect::<Result<_>>()?;
-            let levels: Vec<(Vec<Vec<Complex64>>, DistanceAndGradient)> = level_targets
-                .par_iter()
-                .enumerate()
-                .map(|(level, targets)| {
-                    let t = level + 1;
-                    let outputs: Vec<Vec<Complex64>> =
-                        runs.iter().map(|(_, tape)| tape.records()[steps - t].output()).collect();
-                    let states: Vec<&[Complex64]> = outputs.iter().map(Vec::as_slice).collect();
-                    let seed = TRAIN_PROJECTIONS.seed(iteration_seed, t as u64);
-                    let distance = self.feature_distance(distance, &states, targets, seed);
-                    (outputs, distance)
+            let my_levels = block(steps, comm.rank(), comm.size());
+            let local_levels: Vec<Vec<f64>> = my_levels
+                .into_par_iter()
+                .map(|level| {
+                    let seed = TRAIN_PROJECTIONS.seed(iteration_seed, level as u64 + 1);
+                    let targets = &level_targets[level];
+                    let (l, dfs) =
+                        self.feature_distance(distance, &features_at(first + level), targets, seed);
+                    std::iter::once(l).chain(dfs.into_iter().flatten()).collect()
                 })
                 .collect();
-            for (t, (outputs, (l, dfs))) in (1..=steps).zip(levels) {
+            let levels: Vec<DistanceAndGradient> = gather_rows(comm, &local_levels, steps)?
+                .into_iter()
+                .map(|row| (row[0], row[1..].chunks_exact(dim).map(<[f64]>::to_vec).collect()))
+                .collect();
+            for (t, (l, dfs)) in (1..=steps).zip(levels) {
                 loss += weight * l;
-                let states: Vec<&[Complex64]> = outputs.iter().map(Vec::as_slice).collect();
-                inject(weight, steps - t, &states, dfs);
+                let states: Vec<&[Complex64]> =
+                    level_states.iter().map(|chain| chain[t - 1].as_slice()).collect();
+                inject(weight, steps - t, &states, &dfs[mine.clone()]);
             }
         }
         // The backward pass runs the chains in groups, side by side (`backprop_chains`), the
-        // groups in parallel; the per-chain gradients are summed in chain order.
+        // groups in parallel; the per-chain gradients are gathered and summed in chain order.
         let group = gradient::STATES_PER_BATCH;
         let mut groups: Vec<Vec<Vec<Option<Vec<Complex64>>>>> = Vec::new();
         let mut cotangents = cotangents.into_iter().peekable();
@@ -231,13 +278,15 @@ impl Trainer<'_> {
                 Ok(grads)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts.into_iter().flatten().collect())))
+        let local: Vec<Vec<f64>> = parts.into_iter().flatten().collect();
+        Ok((loss, self.sum_gradients(gather_rows(comm, &local, batch)?)))
     }
 
     /// One step `t` (drawn at random) applied to `B` inputs at `t`, against forward samples at
     /// `t - 1`; gradients through that step only.
     fn step_term(
         &self,
+        comm: &dyn Collective,
         distance: &Distance,
         inputs: StepInputs,
         params: &[f64],
@@ -248,14 +297,15 @@ impl Trainer<'_> {
         let t = rng.random_range(1..=steps);
         let n = self.reverse.num_system();
         let batch = self.config.batch;
+        let mine = self.my_block(comm);
         let outs = match inputs {
             StepInputs::Forward => {
                 let images: Vec<usize> =
                     (0..batch).map(|_| rng.random_range(0..self.data.len())).collect();
-                images
+                images[mine.clone()]
                     .par_iter()
-                    .enumerate()
-                    .map(|(i, &image)| {
+                    .zip(mine)
+                    .map(|(&image, i)| {
                         let mut r = TRAIN_TEACHER_SAMPLE.rng(iteration_seed, i as u64);
                         let input = self.data.forward_state(self.forward, image, t, &mut r)?;
                         self.reverse.step(params, t, &input, &mut r)
@@ -266,10 +316,10 @@ impl Trainer<'_> {
                 // The iteration's seeds and trajectories: the states the end term's chains pass
                 // through at `t`.
                 let seeds = sample::seeds(n, batch, TRAIN_BATCH_SEEDS.seed(iteration_seed, 0))?;
-                seeds
+                seeds[mine.clone()]
                     .par_iter()
-                    .enumerate()
-                    .map(|(i, s)| {
+                    .zip(mine)
+                    .map(|(s, i)| {
                         let mut r = TRAIN_SAMPLE.rng(iteration_seed, i as u64);
                         let input = if t < steps {
                             self.reverse.run_steps(params, s, steps, t + 1, &mut r, false)?.0
@@ -284,10 +334,11 @@ impl Trainer<'_> {
         let targets = self.forward_targets(t - 1, rng)?;
         let member = steps as u64 + if matches!(inputs, StepInputs::Forward) { 1 } else { 2 };
         let seed = TRAIN_PROJECTIONS.seed(iteration_seed, member);
-        self.distance_and_gradient(distance, params, &outs, &targets, seed, |record, g, grad| {
+        let backprop = |record: &_, g, grad: &mut [f64]| {
             // The cotangent of the step's input state is not needed here.
             self.reverse.backprop_step(params, record, g, grad).map(drop)
-        })
+        };
+        self.distance_and_gradient(comm, distance, params, &outs, &targets, seed, backprop)
     }
 
     /// `D` forward samples at step `t` of random training images, read out.
@@ -300,21 +351,19 @@ impl Trainer<'_> {
             .collect()
     }
 
-    /// The distance (plus the per-qubit MMD term, if configured) between the features of
-    /// `states` and `targets`, with its gradient with respect to every generated feature.
+    /// The distance (plus the per-qubit MMD term, if configured) between the generated
+    /// `features` and `targets`, with its gradient with respect to every generated feature.
     fn feature_distance(
         &self,
         distance: &Distance,
-        states: &[&[Complex64]],
+        features: &[Vec<f64>],
         targets: &[Vec<f64>],
         seed: u64,
     ) -> DistanceAndGradient {
-        let readout = self.config.readout;
-        let features: Vec<Vec<f64>> = states.iter().map(|psi| readout.features(psi)).collect();
-        let (mut loss, mut dfs) = distance.loss_and_grad(&features, targets, seed);
+        let (mut loss, mut dfs) = distance.loss_and_grad(features, targets, seed);
         if let Some(marginal) = &self.config.marginal {
             let (extra, grads) = FeatureMmd { kernel: marginal.kernel.clone() }
-                .marginal_loss_and_grad(&features, targets, 3);
+                .marginal_loss_and_grad(features, targets, 3);
             loss += marginal.weight * extra;
             for (all, part) in dfs.iter_mut().zip(grads) {
                 for (a, p) in all.iter_mut().zip(part) {
@@ -325,11 +374,14 @@ impl Trainer<'_> {
         (loss, dfs)
     }
 
-    /// [`Trainer::feature_distance`] of `outputs` (states with what their backpropagation
-    /// needs) and `targets`, and its parameter gradient: each output's feature cotangent is
-    /// pulled back through `backprop`, in parallel, and the parts summed.
+    /// [`Trainer::feature_distance`] of the batch's outputs and `targets`, and its parameter
+    /// gradient. `outputs` are this rank's block (states with what their backpropagation
+    /// needs); their features are gathered, each output's feature cotangent is pulled back
+    /// through `backprop`, in parallel, and the gathered parts are summed in sample order.
+    #[allow(clippy::too_many_arguments)]
     fn distance_and_gradient<T: Sync>(
         &self,
+        comm: &dyn Collective,
         distance: &Distance,
         params: &[f64],
         outputs: &Outputs<T>,
@@ -338,18 +390,21 @@ impl Trainer<'_> {
         backprop: impl Fn(&T, Vec<Complex64>, &mut [f64]) -> Result<()> + Sync,
     ) -> Result<(f64, Vec<f64>)> {
         let readout = self.config.readout;
-        let states: Vec<&[Complex64]> = outputs.iter().map(|(psi, _)| psi.amplitudes()).collect();
-        let (loss, dfs) = self.feature_distance(distance, &states, targets, seed);
+        let batch = self.config.batch;
+        let local: Vec<Vec<f64>> =
+            outputs.iter().map(|(psi, _)| readout.features(psi.amplitudes())).collect();
+        let features = gather_rows(comm, &local, batch)?;
+        let (loss, dfs) = self.feature_distance(distance, &features, targets, seed);
         let parts = outputs
             .par_iter()
-            .zip(dfs.par_iter())
+            .zip(dfs[self.my_block(comm)].par_iter())
             .map(|((psi, record), df)| {
                 let mut g = vec![0.0; params.len()];
                 backprop(record, readout.cotangent(psi.amplitudes(), df), &mut g)?;
                 Ok(g)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((loss, self.sum_gradients(parts)))
+        Ok((loss, self.sum_gradients(gather_rows(comm, &parts, batch)?)))
     }
 
     fn sum_gradients(&self, parts: Vec<Vec<f64>>) -> Vec<f64> {
@@ -371,6 +426,7 @@ impl Trainer<'_> {
     /// The denoising infidelity `1 - F` over a batch of forward pairs, and its gradient.
     pub(super) fn denoising_fidelity(
         &self,
+        comm: &dyn Collective,
         params: &[f64],
         rng: &mut ChaCha8Rng,
         iteration_seed: u64,
@@ -388,7 +444,7 @@ impl Trainer<'_> {
         let model = self.reverse.model();
         let d = 1usize << self.reverse.num_system();
         let scale = 1.0 / examples.len() as f64;
-        let results = examples
+        let results = examples[self.my_block(comm)]
             .par_iter()
             .map(|&(image, t, seed)| {
                 let mut r = ChaCha8Rng::seed_from_u64(seed);
@@ -413,10 +469,14 @@ impl Trainer<'_> {
                 let dangles = gradient::vjp(model.circuit(), &angles, psi, cotangent)?;
                 let mut g = vec![0.0; params.len()];
                 model.backprop(t, &dangles, &mut g)?;
-                Ok((fidelity, g))
+                // One row per example: its fidelity, then its gradient.
+                g.insert(0, fidelity);
+                Ok(g)
             })
             .collect::<Result<Vec<_>>>()?;
-        let mean_fidelity = results.iter().map(|(f, _)| f).sum::<f64>() * scale;
-        Ok((1.0 - mean_fidelity, self.sum_gradients(results.into_iter().map(|(_, g)| g).collect())))
+        let rows = gather_rows(comm, &results, examples.len())?;
+        let mean_fidelity = rows.iter().map(|row| row[0]).sum::<f64>() * scale;
+        let grads = rows.into_iter().map(|mut row| row.split_off(1)).collect();
+        Ok((1.0 - mean_fidelity, self.sum_gradients(grads)))
     }
 }

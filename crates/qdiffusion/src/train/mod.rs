@@ -17,16 +17,28 @@
 //! sample in the batch from an RNG seeded by `(iteration seed, sample index)`, so results do not
 //! depend on the thread count, and resuming from a checkpoint gives exactly the parameters of
 //! an uninterrupted run.
+//!
+//! Data parallelism: the `_on` methods ([`Trainer::train_on`], [`Trainer::step_on`],
+//! [`Trainer::loss_and_gradient_on`]) split every iteration's `B` samples over the ranks of a
+//! [`Collective`] in contiguous blocks ([`qcomm::block`]). Each rank runs and backpropagates its
+//! block; the read-out features (what the distances couple) and the per-sample gradients are
+//! gathered in global sample order, every rank evaluates the distances on all the features and
+//! sums the gradients in that order, exactly as one process does. The parameters are therefore
+//! bit-identical on every rank and for every number of ranks; the plain methods are the
+//! one-rank case ([`SingleProcess`]).
 
 mod loss;
+mod share;
 
 pub use loss::{Loss, Terms};
+pub use share::{check_agreement, share_state};
 
 use std::path::Path;
 
 use qansatz_mps::ansatz::Init;
 use qansatz_mps::embedding::ConditionalConfig;
 use qansatz_mps::optim::Adam;
+use qcomm::{Collective, SingleProcess};
 use qfile::Format;
 use qrandom::streams::{TRAIN_INIT, TRAIN_ITERATION};
 use rand::SeedableRng;
@@ -245,6 +257,18 @@ impl<'a> Trainer<'a> {
     /// a deterministic function of `params` (ancilla outcomes are drawn by thresholds on fixed
     /// random numbers), and the gradient is its derivative wherever no outcome flips.
     pub fn loss_and_gradient(&self, params: &[f64], iteration: usize) -> Result<(f64, Vec<f64>)> {
+        self.loss_and_gradient_on(&SingleProcess, params, iteration)
+    }
+
+    /// [`Trainer::loss_and_gradient`] with the batch split over the ranks of `comm` (a
+    /// collective: every rank calls it with the same arguments); every rank gets the whole
+    /// loss and gradient, bit-identical to the one-process result.
+    pub fn loss_and_gradient_on(
+        &self,
+        comm: &dyn Collective,
+        params: &[f64],
+        iteration: usize,
+    ) -> Result<(f64, Vec<f64>)> {
         let expected = self.reverse.model().num_params();
         if params.len() != expected {
             return Err(Error::DimensionMismatch {
@@ -257,15 +281,23 @@ impl<'a> Trainer<'a> {
         let mut rng = ChaCha8Rng::seed_from_u64(iteration_seed);
         match &self.config.loss {
             Loss::Ensembles { distance, terms } => {
-                self.ensembles(distance, terms, params, &mut rng, iteration_seed)
+                self.ensembles(comm, distance, terms, params, &mut rng, iteration_seed)
             }
-            Loss::DenoisingFidelity => self.denoising_fidelity(params, &mut rng, iteration_seed),
+            Loss::DenoisingFidelity => {
+                self.denoising_fidelity(comm, params, &mut rng, iteration_seed)
+            }
         }
     }
 
     /// One iteration: loss and gradient at the current parameters, then an Adam step.
     pub fn step(&self, state: &mut TrainState) -> Result<f64> {
-        let (loss, grad) = self.loss_and_gradient(&state.params, state.iteration)?;
+        self.step_on(&SingleProcess, state)
+    }
+
+    /// [`Trainer::step`] with the batch split over the ranks of `comm` (see
+    /// [`Trainer::loss_and_gradient_on`]); every rank's state takes the same step.
+    pub fn step_on(&self, comm: &dyn Collective, state: &mut TrainState) -> Result<f64> {
+        let (loss, grad) = self.loss_and_gradient_on(comm, &state.params, state.iteration)?;
         if grad.iter().any(|g| !g.is_finite()) || !loss.is_finite() {
             return Err(Error::InvalidConfig {
                 reason: format!("non-finite loss or gradient at iteration {}", state.iteration),
@@ -307,16 +339,44 @@ impl<'a> Trainer<'a> {
         checkpoint: Option<&Path>,
         mut on_iteration: impl FnMut(&TrainState),
     ) -> Result<()> {
+        self.train_on(&SingleProcess, state, checkpoint, |s| {
+            on_iteration(s);
+            Ok(())
+        })
+    }
+
+    /// [`Trainer::train`] with every iteration's batch split over the ranks of `comm` (see
+    /// [`Trainer::loss_and_gradient_on`]). Every rank starts from the same state (e.g. from
+    /// [`share_state`]) and ends with the same one; only the root (rank 0) writes checkpoints.
+    /// With more than one rank, the ranks first check that they hold the same training data
+    /// and state, and at the end that their parameters agree ([`check_agreement`]).
+    ///
+    /// `on_iteration` sees every step (after its checkpoint); an error from it ends training at
+    /// once with that error. It may call collectives of its own if every rank's does the same.
+    pub fn train_on(
+        &self,
+        comm: &dyn Collective,
+        state: &mut TrainState,
+        checkpoint: Option<&Path>,
+        mut on_iteration: impl FnMut(&TrainState) -> Result<()>,
+    ) -> Result<()> {
+        if comm.size() > 1 {
+            share::agree(comm, "the training data", self.data_fingerprint)?;
+            check_agreement(comm, state)?;
+        }
         while state.iteration < self.config.iterations {
-            self.step(state)?;
-            on_iteration(state);
+            self.step_on(comm, state)?;
             let every = self.config.checkpoint_every;
             let due = every > 0 && state.iteration % every == 0;
-            if let Some(path) =
-                checkpoint.filter(|_| due || state.iteration == self.config.iterations)
+            if let Some(path) = checkpoint
+                .filter(|_| comm.is_root() && (due || state.iteration == self.config.iterations))
             {
                 self.save_checkpoint(path, state)?;
             }
+            on_iteration(state)?;
+        }
+        if comm.size() > 1 {
+            check_agreement(comm, state)?;
         }
         Ok(())
     }
