@@ -99,14 +99,12 @@ impl PauliChannel {
     /// [`crate::operator`] stores them (row-major; the map commutes with transposition, so a
     /// column-major operator works too).
     pub fn apply(&self, data: &mut [Complex64], num_qubits: usize, qubits: &[usize]) -> Result<()> {
-        let len = 1usize
-            .checked_shl(2 * num_qubits as u32)
-            .filter(|_| num_qubits <= crate::density::MAX_QUBITS)
-            .ok_or(Error::TooManyQubits {
-                num_qubits,
-                bytes: 16u128 << (2 * num_qubits.min(63)),
-                max_qubits: crate::density::MAX_QUBITS,
-            })?;
+        // The data exists, so only a length that does not match can be wrong.
+        let len = u32::try_from(num_qubits)
+            .ok()
+            .and_then(|k| k.checked_mul(2))
+            .and_then(|bits| 1usize.checked_shl(bits))
+            .unwrap_or(0);
         if data.len() != len {
             return Err(Error::DimensionMismatch {
                 what: "operator entries",
@@ -270,5 +268,6 @@ mod tests {
         assert!(channel.apply(&mut data, 3, &[0, 0]).is_err());
         assert!(channel.apply(&mut data, 3, &[0, 3]).is_err());
         assert!(channel.apply(&mut data[..8], 3, &[0, 1]).is_err());
+        assert!(channel.apply(&mut data, usize::MAX, &[0, 1]).is_err());
     }
 }
