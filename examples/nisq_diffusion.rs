@@ -62,7 +62,7 @@ struct Args {
     #[arg(long)]
     shot_iterations: Option<usize>,
     /// Weight of the level term of the extra models trained from counts with it (0: no such
-    /// models) [default: 1].
+    /// models) [default: 0.25].
     #[arg(long)]
     shot_levels: Option<f64>,
     /// Output folder [default: <workspace>/out/nisq_diffusion].
