@@ -13,14 +13,14 @@
 //!   5. `cargo test --workspace --release`: unit, integration and doc tests.
 //!   6. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
 //!      `run_qasm --mpi` against one process (skipped, saying why, without `mpirun`).
+//!   7. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
+//!      without `mpirun`).
 //!
 //!   The criterion benches are compiled by step 2 but not run (`cargo bench` runs them; they
 //!   take minutes). There is no step for `#[ignore]`d tests: there are none, and the step that
 //!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
 //!   and `rustup` is available, `ci` installs it first.
 //! - `check-structure`: step 4 alone.
-//!   7. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
-//!      without `mpirun`).
 //! - `mpi`: step 6 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).

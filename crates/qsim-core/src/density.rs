@@ -550,7 +550,9 @@ mod tests {
         let mut ops = Vec::new();
         let mut reference = DensityMatrix::new(3).unwrap();
         for (qubits, u) in gates {
-            reference.apply_superoperator(&qubits, &superoperator(&[u.clone()])).unwrap();
+            reference
+                .apply_superoperator(&qubits, &superoperator(std::slice::from_ref(&u)))
+                .unwrap();
             ops.push(DensityOp::Unitary { qubits: qubits.clone(), matrix: u });
             if qubits.len() == 2 {
                 reference.apply_superoperator(&qubits, &depolarizing).unwrap();
