@@ -44,7 +44,7 @@ Inputs (command-line options; the defaults are stated assumptions, not measureme
 
 Run
 ---
-    python3 scripts/mpi_scaling_model.py                 # the tables in docs/mpi_scaling.md
+    python3 scripts/mpi_scaling_model.py                 # the tables in docs/results.md (MPI section)
     python3 scripts/mpi_scaling_model.py --swaps-per-layer 1 --cores 48 --mem-gib 32
 
 Markdown goes to stdout. Plain Python 3, standard library only.
