@@ -2,7 +2,7 @@
 //! rank and its partner (the rank differing in the global qubit's bit) trade the half of their
 //! slices whose local-qubit bit differs from their own global bit.
 
-use mpi::point_to_point::{send_receive_into, send_receive_replace_into};
+use mpi::point_to_point::send_receive_into;
 use mpi::topology::{Communicator, SimpleCommunicator};
 use num_complex::Complex64;
 
@@ -33,11 +33,17 @@ pub(crate) fn swap_global_local(
     let block = 1usize << local;
     let blocks = (send_bit * block..amps.len()).step_by(2 * block);
     let mut sent = 0u64;
+    // A separate receive buffer: `MPI_Sendrecv_replace` would stage every message through a
+    // temporary of its own.
+    let zero = Complex64::new(0.0, 0.0);
     if block >= chunk {
-        // Contiguous halves: trade each chunk in place.
+        // Contiguous halves: send each chunk from where it is, receive beside it, copy back.
+        let mut received = vec![zero; chunk.min(block)];
         for start in blocks {
             for part in amps[start..start + block].chunks_mut(chunk) {
-                send_receive_replace_into(part, &partner, &partner);
+                let into = &mut received[..part.len()];
+                send_receive_into(&*part, &partner, into, &partner);
+                part.copy_from_slice(into);
                 sent += size_of_val(part) as u64;
             }
         }
@@ -46,15 +52,18 @@ pub(crate) fn swap_global_local(
     // Short blocks: pack a chunk's worth, trade it, unpack into the same places.
     let per_chunk = chunk / block;
     let starts: Vec<usize> = blocks.collect();
-    let mut buffer = Vec::with_capacity(chunk.min(amps.len() / 2));
+    let capacity = chunk.min(amps.len() / 2);
+    let mut packed = Vec::with_capacity(capacity);
+    let mut received = vec![zero; capacity];
     for group in starts.chunks(per_chunk) {
-        buffer.clear();
+        packed.clear();
         for &s in group {
-            buffer.extend_from_slice(&amps[s..s + block]);
+            packed.extend_from_slice(&amps[s..s + block]);
         }
-        send_receive_replace_into(&mut buffer[..], &partner, &partner);
-        sent += size_of_val(&buffer[..]) as u64;
-        for (&s, data) in group.iter().zip(buffer.chunks_exact(block)) {
+        let into = &mut received[..packed.len()];
+        send_receive_into(&packed[..], &partner, into, &partner);
+        sent += size_of_val(&packed[..]) as u64;
+        for (&s, data) in group.iter().zip(into.chunks_exact(block)) {
             amps[s..s + block].copy_from_slice(data);
         }
     }
