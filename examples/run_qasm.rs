@@ -181,11 +181,17 @@ fn run_mpi(_: &Args) -> Result<Option<Outcome>, String> {
         .into())
 }
 
-fn run(args: &Args) -> Result<Outcome, String> {
+/// The circuit of `args.file`, or an error naming the file.
+fn load_circuit(args: &Args) -> Result<Circuit, String> {
     let file = args.file.display();
     let source =
         std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let circuit = qasm::parse(&source).map_err(|e| format!("{file}: {e}"))?;
+    qasm::parse(&source).map_err(|e| format!("{file}: {e}"))
+}
+
+fn run(args: &Args) -> Result<Outcome, String> {
+    let file = args.file.display();
+    let circuit = load_circuit(args)?;
     let simulation_error = |e: qsim_core::Error| format!("cannot simulate {file}: {e}");
     let n = circuit.num_qubits();
     if args.density_matrix {

@@ -7,22 +7,21 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use qsim_core::measure::bitstring;
-use qsim_core::qasm;
 use qsim_mpi::mpi::traits::{Communicator, CommunicatorCollectives};
 use qsim_mpi::{DistributedState, Traffic};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{Args, Final, Largest, NONZERO, Outcome, Output, TEXT_ROWS, register_bitstring};
+use super::{
+    Args, Final, Largest, NONZERO, Outcome, Output, TEXT_ROWS, load_circuit, register_bitstring,
+};
 
 /// Runs `args` under MPI; `Some` on rank 0.
 pub(super) fn run(args: &Args) -> Result<Option<Outcome>, String> {
     let universe = qsim_mpi::mpi::initialize().ok_or("MPI was already initialised")?;
     let world = universe.world();
     let file = args.file.display();
-    let source =
-        std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let circuit = qasm::parse(&source).map_err(|e| format!("{file}: {e}"))?;
+    let circuit = load_circuit(args)?;
     let simulation_error = |e: qsim_mpi::Error| format!("cannot simulate {file}: {e}");
     let n = circuit.num_qubits();
 

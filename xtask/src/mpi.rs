@@ -28,9 +28,14 @@ const LAUNCHES: [&[&str]; 3] = [
 /// Reference circuits `run_qasm --mpi` is compared on (widths 12, 10 and 8, with shots).
 const CASES: [&str; 3] = ["case1_001", "case1_022", "case1_009"];
 
+/// Whether an `mpirun` that answers `--version` is on the `PATH`.
+pub fn mpirun_available() -> bool {
+    Command::new("mpirun").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
 /// Runs the step at `root`.
 pub fn run(root: &Path) -> Result<(), String> {
-    if Command::new("mpirun").arg("--version").output().is_err() {
+    if !mpirun_available() {
         eprintln!(
             "mpi: skipped: `mpirun` is not on the path (install OpenMPI: apt-get install \
              libopenmpi-dev openmpi-bin libclang-dev; .ci/run does)"

@@ -20,6 +20,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use crate::mpi::mpirun_available;
 use crate::{cargo, workspace_root};
 
 /// The files every run's rank 0 writes that must match byte for byte.
@@ -44,7 +45,7 @@ const RUN_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The CI step: [`run`], skipped (saying why) when `mpirun` is not on the `PATH`.
 pub fn ci_step() -> Result<(), String> {
-    if !Command::new("mpirun").arg("--version").output().is_ok_and(|o| o.status.success()) {
+    if !mpirun_available() {
         eprintln!("mpi-train: skipped: `mpirun` is not on the path (.ci/run installs OpenMPI)");
         return Ok(());
     }
@@ -57,8 +58,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err(format!("mpi-train-test takes no arguments (got {args:?})"));
     }
     let started = Instant::now();
-    let launcher = Command::new("mpirun").arg("--version").output();
-    if !launcher.is_ok_and(|o| o.status.success()) {
+    if !mpirun_available() {
         return Err("`mpirun` is not on the PATH: install OpenMPI (e.g. openmpi-bin)".into());
     }
     cargo(&[
