@@ -67,6 +67,7 @@ pub mod operator;
 pub mod pauli;
 pub mod pauli_channel;
 pub mod qasm;
+pub mod staged;
 pub mod state;
 
 pub use circuit::{gate, matrix};

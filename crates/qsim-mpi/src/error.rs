@@ -37,6 +37,18 @@ pub enum Error {
         /// Local qubits per rank.
         local_qubits: usize,
     },
+    /// The schedule that reproduces one process needs a rank's slice to hold whole chunks of
+    /// the engine's cache blocking.
+    #[error(
+        "each rank holds {local_qubits} qubits, fewer than the {chunk_bits} of one cache-blocking \
+         chunk: use fewer ranks, or Schedule::FewestExchanges"
+    )]
+    SliceSmallerThanChunk {
+        /// Local qubits per rank.
+        local_qubits: usize,
+        /// Qubits of one chunk of the engine's plan.
+        chunk_bits: usize,
+    },
 }
 
 /// `Result` with this crate's [`Error`](enum@Error).

@@ -46,6 +46,16 @@ impl QubitLayout {
         self.physical[qb] = a;
     }
 
+    /// Moves the qubits at the first `to.len()` positions: the qubit at position `p` goes to
+    /// `to[p]` (`to` must permute `0..to.len()`).
+    pub fn move_local(&mut self, to: &[usize]) {
+        let moved: Vec<usize> = (0..to.len()).map(|p| self.logical[p]).collect();
+        for (p, &q) in moved.iter().enumerate() {
+            self.physical[q] = to[p];
+            self.logical[to[p]] = q;
+        }
+    }
+
     /// The logical index of physical index `index`: bit `physical(q)` of `index` becomes bit `q`.
     pub fn logical_index(&self, index: usize) -> usize {
         self.physical.iter().enumerate().fold(0, |acc, (q, &p)| acc | (((index >> p) & 1) << q))

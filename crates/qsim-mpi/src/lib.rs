@@ -61,6 +61,8 @@ mod collective;
 #[cfg(feature = "mpi")]
 pub mod error;
 #[cfg(feature = "mpi")]
+mod exact;
+#[cfg(feature = "mpi")]
 mod exchange;
 #[cfg(feature = "mpi")]
 pub mod layout;
@@ -68,6 +70,8 @@ pub mod layout;
 mod plan;
 #[cfg(feature = "mpi")]
 pub mod readout;
+#[cfg(feature = "mpi")]
+mod schedule;
 #[cfg(feature = "mpi")]
 pub mod state;
 #[cfg(feature = "mpi")]
@@ -83,6 +87,8 @@ pub use layout::QubitLayout;
 /// no second dependency on it.
 #[cfg(feature = "mpi")]
 pub use mpi;
+#[cfg(feature = "mpi")]
+pub use schedule::Schedule;
 #[cfg(feature = "mpi")]
 pub use state::DistributedState;
 #[cfg(feature = "mpi")]

@@ -3,14 +3,16 @@
 use mpi::topology::{Communicator, SimpleCommunicator};
 use num_complex::Complex64;
 use qsim_core::circuit::{Circuit, Operation};
+use qsim_core::staged::StagedRun;
 use qsim_core::state::{MAX_QUBITS, StateVector};
 use rand::Rng;
 
-use crate::collective::{sum_counts, sum_in_rank_order};
+use crate::collective::{chained_sum, sum_counts, sum_in_rank_order};
 use crate::error::{Error, Result};
 use crate::exchange::{EXCHANGE_CHUNK, swap_global_local};
 use crate::layout::QubitLayout;
-use crate::plan::{Step, plan_for_rank};
+use crate::plan::{Step, mixed_global_qubits, plan_for_rank};
+use crate::schedule::Schedule;
 use crate::traffic::Traffic;
 
 /// The fewest local qubits [`DistributedState::new`] leaves: the widest named gate (`c4x`) has
@@ -31,16 +33,19 @@ pub const MIN_LOCAL_QUBITS: usize = 5;
 /// called by all ranks in the same order with the same arguments (random number generators
 /// included: seed them identically).
 pub struct DistributedState {
-    comm: SimpleCommunicator,
-    num_qubits: usize,
-    local_qubits: usize,
-    rank: usize,
-    ranks: usize,
-    active_ranks: usize,
-    layout: QubitLayout,
-    amps: Vec<Complex64>,
+    pub(crate) comm: SimpleCommunicator,
+    pub(crate) num_qubits: usize,
+    pub(crate) local_qubits: usize,
+    pub(crate) rank: usize,
+    pub(crate) ranks: usize,
+    pub(crate) active_ranks: usize,
+    pub(crate) layout: QubitLayout,
+    pub(crate) amps: Vec<Complex64>,
+    /// Scratch for local relayouts (the schedule that reproduces one process).
+    pub(crate) spare: Vec<Complex64>,
     traffic: Traffic,
-    exchange_chunk: usize,
+    pub(crate) exchange_chunk: usize,
+    schedule: Schedule,
 }
 
 impl std::fmt::Debug for DistributedState {
@@ -53,6 +58,7 @@ impl std::fmt::Debug for DistributedState {
             .field("active_ranks", &self.active_ranks)
             .field("layout", &self.layout)
             .field("traffic", &self.traffic)
+            .field("schedule", &self.schedule)
             .finish_non_exhaustive()
     }
 }
@@ -119,8 +125,10 @@ impl DistributedState {
             active_ranks,
             layout: QubitLayout::identity(num_qubits),
             amps,
+            spare: Vec::new(),
             traffic: Traffic::default(),
             exchange_chunk: EXCHANGE_CHUNK,
+            schedule: Schedule::default(),
         })
     }
 
@@ -188,6 +196,16 @@ impl DistributedState {
         self.exchange_chunk = amplitudes.max(1).next_power_of_two();
     }
 
+    /// How circuits are scheduled over the ranks (default [`Schedule::AsOneProcess`]).
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// Chooses how later circuits are scheduled. Must be the same on every rank.
+    pub fn set_schedule(&mut self, schedule: Schedule) {
+        self.schedule = schedule;
+    }
+
     /// The communication so far, summed over every circuit run on this state.
     pub fn traffic(&self) -> Traffic {
         self.traffic
@@ -196,13 +214,23 @@ impl DistributedState {
     /// Runs a unitary circuit (barriers allowed) with parameters `theta`; returns its
     /// communication, summed over ranks (the same value on every rank). Collective.
     ///
-    /// Gates are planned for this rank (see the crate documentation): local runs of gates go to
-    /// qsim-core's engine on the slice ([`StateVector::apply_circuit_to_amplitudes`]), global
-    /// qubits that a gate mixes are first swapped with the local qubit whose next use is
-    /// furthest away, and gates that leave a global qubit unmixed apply this rank's block.
+    /// With [`Schedule::AsOneProcess`] the circuit runs as qsim-core's cache-blocking stages,
+    /// global qubits swapped in before the stages that need them, and the amplitudes are the
+    /// bits one process computes. With [`Schedule::FewestExchanges`] it runs as light cones of
+    /// local gates for the engine, each global qubit swapped in when an operation mixes it; see
+    /// [`Schedule`] for when to prefer which.
     pub fn apply_circuit(&mut self, circuit: &Circuit, theta: &[f64]) -> Result<Traffic> {
         self.check_circuit(circuit, theta)?;
-        self.apply_ops(circuit.ops(), theta)
+        match self.schedule {
+            Schedule::AsOneProcess => {
+                if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
+                    return Err(qsim_core::Error::NonUnitaryOperation { op: op.name() }.into());
+                }
+                let staged = StagedRun::new(circuit, theta, self.num_qubits)?;
+                self.run_staged(circuit.ops(), theta, &staged)
+            }
+            Schedule::FewestExchanges => self.apply_ops(circuit.ops(), theta),
+        }
     }
 
     /// Runs any circuit, sampling mid-circuit measurements with `rng` (seeded identically on
@@ -248,8 +276,13 @@ impl DistributedState {
         Ok(circuit.check_theta(theta)?)
     }
 
-    /// Plans and runs unitary operations; the traffic is summed over ranks and recorded.
+    /// Runs unitary operations with this state's schedule; the traffic is summed over ranks
+    /// and recorded.
     fn apply_ops(&mut self, ops: &[Operation], theta: &[f64]) -> Result<Traffic> {
+        if self.schedule == Schedule::AsOneProcess {
+            let staged = StagedRun::from_ops(ops, theta, self.num_qubits)?;
+            return self.run_staged(ops, theta, &staged);
+        }
         // Every rank plans (so all agree on the layout and on errors); idle ranks use rank 0's
         // bits and run nothing.
         let bits = if self.is_active() { self.rank } else { 0 };
@@ -274,17 +307,31 @@ impl DistributedState {
             }
         }
         self.layout = plan.layout;
+        let swaps = plan.steps.iter().filter(|s| matches!(s, Step::Swap { .. })).count();
+        Ok(self.record(sent, swaps as u64, plan.mixed_globals))
+    }
+
+    /// Runs `staged` (the plan of `ops`) as one process would, and records the traffic.
+    fn run_staged(
+        &mut self,
+        ops: &[Operation],
+        theta: &[f64],
+        staged: &StagedRun<'_>,
+    ) -> Result<Traffic> {
+        let mixed = mixed_global_qubits(ops, theta, &self.layout, self.local_qubits)?;
+        let (sent, swaps) = self.run_as_one_process(staged)?;
+        Ok(self.record(sent, swaps, mixed))
+    }
+
+    /// Sums this rank's bytes sent over ranks, records the traffic of one circuit and returns it.
+    fn record(&mut self, sent: u64, swaps: u64, mixed_globals: usize) -> Traffic {
         let traffic = Traffic {
             bytes_exchanged: sum_counts(&self.comm, sent),
-            minimum_bytes: Traffic::minimum(
-                self.active_ranks,
-                self.local_qubits,
-                plan.mixed_globals,
-            ),
-            swaps: plan.steps.iter().filter(|s| matches!(s, Step::Swap { .. })).count() as u64,
+            minimum_bytes: Traffic::minimum(self.active_ranks, self.local_qubits, mixed_globals),
+            swaps,
         };
         self.traffic += traffic;
-        Ok(traffic)
+        traffic
     }
 
     /// The bit of physical global position `position` in this rank's number.
@@ -314,7 +361,15 @@ impl DistributedState {
     /// Measures qubit `q` in the Z basis with one uniform draw from `rng` (as
     /// [`StateVector::measure_qubit`]), collapsing the state; returns the outcome. Collective.
     pub fn measure_qubit<R: Rng + ?Sized>(&mut self, q: usize, rng: &mut R) -> Result<bool> {
-        let p1 = self.probability_of_one(q)?;
+        let p1 = match self.schedule {
+            Schedule::AsOneProcess => {
+                self.check_qubit(q)?;
+                let sent = self.restore_identity_layout()?;
+                self.traffic.bytes_exchanged += sum_counts(&self.comm, sent);
+                self.probability_of_one_in_index_order(q)
+            }
+            Schedule::FewestExchanges => self.probability_of_one(q)?,
+        };
         let outcome = qrandom::distributions::uniform(rng) < p1;
         let p = if outcome { p1 } else { 1.0 - p1 };
         let scale = if p > 0.0 { 1.0 / p.sqrt() } else { 0.0 };
@@ -333,6 +388,23 @@ impl DistributedState {
             }
         }
         Ok(outcome)
+    }
+
+    /// [`DistributedState::probability_of_one`] with the terms added in index order across
+    /// ranks, as one process adds them (the layout must be the identity). Collective.
+    fn probability_of_one_in_index_order(&self, q: usize) -> f64 {
+        let local = self.local_qubits;
+        let rank_bit = if q >= local && self.is_active() { self.rank_bit(q) } else { 0 };
+        chained_sum(&self.comm, self.active_ranks, |running| {
+            let add = |s: f64, a: &Complex64| s + a.norm_sqr();
+            match (q >= local, rank_bit) {
+                (true, 1) => self.amps.iter().fold(running, add),
+                (true, _) => running,
+                (false, _) => (self.amps.iter().enumerate())
+                    .filter(|(i, _)| (i >> q) & 1 == 1)
+                    .fold(running, |s, (_, a)| add(s, a)),
+            }
+        })
     }
 
     /// Resets qubit `q` to `|0>`: measures it, then flips it if the outcome was 1. Collective.

@@ -27,6 +27,6 @@ mod schedule;
 mod stages;
 
 pub(crate) use apply::{apply_fused, apply_matrix, single_op_chunk_bits};
-pub(crate) use fusion::{classify, in_order};
+pub(crate) use fusion::{FusedOp, classify, in_order};
 pub(crate) use memory::allocate;
 pub(crate) use run::{Plan, run_unitary};

@@ -43,6 +43,8 @@ enum Execution {
 
 #[derive(Debug)]
 struct PlannedStage {
+    /// The qubits its operations touch, as a bit mask.
+    qubits: u64,
     /// The scheduled recipes.
     order: Vec<usize>,
     /// Their program, compiled for the stage's layout (its qubits all below `chunk_bits`).
@@ -77,7 +79,7 @@ impl Plan {
                     layout = layout.bring_low(stage.qubits, chunk_bits);
                     let order = schedule(&classes, &qubits, &stage.ops);
                     let program = Program::compile(recipes, &order, &layout, chunk_bits);
-                    PlannedStage { order, program }
+                    PlannedStage { qubits: stage.qubits, order, program }
                 })
                 .collect();
             Execution::Blocked { chunk_bits, stages }
@@ -89,12 +91,17 @@ impl Plan {
     pub(crate) fn run(&self, amps: &mut Vec<Complex64>, ops: &[Operation], theta: &[f64]) {
         debug_assert_eq!(amps.len(), 1 << self.n);
         let fused = self.fusion.bind(ops, theta);
+        self.run_bound(amps, &fused);
+    }
+
+    /// Runs the plan with its operations already bound (`fused`, from [`Plan::bind`]).
+    pub(crate) fn run_bound(&self, amps: &mut Vec<Complex64>, fused: &[FusedOp]) {
         if fused.is_empty() {
             return;
         }
         match &self.execution {
             Execution::Serial { program } => {
-                kernels::run_program_owned(amps, &program.materialize(&fused));
+                kernels::run_program_owned(amps, &program.materialize(fused));
             }
             Execution::Blocked { chunk_bits, stages } => {
                 let identity = Layout::identity(self.n);
@@ -105,12 +112,12 @@ impl Plan {
                     if *target != layout {
                         if !relayout(amps, &mut spare, &layout, target) {
                             // No memory for the second buffer: finish without cache blocking.
-                            run_unblocked(amps, &fused, &stage.order, &layout);
+                            run_unblocked(amps, fused, &stage.order, &layout);
                             continue;
                         }
                         layout = target.clone();
                     }
-                    let program = stage.program.materialize(&fused);
+                    let program = stage.program.materialize(fused);
                     run_chunks(amps, &mut spare, &program, 1 << chunk_bits);
                 }
                 if layout != identity && !relayout(amps, &mut spare, &layout, &identity) {
@@ -118,6 +125,69 @@ impl Plan {
                 }
             }
         }
+    }
+}
+
+/// A plan seen stage by stage (see [`crate::staged`]): what a caller holding the state in
+/// pieces needs to run it exactly as [`Plan::run`] does.
+impl Plan {
+    /// Width of the state the plan is for.
+    pub(crate) fn num_qubits(&self) -> usize {
+        self.n
+    }
+
+    /// `Some(chunk_bits)` for cache-blocked plans, `None` for a single whole-state program.
+    pub(crate) fn chunk_bits(&self) -> Option<usize> {
+        match &self.execution {
+            Execution::Serial { .. } => None,
+            Execution::Blocked { chunk_bits, .. } => Some(*chunk_bits),
+        }
+    }
+
+    /// Number of cache-blocking stages (0 for a serial plan).
+    pub(crate) fn stage_count(&self) -> usize {
+        match &self.execution {
+            Execution::Serial { .. } => 0,
+            Execution::Blocked { stages, .. } => stages.len(),
+        }
+    }
+
+    /// The qubits of stage `i` with the bit position each has while the stage runs (all below
+    /// the chunk bits), ascending by qubit.
+    pub(crate) fn stage_positions(&self, i: usize) -> Vec<(usize, usize)> {
+        let Execution::Blocked { stages, .. } = &self.execution else { return Vec::new() };
+        let stage = &stages[i];
+        (0..self.n)
+            .filter(|&q| (stage.qubits >> q) & 1 == 1)
+            .map(|q| (q, stage.program.layout.position[q]))
+            .collect()
+    }
+
+    /// Runs stage `i` with the bound operations `fused` on every chunk of `amps`, whose length
+    /// is a multiple of the chunk, with the stage's qubits at [`Plan::stage_positions`].
+    pub(crate) fn run_stage(
+        &self,
+        i: usize,
+        fused: &[FusedOp],
+        amps: &mut Vec<Complex64>,
+        spare: &mut Vec<Complex64>,
+    ) {
+        if let Execution::Blocked { chunk_bits, stages } = &self.execution {
+            let program = stages[i].program.materialize(fused);
+            run_chunks(amps, spare, &program, 1 << chunk_bits);
+        }
+    }
+
+    /// Runs a serial plan's program on the whole state `amps` (nothing for a blocked plan).
+    pub(crate) fn run_serial(&self, fused: &[FusedOp], amps: &mut Vec<Complex64>) {
+        if let Execution::Serial { program } = &self.execution {
+            kernels::run_program_owned(amps, &program.materialize(fused));
+        }
+    }
+
+    /// The operations bound to `theta`, as [`Plan::run`] binds them.
+    pub(crate) fn bind(&self, ops: &[Operation], theta: &[f64]) -> Vec<FusedOp> {
+        self.fusion.bind(ops, theta)
     }
 }
 
