@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use qsim_core::measure::bitstring;
 use qsim_mpi::mpi::traits::{Communicator, CommunicatorCollectives};
-use qsim_mpi::{DistributedState, Traffic};
+use qsim_mpi::{DistributedState, Schedule, Traffic};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    Args, Final, Largest, NONZERO, Outcome, Output, TEXT_ROWS, load_circuit, register_bitstring,
+    Args, Final, Largest, MpiSchedule, NONZERO, Outcome, Output, TEXT_ROWS, load_circuit,
+    register_bitstring,
 };
 
 /// Runs `args` under MPI; `Some` on rank 0.
@@ -24,6 +25,10 @@ pub(super) fn run(args: &Args) -> Result<Option<Outcome>, String> {
     let circuit = load_circuit(args)?;
     let simulation_error = |e: qsim_mpi::Error| format!("cannot simulate {file}: {e}");
     let n = circuit.num_qubits();
+    let schedule = match args.mpi_schedule {
+        MpiSchedule::AsOneProcess => Schedule::AsOneProcess,
+        MpiSchedule::FewestExchanges => Schedule::FewestExchanges,
+    };
 
     // One timed simulation, as in the single-process path: a fresh state and generator (the
     // same seed on every rank, so mid-circuit outcomes agree). The time is rank 0's from a
@@ -33,6 +38,7 @@ pub(super) fn run(args: &Args) -> Result<Option<Outcome>, String> {
         world.barrier();
         let start = Instant::now();
         let mut psi = DistributedState::new(&world, n).map_err(simulation_error)?;
+        psi.set_schedule(schedule);
         let traffic = if circuit.is_unitary() {
             psi.apply_circuit(&circuit, &[]).map_err(simulation_error)?
         } else {
@@ -63,6 +69,7 @@ pub(super) fn run(args: &Args) -> Result<Option<Outcome>, String> {
             } else {
                 for _ in 0..shots {
                     let mut psi = DistributedState::new(&world, n).map_err(simulation_error)?;
+                    psi.set_schedule(schedule);
                     let bits = psi.run(&circuit, &[], &mut rng).map_err(simulation_error)?;
                     *counts.entry(register_bitstring(&bits)).or_insert(0) += 1;
                 }
@@ -79,8 +86,8 @@ pub(super) fn run(args: &Args) -> Result<Option<Outcome>, String> {
     };
     let Some(final_state) = final_state else { return Ok(None) };
     eprintln!(
-        "mpi: {} rank(s), {} holding amplitudes ({} global, {} local qubits); last run: {} \
-         swap(s), {} bytes exchanged, lower bound {} bytes; best {best_seconds:.6} s",
+        "mpi: {} rank(s), {} holding amplitudes ({} global, {} local qubits), {schedule:?}; last \
+         run: {} swap(s), {} bytes exchanged, lower bound {} bytes; best {best_seconds:.6} s",
         world.size(),
         state.active_ranks(),
         state.global_qubits(),

@@ -379,9 +379,12 @@ impl DistributedState {
             return Ok(outcome);
         }
         if position >= self.local_qubits {
-            let keep = (self.rank_bit(position) == 1) == outcome;
-            let factor = if keep { scale } else { 0.0 };
-            self.amps.iter_mut().for_each(|a| *a *= factor);
+            // Dropped amplitudes become +0 (as one process sets them), not `a * 0`.
+            if (self.rank_bit(position) == 1) == outcome {
+                self.amps.iter_mut().for_each(|a| *a *= scale);
+            } else {
+                self.amps.fill(zero);
+            }
         } else {
             for (i, a) in self.amps.iter_mut().enumerate() {
                 *a = if ((i >> position) & 1 == 1) == outcome { *a * scale } else { zero };
