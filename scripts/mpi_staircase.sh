@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The distributed state vector on the 15-layer staircase (RY, RZ on every qubit, then the CNOT
 # chain; fixed angles), run by `run_qasm --mpi` under mpirun: for each width and rank count,
-# rank 0 prints on stderr the swaps, the bytes exchanged beside their lower bound, and the best
-# wall time of --repeat runs; one process's best time is printed first for comparison.
+# rank 0 prints on stderr the schedule, the swaps, the bytes exchanged beside their lower bound,
+# and the best wall time of --repeat runs; one process's best time (all cores) is printed first
+# for comparison.
 #
 #   scripts/mpi_staircase.sh                      # 24..28 qubits at 2 and 4 ranks, 3 repeats
 #   QUBITS="24 26" RANKS="2 4 8" REPEAT=5 scripts/mpi_staircase.sh
 #   HOSTFILE=hosts.txt RANKS=16 scripts/mpi_staircase.sh   # on a cluster
 #   CHECK=1 QUBITS=24 RANKS=2 scripts/mpi_staircase.sh     # one run; text outputs compared
+#   SCHEDULES=fewest-exchanges scripts/mpi_staircase.sh    # one schedule (default: both)
 #
 # Text output (the 32 largest amplitudes and the non-zero count) keeps rank 0 from gathering
 # the state. CHECK=1 compares it with one process's, timing line excepted.
@@ -16,6 +18,9 @@ cd "$(dirname "$0")/.."
 QUBITS=${QUBITS:-24 25 26 27 28}
 RANKS=${RANKS:-2 4}
 REPEAT=${REPEAT:-3}
+SCHEDULES=${SCHEDULES:-as-one-process fewest-exchanges}
+# Threads per rank (rayon): 1 by default, so that 2 ranks use the 2 cores one process uses.
+THREADS_PER_RANK=${THREADS_PER_RANK:-1}
 LAYERS=15
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 if [ -n "${HOSTFILE:-}" ]; then MPIRUN+=(--hostfile "$HOSTFILE"); fi
@@ -43,15 +48,19 @@ for n in $QUBITS; do
   "$run_qasm" "$file" --repeat "$REPEAT" > "target/mpi-staircase/single_$n.txt"
   grep '^best of' "target/mpi-staircase/single_$n.txt" | sed 's/^/one process: /'
   for k in $RANKS; do
-    out=target/mpi-staircase/mpi_${n}_$k.txt
-    "${MPIRUN[@]}" -np "$k" "$run_qasm" "$file" --mpi --repeat "$REPEAT" > "$out"
-    if [ -n "${CHECK:-}" ]; then
-      if diff <(grep -v '^best of' "target/mpi-staircase/single_$n.txt") <(grep -v '^best of' "$out"); then
-        echo "$k ranks: text output identical to one process's (timing excepted)"
-      else
-        echo "$k ranks: text output DIFFERS from one process's" >&2
-        exit 1
+    for schedule in $SCHEDULES; do
+      out=target/mpi-staircase/mpi_${n}_${k}_$schedule.txt
+      RAYON_NUM_THREADS=$THREADS_PER_RANK "${MPIRUN[@]}" -x RAYON_NUM_THREADS -np "$k" \
+        "$run_qasm" "$file" --mpi --mpi-schedule "$schedule" --repeat "$REPEAT" > "$out"
+      if [ -n "${CHECK:-}" ]; then
+        if diff <(grep -v '^best of' "target/mpi-staircase/single_$n.txt") \
+          <(grep -v '^best of' "$out"); then
+          echo "$k ranks, $schedule: text output identical to one process's (timing excepted)"
+        else
+          echo "$k ranks, $schedule: text output DIFFERS from one process's" >&2
+          exit 1
+        fi
       fi
-    fi
+    done
   done
 done

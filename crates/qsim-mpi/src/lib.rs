@@ -10,24 +10,27 @@
 //! - [`DistributedState`]: `2^n` amplitudes over `2^g` ranks, `2^(n-g)` contiguous amplitudes
 //!   each; the highest `g` qubits start global (bits of the rank), bit `i` of a basis index is
 //!   qubit `i` as in `qsim-core`.
-//! - Circuits ([`DistributedState::apply_circuit`], [`DistributedState::run`]): gates on local
-//!   qubits run with `qsim-core`'s engine (fusion, cache blocking, kernels) on the slice. A gate
-//!   that mixes a global qubit first swaps it with a local qubit: the two partner ranks trade
-//!   half of their slices in chunks of [`EXCHANGE_CHUNK`] amplitudes, and a logical<->physical
-//!   [`QubitLayout`] records the relabelling, so later gates on that qubit run locally. The
-//!   local qubit given up is the one whose next use lies furthest ahead. Diagonal gates and
-//!   controls on global qubits need no communication: each rank applies the block its rank
-//!   bits select.
+//! - Circuits ([`DistributedState::apply_circuit`], [`DistributedState::run`]): a gate that mixes
+//!   a global qubit is preceded by a swap of that qubit with a local one: the two partner ranks
+//!   trade half of their slices in chunks of [`EXCHANGE_CHUNK`] amplitudes, and a
+//!   logical<->physical [`QubitLayout`] records the relabelling, so later gates on that qubit run
+//!   locally. Two [`Schedule`]s: [`Schedule::AsOneProcess`] (the default) runs `qsim-core`'s own
+//!   cache-blocking stages on every slice and gives one process's bits exactly;
+//!   [`Schedule::FewestExchanges`] runs light cones of local gates with `qsim-core`'s engine and
+//!   swaps a global qubit in only when a gate mixes it (diagonal gates and controls on global
+//!   qubits need no communication), agreeing with one process to rounding.
 //! - Readout: probabilities of single qubits, measurement, norms and Pauli expectation values
 //!   by reductions (partial sums added in rank order, so every rank gets the same bits);
 //!   probabilities, amplitudes and samples gathered on rank 0 in logical order.
 //! - [`Traffic`]: bytes exchanged per circuit beside a lower bound for its gates.
 //!
-//! Compared with one process: amplitudes agree to rounding (1e-15 on the Qiskit references), not
-//! bit for bit, since a slice is fused and blocked differently from the whole state. Mid-circuit
-//! outcomes use the same draws (one uniform per measurement, from a generator seeded the same on
-//! every rank), and samples the same alias table and draws on rank 0, so both equal a single
-//! process's unless a draw falls within rounding of a probability threshold.
+//! Compared with one process: with [`Schedule::AsOneProcess`] amplitudes, mid-circuit outcomes and
+//! samples are the same bits (one uniform per measurement from a generator seeded the same on
+//! every rank; the same alias table and draws on rank 0). With [`Schedule::FewestExchanges`]
+//! amplitudes agree to rounding (1e-16 on the Qiskit references), so outcomes and samples are
+//! the same unless a draw falls within rounding of a probability threshold. Expectation values
+//! and qubit probabilities from [`DistributedState::probability_of_one`] add the ranks' partial
+//! sums in rank order under both schedules: they agree with one process to rounding.
 //!
 //! ```no_run
 //! # #[cfg(feature = "mpi")]
