@@ -318,4 +318,26 @@ mod tests {
             assert!((ratio - expected).abs() < 1e-12, "{ratio} against {expected}");
         }
     }
+
+    /// At the sizes of the scaling model (30 to 40 qubits, up to 256 ranks) the staircase still
+    /// needs one swap per global qubit in all.
+    #[test]
+    fn staircase_needs_one_swap_per_global_qubit_up_to_40_qubits() {
+        for n in [30usize, 40] {
+            let mut c = Circuit::new(n);
+            for _ in 0..15 {
+                for q in 0..n {
+                    c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
+                }
+                for q in 1..n {
+                    c.cx(q - 1, q).unwrap();
+                }
+            }
+            for g in 1..=8 {
+                let start = QubitLayout::identity(n);
+                let plan = plan_for_rank(c.ops(), &[], &start, n - g, 0).unwrap();
+                assert_eq!(swaps(&plan).len(), g, "{n} qubits, {g} global");
+            }
+        }
+    }
 }
