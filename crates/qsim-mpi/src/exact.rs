@@ -38,35 +38,17 @@ impl DistributedState {
         }
         let stages: Vec<Vec<(usize, usize)>> =
             (0..staged.stages()).map(|i| staged.stage_positions(i)).collect();
-        // uses[q]: the stages that need qubit q, ascending.
-        let mut uses: Vec<Vec<usize>> = vec![Vec::new(); self.num_qubits];
-        for (i, stage) in stages.iter().enumerate() {
-            stage.iter().for_each(|&(q, _)| uses[q].push(i));
-        }
         let (mut sent, mut swaps) = (0u64, 0u64);
-        for (i, stage) in stages.iter().enumerate() {
-            let in_stage = |q: usize| stage.iter().any(|&(s, _)| s == q);
-            let next_use = |q: usize| {
-                let u = &uses[q];
-                u.get(u.partition_point(|&j| j <= i)).copied().unwrap_or(usize::MAX)
-            };
-            for &(q, _) in stage {
-                if self.layout.physical(q) < local {
-                    continue;
-                }
-                let victim = (0..local)
-                    .filter(|&p| !in_stage(self.layout.logical(p)))
-                    .max_by_key(|&p| (next_use(self.layout.logical(p)), p))
-                    .expect("a stage has at most chunk_bits <= local qubits");
-                sent += self.swap(self.layout.physical(q), victim);
+        for (i, step) in plan_stages(&stages, &self.layout, local).into_iter().enumerate() {
+            for &(global, victim) in &step.swaps {
+                sent += self.swap(global, victim);
                 swaps += 1;
             }
-            let to = local_moves(&self.layout, local, stage);
             if self.is_active() {
-                permute_positions(&mut self.amps, &mut self.spare, &to)?;
+                permute_positions(&mut self.amps, &mut self.spare, &step.moves)?;
                 staged.run_stage(i, &mut self.amps, &mut self.spare)?;
             }
-            self.layout.move_local(&to);
+            self.layout.move_local(&step.moves);
         }
         Ok((sent, swaps))
     }
@@ -125,6 +107,55 @@ impl DistributedState {
     }
 }
 
+/// What a rank does before one stage: swaps (global position, local position), in order, then
+/// one local pass (`moves[p]`: where the bit at local position `p` goes).
+struct StageStep {
+    swaps: Vec<(usize, usize)>,
+    moves: Vec<usize>,
+}
+
+/// The steps before each stage, from `start` with `local` local qubits: each of the stage's
+/// global qubits is swapped with the local qubit outside the stage whose next stage lies
+/// furthest ahead (Belady's rule; ties to the highest position), then the stage's qubits move
+/// to their positions (`stages[i]`: the stage's `(qubit, position)` pairs, positions below
+/// `local`).
+fn plan_stages(
+    stages: &[Vec<(usize, usize)>],
+    start: &QubitLayout,
+    local: usize,
+) -> Vec<StageStep> {
+    // uses[q]: the stages that need qubit q, ascending.
+    let mut uses: Vec<Vec<usize>> = vec![Vec::new(); start.num_qubits()];
+    for (i, stage) in stages.iter().enumerate() {
+        stage.iter().for_each(|&(q, _)| uses[q].push(i));
+    }
+    let mut layout = start.clone();
+    let mut steps = Vec::with_capacity(stages.len());
+    for (i, stage) in stages.iter().enumerate() {
+        let in_stage = |q: usize| stage.iter().any(|&(s, _)| s == q);
+        let next_use = |q: usize| {
+            let u = &uses[q];
+            u.get(u.partition_point(|&j| j <= i)).copied().unwrap_or(usize::MAX)
+        };
+        let mut swaps = Vec::new();
+        for &(q, _) in stage {
+            if layout.physical(q) < local {
+                continue;
+            }
+            let victim = (0..local)
+                .filter(|&p| !in_stage(layout.logical(p)))
+                .max_by_key(|&p| (next_use(layout.logical(p)), p))
+                .expect("a stage has at most chunk_bits <= local qubits");
+            swaps.push((layout.physical(q), victim));
+            layout.swap_positions(layout.physical(q), victim);
+        }
+        let moves = local_moves(&layout, local, stage);
+        layout.move_local(&moves);
+        steps.push(StageStep { swaps, moves });
+    }
+    steps
+}
+
 /// The move of every local position (`to[p]`: where the bit at `p` goes) that puts each of the
 /// stage's qubits at its position; the local qubits it displaces take the positions the stage's
 /// qubits leave, lowest first.
@@ -144,4 +175,63 @@ fn local_moves(layout: &QubitLayout, local: usize, stage: &[(usize, usize)]) -> 
         }
     }
     to
+}
+
+#[cfg(test)]
+mod tests {
+    use qsim_core::circuit::Circuit;
+
+    use super::*;
+
+    fn staircase(n: usize) -> Circuit {
+        let mut c = Circuit::new(n);
+        for _ in 0..15 {
+            for q in 0..n {
+                c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
+            }
+            for q in 1..n {
+                c.cx(q - 1, q).unwrap();
+            }
+        }
+        c
+    }
+
+    /// The swaps the exact schedule makes on the 15-layer staircase, from 24 to 40 qubits and 1
+    /// to 7 global qubits (the engine's stages are planned without any state): what the scaling
+    /// model of docs/results.md uses.
+    #[test]
+    fn staircase_swaps_as_one_process() {
+        let mut found = Vec::new();
+        for n in [24usize, 26, 28, 36, 40] {
+            let c = staircase(n);
+            let staged = StagedRun::new(&c, &[], n).unwrap();
+            let stages: Vec<Vec<(usize, usize)>> =
+                (0..staged.stages()).map(|i| staged.stage_positions(i)).collect();
+            let counts: Vec<usize> = (1..=7)
+                .map(|g| {
+                    let steps = plan_stages(&stages, &QubitLayout::identity(n), n - g);
+                    // Every stage's qubits end up local, at their positions.
+                    let mut layout = QubitLayout::identity(n);
+                    for (step, stage) in steps.iter().zip(&stages) {
+                        step.swaps.iter().for_each(|&(a, b)| layout.swap_positions(a, b));
+                        layout.move_local(&step.moves);
+                        assert!(stage.iter().all(|&(q, p)| layout.physical(q) == p));
+                    }
+                    steps.iter().map(|s| s.swaps.len()).sum()
+                })
+                .collect();
+            found.push((n, counts));
+        }
+        // Pinned: scripts/mpi_scaling_model.py copies the 36- to 40-qubit rows.
+        let expected: [(usize, [usize; 7]); 5] = [
+            (24, [3, 8, 15, 23, 33, 44, 57]),
+            (26, [3, 8, 16, 26, 38, 52, 68]),
+            (28, [3, 9, 18, 30, 43, 58, 75]),
+            (36, [3, 7, 13, 20, 28, 37, 47]),
+            (40, [3, 7, 14, 22, 32, 44, 57]),
+        ];
+        for ((n, counts), (m, want)) in found.iter().zip(expected) {
+            assert_eq!((*n, &counts[..]), (m, &want[..]));
+        }
+    }
 }
