@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn staircase_swaps_as_one_process() {
         let mut found = Vec::new();
-        for n in [24usize, 26, 28, 36, 40] {
+        for n in [24usize, 26, 28, 36, 37, 38, 39, 40] {
             let c = staircase(n);
             let staged = StagedRun::new(&c, &[], n).unwrap();
             let stages: Vec<Vec<(usize, usize)>> =
@@ -223,13 +223,17 @@ mod tests {
             found.push((n, counts));
         }
         // Pinned: scripts/mpi_scaling_model.py copies the 36- to 40-qubit rows.
-        let expected: [(usize, [usize; 7]); 5] = [
+        let expected: [(usize, [usize; 7]); 8] = [
             (24, [3, 8, 15, 23, 33, 44, 57]),
             (26, [3, 8, 16, 26, 38, 52, 68]),
             (28, [3, 9, 18, 30, 43, 58, 75]),
             (36, [3, 7, 13, 20, 28, 37, 47]),
+            (37, [3, 7, 13, 20, 28, 38, 49]),
+            (38, [3, 8, 14, 22, 32, 43, 55]),
+            (39, [3, 7, 13, 21, 31, 42, 54]),
             (40, [3, 7, 14, 22, 32, 44, 57]),
         ];
+        assert_eq!(found.len(), expected.len());
         for ((n, counts), (m, want)) in found.iter().zip(expected) {
             assert_eq!((*n, &counts[..]), (m, &want[..]));
         }
