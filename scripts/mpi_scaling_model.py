@@ -8,16 +8,22 @@ Per layer of the staircase (RY and RZ on every qubit, then CNOTs 0->1, ..., (n-2
 
 * compute: every node updates its slice of 2^(n-g) amplitudes with the layer's 3n-1 gates:
       t_comp = (3n - 1) * 2^(n-g) / (rate_per_core * cores_per_node)
-* communication: the planner makes S = swaps_per_layer * g global<->local swaps per layer
-  (2 per global qubit per layer on the staircase; 29 swaps at g = 1 and 59 at g = 2 over 15
-  layers, pinned by the test in crates/qsim-mpi/src/plan.rs). In a swap every node sends half
-  its slice, 2^(n-g-1) * 16 bytes, to one partner and receives as much, in messages of
-  EXCHANGE_CHUNK = 2^20 amplitudes:
+* communication: the schedule (--schedule) makes S global<->local swaps in all:
+  - fewest-exchanges: S = g (one swap per global qubit for the whole circuit; pinned for 30 and
+    40 qubits and g = 1..8 by crates/qsim-mpi/src/plan.rs);
+  - as-one-process: the swaps before the engine's cache-blocking stages, S from the table
+    SWAPS_AS_ONE_PROCESS below (pinned for 24..40 qubits and g = 1..10 by the test
+    `staircase_swaps_as_one_process` in crates/qsim-mpi/src/exact.rs);
+  - in-order (the first planner, gates walked in order): S = 2 * g * L - 1 (29 at g = 1 and
+    59 at g = 2 over 15 layers).
+  In a swap every node sends half its slice, 2^(n-g-1) * 16 bytes, to one partner and receives
+  as much, in messages of EXCHANGE_CHUNK = 2^20 amplitudes:
       t_swap = latency * messages + half_slice_bytes / bandwidth
   with `bandwidth` per node and per direction (send and receive overlap: full duplex).
-* no overlap of compute and communication: t_layer = t_comp + S * t_swap.
-* total for L layers: L * t_comp + (swaps_per_layer * g * L - 1) * t_swap (the first layer
-  saves one swap: 2*1*15-1 = 29 and 2*2*15-1 = 59 are the planner's counts).
+* no overlap of compute and communication: total for L layers = L * t_comp + S * t_swap, and
+  per layer (averaged) t_layer = t_comp + S * t_swap / L.
+* memory: the slice and a second buffer as large (the engine's relayouts, as in one process)
+  plus two exchange buffers.
 * parallel efficiency in the main table: t_comp / t_layer (the share of time spent computing;
   1.0 if communication were free). Strong scaling: speedup over the smallest N that holds the
   state, divided by the node ratio. Weak scaling: t(first row) / t(row).
@@ -37,15 +43,15 @@ Inputs (command-line options; the defaults are stated assumptions, not measureme
   reached on this machine (2 ranks at 26 qubits: 46.55 s against 18.42 s for one process;
   each rank sent 29 * 2^24 * 16 = 7.78e9 bytes in the 28.13 s difference: 0.277 GB/s per rank
   and direction, through OpenMPI's shared memory, packing copies included).
-* --latency (seconds per message, default 2e-6), --swaps-per-layer (per global qubit, default
-  2; 1 models a planner that swaps each global qubit once per layer), --layers (default 15).
+* --latency (seconds per message, default 2e-6), --schedule (default as-one-process),
+  --layers (default 15; only 15 has as-one-process counts).
 * --qubits (default 36..40), --max-nodes (default 4096), --strong-qubits (default 36),
   --strong-factor (default 64: N from the minimum to 64 times it).
 
 Run
 ---
     python3 scripts/mpi_scaling_model.py                 # the tables in docs/results.md (MPI section)
-    python3 scripts/mpi_scaling_model.py --swaps-per-layer 1 --cores 48 --mem-gib 32
+    python3 scripts/mpi_scaling_model.py --schedule fewest-exchanges --cores 48 --mem-gib 32
 
 Markdown goes to stdout. Plain Python 3, standard library only.
 """
@@ -55,6 +61,33 @@ import math
 
 AMP_BYTES = 16  # one complex double
 EXCHANGE_CHUNK = 1 << 20  # amplitudes per message (crates/qsim-mpi/src/exchange.rs)
+
+# Swaps of the as-one-process schedule on the 15-layer staircase, by qubits, for g = 1..10
+# (copied from the test `staircase_swaps_as_one_process` in crates/qsim-mpi/src/exact.rs,
+# which pins them).
+SWAPS_AS_ONE_PROCESS = {
+    24: [3, 8, 15, 23, 33, 44, 57, 71, 86, 102],
+    26: [3, 8, 16, 26, 38, 52, 68, 85, 104, 124],
+    28: [3, 9, 18, 30, 43, 58, 75, 93, 113, 134],
+    36: [3, 7, 13, 20, 28, 37, 47, 59, 72, 86],
+    37: [3, 7, 13, 20, 28, 38, 49, 61, 74, 88],
+    38: [3, 8, 14, 22, 32, 43, 55, 69, 84, 100],
+    39: [3, 7, 13, 21, 31, 42, 54, 68, 83, 99],
+    40: [3, 7, 14, 22, 32, 44, 57, 71, 86, 103],
+}
+
+
+def total_swaps(n, g, args):
+    """Swaps of the whole circuit under args.schedule."""
+    if g == 0:
+        return 0
+    if args.schedule == "fewest-exchanges":
+        return g
+    if args.schedule == "in-order":
+        return 2 * g * args.layers - 1
+    if args.layers != 15 or n not in SWAPS_AS_ONE_PROCESS or g > 10:
+        raise ValueError(f"no as-one-process swap count for {n} qubits, g = {g}")
+    return SWAPS_AS_ONE_PROCESS[n][g - 1]
 
 
 def gates_per_layer(n):
@@ -74,10 +107,11 @@ def slice_bytes(n, g):
 
 
 def min_global(n, args):
-    """Smallest g whose slice (plus two exchange buffers) fits in the usable memory."""
+    """Smallest g whose slice, its relayout buffer and two exchange buffers fit in the usable
+    memory."""
     usable = args.mem_gib * 2**30 * args.mem_usable
     for g in range(0, n):
-        need = slice_bytes(n, g) + 2 * EXCHANGE_CHUNK * AMP_BYTES
+        need = 2 * slice_bytes(n, g) + 2 * EXCHANGE_CHUNK * AMP_BYTES
         if need <= usable:
             return g
     raise ValueError("state does not fit")
@@ -87,12 +121,12 @@ def model(n, g, bandwidth, args, rate):
     """One configuration: a dict of per-layer and total figures."""
     amps = 2 ** (n - g)
     t_comp = gates_per_layer(n) * amps / (rate * args.cores)
-    swaps_layer = args.swaps_per_layer * g
+    swaps_total = total_swaps(n, g, args)
+    swaps_layer = swaps_total / args.layers
     half = amps // 2 * AMP_BYTES if g > 0 else 0
     messages = math.ceil(amps / 2 / EXCHANGE_CHUNK) if g > 0 else 0
     t_swap = (args.latency * messages + half / bandwidth) if g > 0 else 0.0
     t_comm = swaps_layer * t_swap
-    swaps_total = max(0, round(args.swaps_per_layer * g * args.layers) - 1) if g > 0 else 0
     total = args.layers * t_comp + swaps_total * t_swap
     return {
         "n": n,
@@ -150,8 +184,8 @@ def main():
     p.add_argument("--measured-bandwidth", type=float, default=0.277,
                    help="extra scenario, GB/s (0 to leave out)")
     p.add_argument("--latency", type=float, default=2e-6, help="seconds per message")
-    p.add_argument("--swaps-per-layer", type=float, default=2.0,
-                   help="swaps per layer per global qubit")
+    p.add_argument("--schedule", default="as-one-process",
+                   choices=["as-one-process", "fewest-exchanges", "in-order"])
     p.add_argument("--layers", type=int, default=15)
     p.add_argument("--qubits", type=int, nargs="+", default=[36, 37, 38, 39, 40])
     p.add_argument("--max-nodes", type=int, default=4096)
@@ -170,8 +204,8 @@ def main():
           f"{rate / gates_per_layer(args.ref_qubits):.3g} layer-amplitudes per second per core.")
     print(f"- Node: {args.cores} cores, {args.mem_gib:g} GiB ({args.mem_usable:g} usable for "
           f"the slice), one rank per node; latency {args.latency:g} s per message of "
-          f"{EXCHANGE_CHUNK} amplitudes; {args.swaps_per_layer:g} swaps per layer per global "
-          f"qubit; {args.layers} layers; no overlap of compute and communication.")
+          f"{EXCHANGE_CHUNK} amplitudes; schedule {args.schedule}; {args.layers} layers; no "
+          f"overlap of compute and communication.")
     if args.measured_bandwidth:
         # The formulas on this machine's 2-rank run: 1 core per rank, g = 1.
         one = argparse.Namespace(**{**vars(args), "cores": 1})
@@ -195,7 +229,7 @@ def main():
                 continue
             r = model(n, g, bw, args, rate)
             print(f"| {n} | {r['nodes']} | {fmt_bytes(r['mem'])} | {fmt_s(r['t_comp'])} | "
-                  f"{r['swaps_layer']:g} | {fmt_bytes(r['bytes_layer'])} | "
+                  f"{r['swaps_layer']:.2g} | {fmt_bytes(r['bytes_layer'])} | "
                   f"{fmt_s(r['t_comm'])} | {fmt_s(r['total'])} | {ef(r['eff'])} |")
 
         n = args.strong_qubits
