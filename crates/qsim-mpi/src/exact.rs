@@ -50,6 +50,9 @@ impl DistributedState {
             }
             self.layout.move_local(&step.moves);
         }
+        // As one process drops its relayout buffer after a circuit, so that a state at rest
+        // holds its slice alone.
+        self.spare = Vec::new();
         Ok((sent, swaps))
     }
 
