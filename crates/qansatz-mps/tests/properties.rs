@@ -161,7 +161,11 @@ proptest! {
     /// monotone over `s` in `[0, 1]`, and each further pair has twice the frequency of the one
     /// before.
     #[test]
-    fn sinusoidal_features_stay_in_range(dim in 1usize..=12, s in 0.0f64..=1.0, ds in 1e-6f64..0.5) {
+    fn sinusoidal_features_stay_in_range(
+        dim in 1usize..=12,
+        s in 0.0f64..=1.0,
+        ds in 1e-6f64..0.5,
+    ) {
         let e = sinusoidal_features(s, dim);
         prop_assert_eq!(e.len(), dim);
         prop_assert!(e.iter().all(|x| (-1.0..=1.0).contains(x)), "{:?}", e);
@@ -178,7 +182,8 @@ proptest! {
         for m in 2..dim {
             // sin(2x) = 2 sin x cos x and cos(2x) = cos^2 x - sin^2 x, from the pair before.
             let (sine, cosine) = (e[2 * (m / 2) - 2], e[2 * (m / 2) - 1]);
-            let doubled = if m % 2 == 0 { 2.0 * sine * cosine } else { cosine * cosine - sine * sine };
+            let doubled =
+                if m % 2 == 0 { 2.0 * sine * cosine } else { cosine * cosine - sine * sine };
             prop_assert!((e[m] - doubled).abs() <= 1e-12, "feature {}: {} vs {}", m, e[m], doubled);
         }
     }
@@ -215,12 +220,17 @@ proptest! {
         let dangles: Vec<f64> = (0..a).map(|_| rng.random_range(-1.0..=1.0)).collect();
         let mut grad = vec![0.0; params.len()];
         model.backprop(t, &dangles, &mut grad).unwrap();
-        let forward: f64 = model.angles(&dp, t).unwrap().iter().zip(&dangles).map(|(x, y)| x * y).sum();
+        let moved = model.angles(&dp, t).unwrap();
+        let forward: f64 = moved.iter().zip(&dangles).map(|(x, y)| x * y).sum();
         let backward: f64 = grad.iter().zip(&dp).map(|(x, y)| x * y).sum();
-        prop_assert!((forward - backward).abs() <= 1e-12 * (1.0 + forward.abs()), "{} vs {}", forward, backward);
-        let out_of_range = matches!(model.angles(&params, 0), Err(Error::TimestepOutOfRange { .. }))
-            && matches!(model.angles(&params, model.steps() + 1), Err(Error::TimestepOutOfRange { .. }));
-        prop_assert!(out_of_range);
+        prop_assert!(
+            (forward - backward).abs() <= 1e-12 * (1.0 + forward.abs()),
+            "{} vs {}", forward, backward
+        );
+        for outside in [0, model.steps() + 1] {
+            let err = model.angles(&params, outside);
+            prop_assert!(matches!(err, Err(Error::TimestepOutOfRange { .. })), "{:?}", err);
+        }
     }
 
     /// Initial parameters: `Uniform { scale }` angles lie in `[-scale, scale]`, embedding
@@ -240,7 +250,8 @@ proptest! {
             Conditioning::Embedded { .. } => {
                 prop_assert!(params[..a].iter().all(|x| x.abs() <= scale));
                 prop_assert!(params[a..].iter().all(|x| *x == 0.0));
-                prop_assert_eq!(model.angles(&params, t).unwrap(), model.angles(&params, 1).unwrap());
+                let first = model.angles(&params, 1).unwrap();
+                prop_assert_eq!(model.angles(&params, t).unwrap(), first);
             }
             _ => prop_assert!(params.iter().all(|x| x.abs() <= scale)),
         }
