@@ -30,12 +30,15 @@
 //!   with another number of ranks, and with a rank killed (see [`mpi_train`]).
 //! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
+//! - `deny`: `cargo deny check licenses bans sources` against `deny.toml`, if cargo-deny is
+//!   installed (see [`deny`]; not a `ci` step, as CI has no cargo-deny).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 mod bench_peers;
+mod deny;
 mod devices;
 mod mpi;
 mod mpi_train;
@@ -43,7 +46,7 @@ mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices | deny>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
         Some("mpi-train-test") => mpi_train::run(&args[1..]),
+        Some("deny") => deny::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -95,17 +99,24 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     cargo_with_env(args, &[])
 }
 
+/// Runs `cmd` silently; true if it started and succeeded.
+fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// True if `cargo <subcommand> --version` runs: the subcommand is installed.
+fn has_cargo_subcommand(subcommand: &str) -> bool {
+    succeeds(Command::new(env!("CARGO")).args([subcommand, "--version"]))
+}
+
 /// Makes sure `cargo <subcommand>` exists, installing the rustup component if it is missing
 /// and rustup is there to install it.
 fn ensure_component(subcommand: &str, component: &str) -> Result<(), String> {
-    let works = |cmd: &mut Command| {
-        cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-    };
-    if works(Command::new(env!("CARGO")).args([subcommand, "--version"])) {
+    if has_cargo_subcommand(subcommand) {
         return Ok(());
     }
     eprintln!("+ rustup component add {component}   (`cargo {subcommand}` is missing)");
-    if works(Command::new("rustup").args(["component", "add", component])) {
+    if succeeds(Command::new("rustup").args(["component", "add", component])) {
         return Ok(());
     }
     Err(format!(
