@@ -5,7 +5,9 @@
 //! learning rate so that a run can be extended) under `mpirun -np K`, one rayon thread per
 //! rank, in `target/mpi-train-test/`:
 //!
-//! 1. K = 1, 2, 3, 4 write byte-identical checkpoints and sample files ([`COMPARED`]);
+//! 1. K = 1, 2, 3, 4 write byte-identical checkpoints and sample files ([`COMPARED`]) and the
+//!    same scores (FID, confidence, classes) in `metrics.json`, whose features are split over
+//!    the ranks;
 //! 2. a run stopped halfway on 2 ranks and resumed (`--resume`) on 3 ends with the same files;
 //! 3. a longer run on 2 ranks whose rank 1 is killed (SIGKILL) once the first checkpoint is
 //!    written ends within [`KILL_DEADLINE`] with a non-zero status, and resuming it on 4 ranks
@@ -219,7 +221,23 @@ impl Runs {
                 return Err(format!("{file} differs between runs {a} and {b}"));
             }
         }
-        eprintln!("  {b}: the same {} files as {a}", COMPARED.len());
+        let scores = |run: &str| -> Result<Vec<serde_json::Value>, String> {
+            let path = self.dir.join(run).join("metrics.json");
+            let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let metrics: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let rows = metrics["rows"].as_array().cloned().unwrap_or_default();
+            Ok(rows.iter().map(|row| row["score"].clone()).collect())
+        };
+        let (scores_a, scores_b) = (scores(a)?, scores(b)?);
+        if scores_a.is_empty() || scores_a != scores_b {
+            return Err(format!("the scores in metrics.json differ between runs {a} and {b}"));
+        }
+        eprintln!(
+            "  {b}: the same {} files as {a}, and the same {} scores",
+            COMPARED.len(),
+            scores_a.len()
+        );
         Ok(())
     }
 }

@@ -243,8 +243,15 @@ impl Classifier {
     ) -> Result<(DMatrix<f32>, DMatrix<f32>)> {
         Self::check_images(images)?;
         let features = self.network.predict_to(images, self.feature_depth())?;
+        let probabilities = self.probabilities_of_features(&features)?;
+        Ok((features, probabilities))
+    }
+
+    /// Class probabilities (columns) from FID features (columns, as [`Classifier::features`]
+    /// gives them): the classifier's last layer and a softmax.
+    pub fn probabilities_of_features(&self, features: &DMatrix<f32>) -> Result<DMatrix<f32>> {
         let mut probabilities = match self.network.layers().last() {
-            Some(last @ Layer::Dense(_)) => last.forward(&features)?,
+            Some(last @ Layer::Dense(_)) => last.forward(features)?,
             _ => {
                 return Err(Error::InvalidModel {
                     reason: "classifier must end in a dense layer".into(),
@@ -252,7 +259,7 @@ impl Classifier {
             }
         };
         softmax_columns(&mut probabilities);
-        Ok((features, probabilities))
+        Ok(probabilities)
     }
 
     /// FID features of images (784 x N intensities in [0, 1]), one column per image.

@@ -33,7 +33,17 @@ pub struct Evaluator {
 impl Evaluator {
     /// Fits the reference statistics of `reference_images` (784 x N intensities in [0, 1]).
     pub fn new(classifier: Classifier, reference_images: &DMatrix<f32>) -> Result<Self> {
-        let reference = FeatureStatistics::from_features(&classifier.features(reference_images)?)?;
+        let features = classifier.features(reference_images)?;
+        Self::from_reference_features(classifier, &features)
+    }
+
+    /// Fits the reference statistics from the reference set's features (the classifier's
+    /// [`Classifier::features`] of its images).
+    pub fn from_reference_features(
+        classifier: Classifier,
+        features: &DMatrix<f32>,
+    ) -> Result<Self> {
+        let reference = FeatureStatistics::from_features(features)?;
         Ok(Evaluator { classifier, reference })
     }
 
@@ -49,10 +59,16 @@ impl Evaluator {
 
     /// Scores `images` (784 x N intensities in [0, 1], at least two).
     pub fn score(&self, images: &DMatrix<f32>) -> Result<SampleScore> {
-        let (features, probabilities) = self.classifier.features_and_probabilities(images)?;
-        let stats = FeatureStatistics::from_features(&features)?;
+        self.score_features(&self.classifier.features(images)?)
+    }
+
+    /// Scores a sample set from its FID features (the classifier's [`Classifier::features`] of
+    /// the images, at least two columns): the same score as [`Evaluator::score`] on the images.
+    pub fn score_features(&self, features: &DMatrix<f32>) -> Result<SampleScore> {
+        let probabilities = self.classifier.probabilities_of_features(features)?;
+        let stats = FeatureStatistics::from_features(features)?;
         let fid = frechet_distance(&stats, &self.reference)?;
-        let n = images.ncols();
+        let n = features.ncols();
         let mut counts = [0usize; NUM_CLASSES];
         let mut confidence = 0.0;
         for column in probabilities.column_iter() {

@@ -10,7 +10,6 @@ use nalgebra::DMatrix;
 use qddpm_unet::model::UnetDdpm;
 use qdecoder::checkpoint::CacheStatus;
 use qdecoder::dataset::LabeledImages;
-use qdecoder::score::Evaluator;
 use qdiffusion::Result;
 use qdiffusion::baseline::model::{Ddpm, DdpmConfig, to_intensities};
 use qdiffusion::baseline::sample::Sampler;
@@ -25,6 +24,7 @@ use crate::mnist::codec::Codec;
 use crate::mnist::config::{Encoding, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{Provenance, Row, RowKind, scored};
+use crate::mnist::scorer::Scoring;
 
 /// Which baseline is sampled: the kinds of its two rows, the prefix and suffix of their names,
 /// the random streams of its samplers, and its cache file.
@@ -76,7 +76,7 @@ pub(crate) fn pixel_ddpm(
     config: &ExperimentConfig,
     cache: &Path,
     train: &LabeledImages,
-    evaluator: &Evaluator,
+    scoring: &Scoring<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<DdpmSamples> {
     on_event(Event::Stage("classical DDPM baseline"));
@@ -100,7 +100,7 @@ pub(crate) fn pixel_ddpm(
         Ok(ddpm.sample_model_range(n, sampler, rng)?)
     };
     let steps = ddpm.config().steps;
-    sample_both(config, &draw, steps, &PIXEL, provenance, evaluator, &to_images)
+    sample_both(config, &draw, steps, &PIXEL, provenance, scoring, &to_images)
 }
 
 /// Trains (or loads) a classical DDPM (`variant`, configured by `latent_config`) on the
@@ -116,7 +116,7 @@ pub(crate) fn latent_ddpm(
     cache: &Path,
     codec: &Codec,
     data: &EncodedData,
-    evaluator: &Evaluator,
+    scoring: &Scoring<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Option<DdpmSamples>> {
     if codec.encoding != Encoding::Latent {
@@ -159,7 +159,7 @@ pub(crate) fn latent_ddpm(
     let draw =
         |n: usize, sampler: Sampler, rng: &mut ChaCha8Rng| ddpm.sample_model_range(n, sampler, rng);
     let steps = ddpm.config().steps;
-    Ok(Some(sample_both(config, &draw, steps, variant, provenance, evaluator, &decode)?))
+    Ok(Some(sample_both(config, &draw, steps, variant, provenance, scoring, &decode)?))
 }
 
 /// Draws `config.samples` with `draw` (a DDPM of `steps` steps) with the ancestral sampler and
@@ -171,7 +171,7 @@ fn sample_both(
     steps: usize,
     variant: &Variant,
     provenance: Provenance,
-    evaluator: &Evaluator,
+    scoring: &Scoring<'_>,
     to_images: &dyn Fn(&DMatrix<f32>) -> Result<DMatrix<f32>>,
 ) -> Result<DdpmSamples> {
     let draw = |member: u64, kind: RowKind, name: String, sampler: Sampler| {
@@ -180,7 +180,7 @@ fn sample_both(
         let images = to_images(&draw_samples(config.samples, sampler, &mut rng)?)?;
         let seconds = t0.elapsed().as_secs_f64();
         Ok::<_, qdiffusion::Error>((
-            scored(evaluator, kind, name, &images, provenance, seconds)?,
+            scored(scoring, kind, name, &images, provenance, seconds)?,
             images,
         ))
     };

@@ -2,9 +2,11 @@
 //! ratios between them; written to `metrics.json` and printed as a table.
 
 use nalgebra::DMatrix;
-use qdecoder::score::{Evaluator, SampleScore};
+use qdecoder::score::SampleScore;
 use qdiffusion::Result;
 use serde::{Deserialize, Serialize};
+
+use crate::mnist::scorer::Scoring;
 
 use crate::mnist::config::ExperimentConfig;
 
@@ -151,7 +153,7 @@ impl Provenance {
 
 /// Scores `images` as a row.
 pub(crate) fn scored(
-    evaluator: &Evaluator,
+    scoring: &Scoring<'_>,
     kind: RowKind,
     name: String,
     images: &DMatrix<f32>,
@@ -161,7 +163,7 @@ pub(crate) fn scored(
     Ok(Row {
         kind,
         name,
-        score: evaluator.score(images)?,
+        score: scoring.score(images)?,
         train_seconds: provenance.train_seconds,
         loaded: provenance.loaded,
         parameters: provenance.parameters,

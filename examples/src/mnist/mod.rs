@@ -30,4 +30,5 @@ pub mod event;
 pub mod metrics;
 pub(crate) mod outputs;
 pub mod run;
+mod scorer;
 mod shots;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use qcomm::{Collective, SingleProcess};
+use qdecoder::checkpoint::CacheStatus;
 use qdecoder::classifier::Classifier;
 use qdecoder::dataset::{Mnist, VALIDATION_SIZE};
 use qdecoder::score::Evaluator;
@@ -19,6 +20,7 @@ use crate::mnist::config::{EvalSplit, ExperimentConfig};
 use crate::mnist::event::{Event, note_cache};
 use crate::mnist::metrics::{CurvePoint, Metrics, Provenance, RowKind, scored};
 use crate::mnist::outputs::{first_columns, write_metrics, write_samples};
+use crate::mnist::scorer::{Scorer, Scoring};
 use crate::mnist::shots::shot_rows;
 
 /// Where the run reads and writes.
@@ -57,11 +59,13 @@ pub fn run(
 /// arguments): the quantum model's training and sampling are split over the ranks, with results
 /// bit-identical for every number of ranks.
 ///
-/// The root (rank 0) does everything else: it trains or loads the classifier and the
-/// autoencoder (the other ranks then load the autoencoder from `paths.cache`, so the cache must
-/// be readable by every rank), decides whether to resume and sends the training state to the
-/// others, scores, runs the baselines, and is the only rank that writes into `paths.out`. It
-/// returns the metrics; the other ranks return `None` once the quantum samples are drawn.
+/// The classifier's features of every sample set are split over the ranks too, in whole chunks
+/// ([`crate::mnist::scorer`]), so every score is the same for any number of ranks. The root
+/// (rank 0) does everything else: it trains or loads the classifier and the autoencoder (the
+/// other ranks then load both from `paths.cache`, so the cache must be readable by every rank),
+/// decides whether to resume and sends the training state to the others, scores, runs the
+/// baselines, and is the only rank that writes into `paths.out`. It returns the metrics; the
+/// other ranks return `None` once the last sample set is scored.
 pub fn run_on(
     comm: &dyn Collective,
     config: &ExperimentConfig,
@@ -101,34 +105,40 @@ pub fn run_on(
         |r| on_event(Event::Epoch { model: "classifier", report: r, epochs }),
     )?;
     note_cache(on_event, "FID classifier", &status);
-    let evaluator = Evaluator::new(classifier, &reference.images().to_matrix())?;
+    // The classifier is in the cache: the other ranks load it and compute features from here.
+    comm.barrier()?;
+    let reference_features =
+        Scorer::new(comm, &classifier).features(&reference.images().to_matrix())?;
+    let evaluator = Evaluator::from_reference_features(classifier, &reference_features)?;
+    let scoring = Scoring::new(comm, &evaluator);
     let n = config.samples;
     // Every model is fitted on the training digits minus the validation split.
     let train_images = splits.train.images().to_matrix();
     let real = first_columns(&train_images, n);
     let nothing_trained = Provenance { train_seconds: 0.0, loaded: true, parameters: None };
     let name = "real train images (floor)".to_string();
-    rows.push(scored(&evaluator, RowKind::RealImages, name, &real, nothing_trained, 0.0)?);
+    rows.push(scored(&scoring, RowKind::RealImages, name, &real, nothing_trained, 0.0)?);
 
     // The quantum side.
     let quantum = &config.quantum;
     let readout = quantum.encoding.readout();
     let codec = Codec::build(config, &paths.cache, &splits.train, on_event)?;
     // The autoencoder is in the cache: the other ranks may load it.
-    comm.barrier()?;
+    scoring.proceed()?;
     let data = codec.encode(&train_images)?;
     let t0 = Instant::now();
     let floor: Vec<Vec<f64>> =
         (0..n.min(data.len())).map(|i| data.features(i, readout)).collect::<Result<_>>()?;
     let recon = codec.decode(&floor)?;
     rows.push(scored(
-        &evaluator,
+        &scoring,
         RowKind::DecodedTrainImages,
         format!("{} decoder on encoded train images (floor)", quantum.encoding.name()),
         &recon,
         codec.provenance,
         t0.elapsed().as_secs_f64(),
     )?);
+    scoring.proceed()?;
 
     on_event(Event::Stage("quantum reverse process"));
     let reverse = quantum.model.reverse_model()?;
@@ -147,7 +157,8 @@ pub fn run_on(
             let params = state.sampling_params();
             let features =
                 sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
-            let fid = evaluator.score(&codec.decode(&features)?)?.fid;
+            let fid = scoring.score(&codec.decode(&features)?)?.fid;
+            scoring.proceed()?;
             curve.push(CurvePoint { iteration: state.iteration(), fid });
             curve_time += t0.elapsed().as_secs_f64();
         }
@@ -177,7 +188,7 @@ pub fn run_on(
     let features = sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
     let quantum_images = codec.decode(&features)?;
     let quantum_row = scored(
-        &evaluator,
+        &scoring,
         RowKind::Quantum,
         format!("quantum, {} steps ({} encoding)", quantum.model.steps, quantum.encoding.name()),
         &quantum_images,
@@ -187,7 +198,7 @@ pub fn run_on(
     let t0 = Instant::now();
     let ablation_images = codec.decode(&sample::ablation(&seeds, readout))?;
     let ablation_row = scored(
-        &evaluator,
+        &scoring,
         RowKind::Ablation,
         "ablation: the same seeds, reverse process removed".into(),
         &ablation_images,
@@ -195,10 +206,10 @@ pub fn run_on(
         t0.elapsed().as_secs_f64(),
     )?;
 
-    rows.extend(shot_rows(config, &reverse, params, &codec, &evaluator, &paths.out, on_event)?);
+    rows.extend(shot_rows(config, &reverse, params, &codec, &scoring, &paths.out, on_event)?);
 
     let pixel = if config.classical_baseline && config.pixel_baseline {
-        Some(pixel_ddpm(config, &paths.cache, &splits.train, &evaluator, on_event)?)
+        Some(pixel_ddpm(config, &paths.cache, &splits.train, &scoring, on_event)?)
     } else {
         None
     };
@@ -210,7 +221,7 @@ pub fn run_on(
             &paths.cache,
             &codec,
             &data,
-            &evaluator,
+            &scoring,
             on_event,
         )?,
         _ => None,
@@ -232,30 +243,33 @@ pub fn run_on(
                 &paths.cache,
                 &codec,
                 &data,
-                &evaluator,
+                &scoring,
                 on_event,
             )?
         }
         _ => None,
     };
 
+    // Every sample set is scored: the other ranks are done.
+    scoring.proceed()?;
+    let evaluator = scoring.evaluator();
     on_event(Event::Stage("writing outputs"));
     let out = &paths.out;
-    write_samples(out, "quantum", &quantum_images, &evaluator)?;
-    write_samples(out, "ablation", &ablation_images, &evaluator)?;
+    write_samples(out, "quantum", &quantum_images, evaluator)?;
+    write_samples(out, "ablation", &ablation_images, evaluator)?;
     let ancestral = format!("ddpm{}", config.ancestral_steps.unwrap_or(config.ddpm.steps));
     let ddim = format!("ddim{}", config.ddim_steps);
     if let Some(p) = &pixel {
-        write_samples(out, &ancestral, &p.ancestral.1, &evaluator)?;
-        write_samples(out, &ddim, &p.ddim.1, &evaluator)?;
+        write_samples(out, &ancestral, &p.ancestral.1, evaluator)?;
+        write_samples(out, &ddim, &p.ddim.1, evaluator)?;
     }
     if let Some(l) = &latent {
-        write_samples(out, &format!("latent_{ancestral}"), &l.ancestral.1, &evaluator)?;
-        write_samples(out, &format!("latent_{ddim}"), &l.ddim.1, &evaluator)?;
+        write_samples(out, &format!("latent_{ancestral}"), &l.ancestral.1, evaluator)?;
+        write_samples(out, &format!("latent_{ddim}"), &l.ddim.1, evaluator)?;
     }
     if let Some(m) = &matched {
-        write_samples(out, &format!("latent_matched_{ancestral}"), &m.ancestral.1, &evaluator)?;
-        write_samples(out, &format!("latent_matched_{ddim}"), &m.ddim.1, &evaluator)?;
+        write_samples(out, &format!("latent_matched_{ancestral}"), &m.ancestral.1, evaluator)?;
+        write_samples(out, &format!("latent_matched_{ddim}"), &m.ddim.1, evaluator)?;
     }
 
     for samples in pixel.into_iter().chain(latent).chain(matched) {
@@ -303,20 +317,28 @@ fn follow(
 ) -> Result<()> {
     let mnist = Mnist::load(&paths.data)?;
     let splits = mnist.split_validation(VALIDATION_SIZE)?;
-    // Once the root has trained or loaded the autoencoder.
+    // Once the root has trained or loaded the classifier: features of the reference set and
+    // of the real images' floor.
     comm.barrier()?;
+    let (classifier, status) = Classifier::load_or_train(
+        paths.cache.join(CachedModel::Classifier.file_name(config)),
+        &mnist.train,
+        &config.classifier,
+        |_| {},
+    )?;
+    if !matches!(status, CacheStatus::Loaded) {
+        return Err(not_in_cache(comm, "FID classifier", paths));
+    }
+    let scorer = Scorer::new(comm, &classifier);
+    scorer.serve_until_proceed()?;
+    // The root has trained or loaded the autoencoder.
     let codec = Codec::build(config, &paths.cache, &splits.train, on_event)?;
     if !codec.provenance.loaded {
-        return Err(Error::InvalidConfig {
-            reason: format!(
-                "rank {}: the autoencoder was not in the cache {} that rank 0 wrote (every \
-                 rank must see the same cache folder)",
-                comm.rank(),
-                paths.cache.display()
-            ),
-        });
+        return Err(not_in_cache(comm, "autoencoder", paths));
     }
     let data = codec.encode(&splits.train.images().to_matrix())?;
+    // The decoder's floor.
+    scorer.serve_until_proceed()?;
     let quantum = &config.quantum;
     let readout = quantum.encoding.readout();
     let reverse = quantum.model.reverse_model()?;
@@ -329,13 +351,27 @@ fn follow(
         if curve_due(config, state) {
             let params = state.sampling_params();
             sample::generate_on(comm, &reverse, params, &seeds, config.seed, readout)?;
+            scorer.serve_until_proceed()?;
         }
         Ok(())
     };
     let checkpoint = checkpoint_path(config, paths);
     let state = train_quantum(comm, &trainer, &checkpoint, None, on_event, &mut sample_curve)?;
     sample::generate_on(comm, &reverse, state.sampling_params(), &seeds, config.seed, readout)?;
-    Ok(())
+    // Every sample set of the root's run.
+    scorer.serve_until_proceed()
+}
+
+/// The error of a rank that did not find in `paths.cache` a model rank 0 stored there.
+fn not_in_cache(comm: &dyn Collective, model: &str, paths: &Paths) -> Error {
+    Error::InvalidConfig {
+        reason: format!(
+            "rank {}: the {model} was not in the cache {} that rank 0 wrote (every rank must \
+             see the same cache folder)",
+            comm.rank(),
+            paths.cache.display()
+        ),
+    }
 }
 
 /// The quantum model's checkpoint in the output folder.

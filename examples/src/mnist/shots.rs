@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use qdecoder::dataset::ImageSet;
-use qdecoder::score::Evaluator;
 use qdiffusion::features::Readout;
 use qdiffusion::hardware::{self, ShotConfig};
 use qdiffusion::reverse::ReverseModel;
@@ -18,6 +17,7 @@ use crate::mnist::codec::Codec;
 use crate::mnist::config::{Encoding, ExperimentConfig};
 use crate::mnist::event::Event;
 use crate::mnist::metrics::{Provenance, Row, RowKind, scored};
+use crate::mnist::scorer::Scoring;
 
 /// The two shot-based rows if `config.shots` asks for them (none otherwise); writes
 /// `samples_quantum_shots.idx`.
@@ -26,7 +26,7 @@ pub(crate) fn shot_rows(
     reverse: &ReverseModel,
     params: &[f64],
     codec: &Codec,
-    evaluator: &Evaluator,
+    scoring: &Scoring<'_>,
     out: &Path,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Row>> {
@@ -55,7 +55,7 @@ pub(crate) fn shot_rows(
     let exact_images = codec.decode(&exact)?;
     Ok(vec![
         scored(
-            evaluator,
+            scoring,
             RowKind::QuantumShots,
             format!("quantum, {} shots per basis, channel average (first {n} seeds)", shot.shots),
             &images,
@@ -63,7 +63,7 @@ pub(crate) fn shot_rows(
             seconds,
         )?,
         scored(
-            evaluator,
+            scoring,
             RowKind::QuantumShotSeeds,
             format!("quantum, exact trajectories (the same {n} seeds)"),
             &exact_images,
