@@ -13,27 +13,26 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io { path: path.to_path_buf(), source }
-}
-
-/// Writes `bytes` to `path` atomically, creating the parent directory if needed.
+/// Writes `bytes` to `path` atomically, creating the parent directory if needed. Any failure
+/// (a read-only or full folder) is [`Error::Write`] naming `path`, and leaves the file that was
+/// there untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let failed = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
     let file_name =
         path.file_name().ok_or_else(|| Error::NotAFilePath { path: path.to_path_buf() })?;
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    fs::create_dir_all(&dir).map_err(failed)?;
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{}.", file_name.to_string_lossy()))
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(|e| io(&dir, e))?;
-    temp.write_all(bytes).map_err(|e| io(temp.path(), e))?;
-    temp.as_file().sync_all().map_err(|e| io(temp.path(), e))?;
-    temp.persist(path).map_err(|e| io(path, e.error))?;
+        .map_err(failed)?;
+    temp.write_all(bytes).map_err(failed)?;
+    temp.as_file().sync_all().map_err(failed)?;
+    temp.persist(path).map_err(|e| failed(e.error))?;
     // Persist the directory entry too; not every platform can open a directory, so this is best
     // effort (the data itself is already on disk).
     if let Ok(d) = fs::File::open(&dir) {
@@ -59,6 +58,25 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_keeps_the_old_one() {
+        let dir = std::env::temp_dir().join(format!("qfile-atomic-fail-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let blocker = dir.join("a-file");
+        fs::write(&blocker, b"old").unwrap();
+        let path = blocker.join("cannot-exist.bin");
+        match write_atomic(&path, b"new") {
+            Err(e @ Error::Write { .. }) => {
+                let message = e.to_string();
+                assert!(message.starts_with(&format!("cannot write {}: ", path.display())));
+            }
+            other => panic!("expected Error::Write, got {other:?}"),
+        }
+        assert_eq!(fs::read(&blocker).unwrap(), b"old");
         fs::remove_dir_all(&dir).unwrap();
     }
 
