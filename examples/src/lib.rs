@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use qfile::DirLock;
+use qfile::{DirLock, LockError};
 
 pub mod error_line;
 pub mod mnist;
@@ -49,7 +49,7 @@ pub fn workspace() -> PathBuf {
 /// Takes the lock of the output folder `dir` (one run per folder; see [`qfile::lock`]) for as
 /// long as the returned lock lives. A lock left by a run that was killed or crashed is taken over
 /// with a warning on stderr; a folder another run is using is an error naming that run's pid.
-pub fn lock_output_folder(dir: &Path) -> qfile::Result<DirLock> {
+pub fn lock_output_folder(dir: &Path) -> Result<DirLock, LockError> {
     let lock = DirLock::acquire(dir)?;
     if let Some(stale) = lock.recovered() {
         eprintln!(

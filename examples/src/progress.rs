@@ -27,7 +27,7 @@ use crate::mnist::event::Event;
 pub const PLAIN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// A counted stage moves this fraction of its total between plain lines at most.
-const PLAIN_STEP: f64 = 0.05;
+pub const PLAIN_STEP: f64 = 0.05;
 
 /// Plain progress lines on a writer (stderr by default), at least every [`PLAIN_INTERVAL`] while
 /// a stage runs (from a background thread that stops when this is dropped).
@@ -211,14 +211,7 @@ fn lock(state: &Mutex<Plain>) -> MutexGuard<'_, Plain> {
 /// otherwise, or nothing (the ranks of an MPI job other than the first).
 pub enum EventProgress {
     /// A live bar (stderr is a terminal).
-    Bar {
-        /// The bar.
-        bar: ProgressBar,
-        /// Its style while a stage runs without a count.
-        spinner: ProgressStyle,
-        /// Its style while a count runs.
-        counter: ProgressStyle,
-    },
+    Bar(Box<TerminalBar>),
     /// Plain lines (stderr is not a terminal).
     Plain(PlainProgress),
     /// Nothing.
@@ -238,7 +231,9 @@ impl EventProgress {
             "{spinner} [{elapsed_precise}] {prefix} {bar:30} {pos}/{len} {msg} (ETA {eta})",
         );
         match (spinner, counter) {
-            (Ok(spinner), Ok(counter)) => Self::Bar { bar, spinner, counter },
+            (Ok(spinner), Ok(counter)) => {
+                Self::Bar(Box::new(TerminalBar { bar, spinner, counter }))
+            }
             // The templates are constants: unreachable, but plain lines are a fine fallback.
             _ => Self::Plain(PlainProgress::new()),
         }
@@ -247,7 +242,7 @@ impl EventProgress {
     /// Shows `event`.
     pub fn on_event(&self, event: Event<'_>) {
         match self {
-            Self::Bar { bar, spinner, counter } => show_on_bar(bar, spinner, counter, event),
+            Self::Bar(bar) => bar.show(event),
             Self::Plain(plain) => match event {
                 Event::Stage(name) => plain.stage(name),
                 Event::Note(text) => plain.note(&text),
@@ -268,42 +263,49 @@ impl EventProgress {
     /// Ends the display before the results are printed (removes the bar, stops the lines).
     pub fn finish(&self) {
         match self {
-            Self::Bar { bar, .. } => bar.finish_and_clear(),
+            Self::Bar(bar) => bar.bar.finish_and_clear(),
             Self::Plain(plain) => plain.finish(),
             Self::Hidden => {}
         }
     }
 }
 
-/// Shows `event` on the terminal's bar.
-fn show_on_bar(
-    bar: &ProgressBar,
-    spinner: &ProgressStyle,
-    counter: &ProgressStyle,
-    event: Event<'_>,
-) {
-    match event {
-        Event::Stage(name) => {
-            bar.set_style(spinner.clone());
-            bar.set_message(name.to_string());
-        }
-        Event::Note(text) => bar.println(format!("  {text}")),
-        Event::Epoch { model, report, epochs } => {
-            bar.set_style(counter.clone());
-            bar.set_prefix(model.to_string());
-            bar.set_length(epochs as u64);
-            bar.set_position(report.epoch as u64);
-            bar.set_message(format!("loss {:.4}", report.loss));
-        }
-        Event::Iteration { done, total, loss } => {
-            if bar.length() != Some(total as u64) || done <= 1 {
-                bar.set_style(counter.clone());
-                bar.set_prefix("quantum");
-                bar.set_length(total as u64);
-                bar.reset_eta();
+/// A live bar on the terminal, and its two styles.
+pub struct TerminalBar {
+    bar: ProgressBar,
+    /// While a stage runs without a count.
+    spinner: ProgressStyle,
+    /// While a count runs.
+    counter: ProgressStyle,
+}
+
+impl TerminalBar {
+    /// Shows `event` on the bar.
+    fn show(&self, event: Event<'_>) {
+        let bar = &self.bar;
+        match event {
+            Event::Stage(name) => {
+                bar.set_style(self.spinner.clone());
+                bar.set_message(name.to_string());
             }
-            bar.set_position(done as u64);
-            bar.set_message(format!("loss {loss:.5}"));
+            Event::Note(text) => bar.println(format!("  {text}")),
+            Event::Epoch { model, report, epochs } => {
+                bar.set_style(self.counter.clone());
+                bar.set_prefix(model.to_string());
+                bar.set_length(epochs as u64);
+                bar.set_position(report.epoch as u64);
+                bar.set_message(format!("loss {:.4}", report.loss));
+            }
+            Event::Iteration { done, total, loss } => {
+                if bar.length() != Some(total as u64) || done <= 1 {
+                    bar.set_style(self.counter.clone());
+                    bar.set_prefix("quantum");
+                    bar.set_length(total as u64);
+                    bar.reset_eta();
+                }
+                bar.set_position(done as u64);
+                bar.set_message(format!("loss {loss:.5}"));
+            }
         }
     }
 }

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::lock::{Holder, describe_holder};
-
 /// What can go wrong writing or reading a file.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -97,30 +95,6 @@ pub enum Error {
         format: &'static str,
         /// The decoder's message.
         reason: String,
-    },
-    /// Another process (or another lock of this one) holds the folder's lock: one run per
-    /// folder.
-    #[error(
-        "{dir} is in use by another run ({}, lock file {path}): wait for it to end, or use \
-         another folder",
-        describe_holder(.holder)
-    )]
-    Locked {
-        /// The locked folder.
-        dir: PathBuf,
-        /// Its lock file.
-        path: PathBuf,
-        /// The process the lock file names (`None` if it has not written itself yet).
-        holder: Option<Holder>,
-    },
-    /// The folder's lock file could not be created, opened, locked or written (the folder or
-    /// its parent is read-only, missing or not a folder).
-    #[error("cannot take the lock {path} (one run per folder): {source}")]
-    LockFailed {
-        /// The lock file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
     },
     /// A value could not be serialised.
     #[error("cannot encode a {format}: {reason}")]

@@ -6,7 +6,7 @@
 //! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
 //!   payloads and tells data sets apart in caches;
 //! - [`lock`]: [`DirLock`], one process at a time per output folder (a stale lock left by a
-//!   killed process is taken over).
+//!   killed process is taken over), with its own errors ([`LockError`]).
 //!
 //! Every crate that writes or reads its own files goes through here, so there is one temporary-
 //! file scheme, one header, one checksum and one set of errors ([`Error`]) that name the file and
@@ -38,4 +38,4 @@ pub use atomic::write_atomic;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
-pub use lock::{DirLock, Holder};
+pub use lock::{DirLock, Holder, LockError};

@@ -6,8 +6,8 @@
 //! it ends (SIGKILL, a crash, a power cut): a lock is never held by a process that is gone. The
 //! file itself records the holder (process id and host name) for messages:
 //!
-//! - a second process asking for a held lock fails at once with [`Error::Locked`], which names
-//!   the folder and the holder;
+//! - a second process asking for a held lock fails at once with [`LockError::Held`], which
+//!   names the folder and the holder;
 //! - a holder that ends normally empties the file before releasing it;
 //! - a file that still names a holder while nobody holds the lock was left by a process that
 //!   died holding it (on this host or, on a shared file system, another): the new holder takes
@@ -24,7 +24,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use thiserror::Error;
 
 /// The name of the lock file inside the locked folder.
 pub const LOCK_FILE_NAME: &str = ".lock";
@@ -71,9 +71,39 @@ impl fmt::Display for Holder {
     }
 }
 
-/// The text of [`Error::Locked`] for its holder (a holder that has not yet written itself has
+/// Why a folder's lock was not taken.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LockError {
+    /// Another process (or another lock of this one) holds the folder's lock: one run per
+    /// folder.
+    #[error(
+        "{dir} is in use by another run ({}, lock file {path}): wait for it to end, or use \
+         another folder",
+        describe_holder(.holder)
+    )]
+    Held {
+        /// The locked folder.
+        dir: PathBuf,
+        /// Its lock file.
+        path: PathBuf,
+        /// The process the lock file names (`None` if it has not written itself yet).
+        holder: Option<Holder>,
+    },
+    /// The folder's lock file could not be created, opened, locked or written (the folder or
+    /// its parent is read-only, missing or not a folder).
+    #[error("cannot take the lock {path} (one run per folder): {source}")]
+    Failed {
+        /// The lock file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// The text of [`LockError::Held`] for its holder (a holder that has not yet written itself has
 /// none).
-pub(crate) fn describe_holder(holder: &Option<Holder>) -> String {
+fn describe_holder(holder: &Option<Holder>) -> String {
     holder.as_ref().map_or_else(|| "a process starting up".to_string(), Holder::to_string)
 }
 
@@ -87,12 +117,12 @@ pub struct DirLock {
 
 impl DirLock {
     /// Takes the lock of `dir` (creating the folder if needed), or fails at once: with
-    /// [`Error::Locked`] if another process (or another `DirLock` of this process) holds it,
-    /// with [`Error::LockFailed`] if the lock file cannot be created or locked (a read-only or
+    /// [`LockError::Held`] if another process (or another `DirLock` of this process) holds it,
+    /// with [`LockError::Failed`] if the lock file cannot be created or locked (a read-only or
     /// missing parent folder).
-    pub fn acquire(dir: &Path) -> Result<Self> {
+    pub fn acquire(dir: &Path) -> Result<Self, LockError> {
         let path = dir.join(LOCK_FILE_NAME);
-        let failed = |source| Error::LockFailed { path: path.clone(), source };
+        let failed = |source| LockError::Failed { path: path.clone(), source };
         fs::create_dir_all(dir).map_err(failed)?;
         let mut file = OpenOptions::new()
             .read(true)
@@ -103,7 +133,7 @@ impl DirLock {
             .map_err(failed)?;
         if !try_lock(&file).map_err(failed)? {
             let holder = read_holder(&mut file).ok().flatten();
-            return Err(Error::Locked { dir: dir.to_path_buf(), path, holder });
+            return Err(LockError::Held { dir: dir.to_path_buf(), path, holder });
         }
         let recovered = read_holder(&mut file).map_err(failed)?;
         let me = Holder::current();
@@ -195,12 +225,12 @@ mod tests {
         assert_eq!(first.recovered(), None, "a new folder has no stale lock");
         assert_eq!(fs::read_to_string(first.path()).unwrap(), Holder::current().to_text());
         match DirLock::acquire(&dir) {
-            Err(Error::Locked { dir: locked, path, holder }) => {
+            Err(LockError::Held { dir: locked, path, holder }) => {
                 assert_eq!(locked, dir);
                 assert_eq!(path, dir.join(LOCK_FILE_NAME));
                 assert_eq!(holder, Some(Holder::current()));
             }
-            other => panic!("expected Error::Locked, got {other:?}"),
+            other => panic!("expected LockError::Held, got {other:?}"),
         }
         let message = DirLock::acquire(&dir).unwrap_err().to_string();
         assert!(message.contains(&dir.display().to_string()), "{message}");
@@ -240,7 +270,7 @@ mod tests {
         let dir = fresh_dir("race");
         let claimants = 8;
         let barrier = Barrier::new(claimants);
-        let outcomes: Vec<Result<DirLock>> = std::thread::scope(|scope| {
+        let outcomes: Vec<Result<DirLock, LockError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..claimants)
                 .map(|_| {
                     scope.spawn(|| {
@@ -252,7 +282,7 @@ mod tests {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         let held = outcomes.iter().filter(|o| o.is_ok()).count();
-        let refused = outcomes.iter().filter(|o| matches!(o, Err(Error::Locked { .. }))).count();
+        let refused = outcomes.iter().filter(|o| matches!(o, Err(LockError::Held { .. }))).count();
         assert_eq!((held, refused), (1, claimants - 1), "{outcomes:?}");
         drop(outcomes);
         fs::remove_dir_all(&dir).unwrap();
@@ -266,11 +296,11 @@ mod tests {
         fs::write(&file, b"not a folder").unwrap();
         let out = file.join("out");
         match DirLock::acquire(&out) {
-            Err(e @ Error::LockFailed { .. }) => {
+            Err(e @ LockError::Failed { .. }) => {
                 let message = e.to_string();
                 assert!(message.contains(&out.join(LOCK_FILE_NAME).display().to_string()));
             }
-            other => panic!("expected Error::LockFailed, got {other:?}"),
+            other => panic!("expected LockError::Failed, got {other:?}"),
         }
         fs::remove_dir_all(&dir).unwrap();
     }
