@@ -77,14 +77,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let started = Instant::now();
     cargo(&["build", "--release", "-p", "qdiff-examples", "--example", "mnist_diffusion"])?;
-    let root = workspace_root();
-    let runs = Runs {
-        binary: root.join("target/release/examples/mnist_diffusion"),
-        dir: root.join("target/crash-test"),
-    };
-    let _ = fs::remove_dir_all(&runs.dir);
-    fs::create_dir_all(runs.dir.join("logs"))
-        .map_err(|e| format!("{}: {e}", runs.dir.display()))?;
+    let runs = Runs::in_fresh_folder(&workspace_root())?;
 
     eprintln!("== 1/3: the reference run, {ITERATIONS} iterations, uninterrupted");
     runs.finish("reference", "reference", false)?;
@@ -135,24 +128,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     eprintln!("== 3/3: a read-only and a full output folder");
     unwritable::run(&runs, &runs.dir.join("reference"))?;
+    let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "crash-test: {KILLS} kills resumed to byte-identical files ({in_training} during \
-         training), one run per folder, unwritable folders refused cleanly ({:.0} s)",
-        started.elapsed().as_secs_f64()
+         training), one run per folder, unwritable folders refused cleanly ({seconds:.0} s)"
     );
     Ok(())
 }
 
-/// The runs of the test: the binary, and the folder their outputs, cache and logs go to.
+/// The runs of the test: the release binary, the folder their outputs and shared cache go to,
+/// and the folder of their logs (each run's stderr).
 struct Runs {
     binary: PathBuf,
     dir: PathBuf,
+    logs: PathBuf,
 }
 
 impl Runs {
+    /// The runs of the workspace at `root`, in an emptied `target/crash-test/`.
+    fn in_fresh_folder(root: &Path) -> Result<Self, String> {
+        let dir = root.join("target/crash-test");
+        let logs = dir.join("logs");
+        unwritable::undo_leftovers(&dir);
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+        Ok(Self { binary: root.join("target/release/examples/mnist_diffusion"), dir, logs })
+    }
+
     /// The log file of the run called `log`.
     fn log(&self, log: &str) -> PathBuf {
-        self.dir.join("logs").join(format!("{log}.log"))
+        self.logs.join(format!("{log}.log"))
     }
 
     /// `mnist_diffusion` training `iterations` into `out` (a folder of [`Runs::dir`], or any

@@ -212,9 +212,11 @@ mod tests {
 
     use super::*;
 
+    /// An empty folder of its own for the test `name`.
     fn fresh_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("qfile-lock-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
         dir
     }
 
@@ -239,14 +241,12 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join(LOCK_FILE_NAME)).unwrap(), "", "released cleanly");
         let again = DirLock::acquire(&dir).unwrap();
         assert_eq!(again.recovered(), None, "a clean release is not a stale lock");
-        drop(again);
         fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_stale_lock_is_taken_over_and_reported() {
         let dir = fresh_dir("stale");
-        fs::create_dir_all(&dir).unwrap();
         // A process that died holding the lock: its file names it, and nobody holds the lock
         // (the kernel released it when the process ended). The pid is one of a child that has
         // ended, so it is no longer alive on this host.
@@ -291,7 +291,6 @@ mod tests {
     #[test]
     fn a_folder_that_cannot_be_created_fails_naming_the_lock_file() {
         let dir = fresh_dir("blocked");
-        fs::create_dir_all(&dir).unwrap();
         let file = dir.join("a-file");
         fs::write(&file, b"not a folder").unwrap();
         let out = file.join("out");

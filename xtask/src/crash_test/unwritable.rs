@@ -26,15 +26,33 @@ use crate::process::wait_at_most;
 /// The lock file every run leaves (emptied) in its folder.
 const LOCK_FILE: &str = ".lock";
 
+/// The folders of the cases, under the test's folder.
+const READ_ONLY: &str = "read-only";
+/// The read-only folder the program has never written to.
+const READ_ONLY_NEW: &str = "read-only-new";
+/// The full folder (a tmpfs is mounted on it).
+const FULL: &str = "full";
+
 /// Runs the read-only and the full folder cases against copies of the folder `finished`.
 pub(super) fn run(runs: &Runs, finished: &Path) -> Result<(), String> {
     read_only(runs, finished)?;
     full(runs, finished)
 }
 
+/// Makes the folders of an interrupted earlier test under `dir` removable again: unmounts the
+/// full folder's tmpfs and lifts the immutable attribute (best effort; errors mean there was
+/// nothing to undo).
+pub(super) fn undo_leftovers(dir: &Path) {
+    let quiet = |command: &mut Command| command.output().map(|_| ());
+    let _ = quiet(Command::new("umount").arg(dir.join(FULL)));
+    for name in [READ_ONLY, READ_ONLY_NEW] {
+        let _ = quiet(Command::new("chattr").arg("-i").arg(dir.join(name)));
+    }
+}
+
 /// The read-only folder case.
 fn read_only(runs: &Runs, finished: &Path) -> Result<(), String> {
-    let dir = copy_of_finished(runs, finished, "read-only")?;
+    let dir = copy_of_finished(runs, finished, READ_ONLY)?;
     let Some(guard) = ReadOnly::make(&dir)? else {
         let blocker = runs.dir.join("a-file");
         fs::write(&blocker, b"not a folder").map_err(|e| e.to_string())?;
@@ -56,7 +74,7 @@ fn read_only(runs: &Runs, finished: &Path) -> Result<(), String> {
     checkpoint_kept(&dir, &before)?;
     eprintln!("  read-only folder ({}): {line}", guard.how);
 
-    let fresh = runs.dir.join("read-only-new");
+    let fresh = runs.dir.join(READ_ONLY_NEW);
     fs::create_dir_all(&fresh).map_err(|e| e.to_string())?;
     let _fresh_guard =
         ReadOnly::make(&fresh)?.ok_or("a second folder could not be made read-only")?;
@@ -72,7 +90,7 @@ fn read_only(runs: &Runs, finished: &Path) -> Result<(), String> {
 
 /// The full folder case.
 fn full(runs: &Runs, finished: &Path) -> Result<(), String> {
-    let dir = runs.dir.join("full");
+    let dir = runs.dir.join(FULL);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mounted = Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
@@ -89,9 +107,7 @@ fn full(runs: &Runs, finished: &Path) -> Result<(), String> {
         return Ok(());
     }
     let _mount = Mount(dir.clone());
-    for file in [CHECKPOINT, LOCK_FILE] {
-        fs::copy(finished.join(file), dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
-    }
+    copy_finished_into(finished, &dir)?;
     let before = fs::read(dir.join(CHECKPOINT)).map_err(|e| e.to_string())?;
     fill_but_a_page(&dir.join("filler"))?;
     let line = fails_with_one_error(runs, &dir, "full", ITERATIONS + 4)?;
@@ -101,14 +117,20 @@ fn full(runs: &Runs, finished: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A fresh folder holding a copy of `finished`'s checkpoint and lock file.
+/// A fresh folder `name` holding a copy of `finished`'s checkpoint and lock file.
 fn copy_of_finished(runs: &Runs, finished: &Path, name: &str) -> Result<PathBuf, String> {
     let dir = runs.dir.join(name);
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    copy_finished_into(finished, &dir)?;
+    Ok(dir)
+}
+
+/// Copies `finished`'s checkpoint and lock file into `dir`.
+fn copy_finished_into(finished: &Path, dir: &Path) -> Result<(), String> {
     for file in [CHECKPOINT, LOCK_FILE] {
         fs::copy(finished.join(file), dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Resumes into `out` (logged as `log`) to `iterations`; it must fail with status 1, its last
