@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use qfile::{DirLock, LockError};
+use qfile::DirLock;
 
 pub mod error_line;
 pub mod mnist;
@@ -48,13 +48,20 @@ pub fn workspace() -> PathBuf {
 
 /// Takes the lock of the output folder `dir` (one run per folder; see [`qfile::lock`]) for as
 /// long as the returned lock lives. A lock left by a run that was killed or crashed is taken over
-/// with a warning on stderr; a folder another run is using is an error naming that run's pid.
-pub fn lock_output_folder(dir: &Path) -> Result<DirLock, LockError> {
+/// with a warning on stderr, and the temporary files of the writes it was killed in are removed
+/// ([`qfile::remove_leftovers`]); a folder another run is using is an error naming that run's
+/// pid.
+pub fn lock_output_folder(dir: &Path) -> Result<DirLock, Box<dyn std::error::Error>> {
     let lock = DirLock::acquire(dir)?;
     if let Some(stale) = lock.recovered() {
+        let removed = qfile::remove_leftovers(dir)?;
+        let leftovers = match removed.len() {
+            0 => String::new(),
+            n => format!("; removed {n} temporary file(s) of its unfinished writes"),
+        };
         eprintln!(
             "warning: took over the stale lock {} of {stale}, a run that ended without releasing \
-             it (killed or crashed)",
+             it (killed or crashed){leftovers}",
             lock.path().display()
         );
     }

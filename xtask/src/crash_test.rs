@@ -13,7 +13,8 @@
 //!    must warn that it took over the killed run's stale lock. While the first run trains, a
 //!    second run on its folder must be refused at once, naming the folder and the first run's
 //!    pid. A last `--resume` runs to the end, and its checkpoint and sample files
-//!    ([`COMPARED`]) must be byte-identical to the reference run's;
+//!    ([`COMPARED`]) must be byte-identical to the reference run's, with no temporary file of a
+//!    killed write left in the folder;
 //! 3. [`unwritable`]: resuming into a read-only folder and into a full one ends with one
 //!    `error: cannot write ...` line and leaves the last good checkpoint as it was.
 //!
@@ -41,7 +42,7 @@ const COMPARED: [&str; 4] =
     [CHECKPOINT, "samples_quantum.idx", "samples_ablation.idx", "samples_quantum_shots.idx"];
 
 /// Quantum training iterations of every run.
-const ITERATIONS: usize = 200;
+const ITERATIONS: usize = 400;
 
 /// SIGKILLs before the run that is let finish.
 const KILLS: usize = 5;
@@ -125,6 +126,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     runs.warned_of_stale_lock("resumed-to-end", true)?;
     same_files(&runs.dir.join("reference"), &runs.dir.join("killed"), &COMPARED)?;
     eprintln!("  the same {} files as the reference run", COMPARED.len());
+    let leftovers = temporary_files(&runs.dir.join("killed"));
+    if !leftovers.is_empty() {
+        return Err(format!("temporary files of killed writes were not removed: {leftovers:?}"));
+    }
 
     eprintln!("== 3/3: a read-only and a full output folder");
     unwritable::run(&runs, &runs.dir.join("reference"))?;
@@ -268,20 +273,27 @@ fn wait_for_new_checkpoint(
     }
 }
 
+/// The temporary files of atomic writes in `dir` (named `.NAME.XXXXXX.tmp`).
+fn temporary_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy())
+                .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+        })
+        .collect()
+}
+
 /// Kills `child` as soon as a temporary file of `checkpoint`'s atomic write appears in its
 /// folder; says whether the kill came while the file was being written (it is left behind) or
 /// just after it was renamed into place.
 fn kill_during_checkpoint_write(child: &mut Child, checkpoint: &Path) -> Result<String, String> {
     let dir = checkpoint.parent().ok_or("the checkpoint has no folder")?;
-    let name = checkpoint.file_name().ok_or("the checkpoint has no name")?.to_string_lossy();
-    let prefix = format!(".{name}.");
-    let temporary = || -> Option<PathBuf> {
-        fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".tmp"))
-        })
-    };
+    // While the run trains, the only file it writes is its checkpoint.
+    let temporary = || temporary_files(dir).into_iter().next();
     let began = Instant::now();
     let seen = loop {
         if let Some(path) = temporary() {

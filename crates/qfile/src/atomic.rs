@@ -5,7 +5,8 @@
 //! are flushed to disk, and the temporary file is renamed over the destination. A rename within
 //! one directory is atomic on POSIX file systems (and replaces the target on Windows), so readers
 //! see either the old file or the new one; concurrent writers each leave a complete file and the
-//! last rename wins. A failed write removes its temporary file.
+//! last rename wins. A failed write removes its temporary file; a process killed in the middle
+//! of a write leaves it behind, and [`remove_leftovers`] clears such files from a folder.
 
 use std::fs;
 use std::io::Write;
@@ -39,6 +40,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Removes from `dir` the temporary files of atomic writes whose process was killed in the
+/// middle of the write (named `.NAME.XXXXXX.tmp`, `XXXXXX` six random letters or digits), and
+/// returns their paths. Call it only while no other process writes into `dir` (for example
+/// holding its [`DirLock`](crate::DirLock)): a running write's temporary file looks the same.
+pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>> {
+    let io = |path: &Path, source| Error::Io { path: path.to_path_buf(), source };
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let path = entry.map_err(|e| io(dir, e))?.path();
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(is_temporary_name) {
+            fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
+/// True for the names [`write_atomic`] gives its temporary files: `.NAME.XXXXXX.tmp`.
+fn is_temporary_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    stem.rsplit_once('.').is_some_and(|(file, random)| {
+        !file.is_empty() && random.len() == 6 && random.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 #[cfg(test)]
@@ -77,6 +105,29 @@ mod tests {
             other => panic!("expected Error::Write, got {other:?}"),
         }
         assert_eq!(fs::read(&blocker).unwrap(), b"old");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn leftovers_of_killed_writes_are_removed_and_nothing_else() {
+        let dir = std::env::temp_dir().join(format!("qfile-atomic-left-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        write_atomic(&dir.join("checkpoint.bin"), b"whole").unwrap();
+        // What a write killed after creating its temporary file leaves (the same naming).
+        let temp = tempfile::Builder::new()
+            .prefix(".checkpoint.bin.")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .unwrap();
+        let (_, left) = temp.keep().unwrap();
+        let keep = [".hidden.tmp", "notes.tmp", ".checkpoint.bin.short.tmp"];
+        for name in keep {
+            fs::write(dir.join(name), b"mine").unwrap();
+        }
+        assert_eq!(remove_leftovers(&dir).unwrap(), [left.clone()]);
+        assert!(!left.exists());
+        assert_eq!(fs::read(dir.join("checkpoint.bin")).unwrap(), b"whole");
+        assert!(keep.iter().all(|name| dir.join(name).exists()));
         fs::remove_dir_all(&dir).unwrap();
     }
 

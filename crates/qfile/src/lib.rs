@@ -34,7 +34,7 @@ pub mod fingerprint;
 pub mod frame;
 pub mod lock;
 
-pub use atomic::write_atomic;
+pub use atomic::{remove_leftovers, write_atomic};
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
