@@ -124,7 +124,7 @@ mod tests {
         for name in keep {
             fs::write(dir.join(name), b"mine").unwrap();
         }
-        assert_eq!(remove_leftovers(&dir).unwrap(), [left.clone()]);
+        assert_eq!(remove_leftovers(&dir).unwrap(), vec![left.clone()]);
         assert!(!left.exists());
         assert_eq!(fs::read(dir.join("checkpoint.bin")).unwrap(), b"whole");
         assert!(keep.iter().all(|name| dir.join(name).exists()));
