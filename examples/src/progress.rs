@@ -9,7 +9,7 @@
 //! the start, the stage, `i/N`, the loss and the stage's elapsed time and ETA:
 //!
 //! ```text
-//! [  41.2 s] quantum reverse process: quantum 40/100 (40%), loss 0.01234, elapsed 12.3 s, ETA 18.5 s
+//! [   41.2 s] quantum reverse process: quantum iteration 40/100 (40%), loss 0.01234, elapsed 12.3 s, ETA 18.5 s
 //! ```
 
 use std::fmt::Write as _;
