@@ -201,7 +201,12 @@ impl Runs {
         if status.success() {
             return Err(format!("{name}: the job ended successfully after rank 1 was killed"));
         }
-        let said: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(8).collect();
+        // mpirun's own lines, not rank 0's progress lines (`[  time s] ...`).
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('['))
+            .take(8)
+            .collect();
         eprintln!("  ended {took:.1} s after the kill ({status}); mpirun said:");
         for line in said {
             eprintln!("  | {line}");
