@@ -179,6 +179,7 @@ fn baseline() -> qddpm_unet::Result<()> {
         root.join("out/cache").join(name)
     });
     let out = args.out.clone().unwrap_or_else(|| root.join("out/ddpm_baseline"));
+    progress.stage("FID classifier");
     let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;
     progress.note(&format!("FID classifier: {classifier_status:?}"));
     // Fitted on the training digits minus the validation split, as in mnist_diffusion (which
@@ -199,8 +200,9 @@ fn baseline() -> qddpm_unet::Result<()> {
         SplitArg::Validation => splits.validation.len(),
     });
 
-    progress.stage(&format!(
-        "DDPM baseline: U-Net {:?} ({:.1} MFLOP per image), {} epochs, batches of {}, seed {}",
+    progress.stage("U-Net DDPM training");
+    progress.note(&format!(
+        "U-Net {:?} ({:.1} MFLOP per image), {} epochs, batches of {}, seed {}",
         config.network,
         config.network.flops_per_image() as f64 / 1e6,
         config.train.epochs,
