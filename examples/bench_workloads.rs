@@ -17,8 +17,10 @@
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
+use qdiff_examples::error_line::run_main;
 use qsim_core::batch::run_batch;
 use qsim_core::gate::Gate;
 use qsim_core::gradient::adjoint_gradient;
@@ -127,22 +129,27 @@ fn parse_args() -> AnyResult<Option<Args>> {
     let mut output = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n\n{USAGE}"));
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value (see --help)"));
         match arg.as_str() {
             "--workload" => workload = Some(PathBuf::from(value()?)),
             "--only" => only = Some(value()?),
             "--output" => output = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Ok(None),
-            _ => return Err(format!("unknown argument {arg:?}\n\n{USAGE}").into()),
+            _ => return Err(format!("unknown argument {arg:?} (see --help)").into()),
         }
     }
     match (workload, only, output) {
         (Some(workload), Some(only), Some(output)) => Ok(Some(Args { workload, only, output })),
-        _ => Err(format!("--workload, --only and --output are required\n\n{USAGE}").into()),
+        _ => Err("--workload, --only and --output are required (see --help)".into()),
     }
 }
 
-fn main() -> AnyResult<()> {
+fn main() -> ExitCode {
+    run_main(bench)
+}
+
+/// Runs the workload file's section and writes the timings.
+fn bench() -> AnyResult<()> {
     let Some(args) = parse_args()? else {
         println!("{USAGE}");
         return Ok(());
@@ -159,7 +166,7 @@ fn main() -> AnyResult<()> {
         "adjoint" => adjoint(file.adjoint.as_ref().ok_or_else(missing)?, file.layers)?,
         "gates" => gates(file.gates.as_ref().ok_or_else(missing)?)?,
         "batch" => batch(file.batch.as_ref().ok_or_else(missing)?, file.layers)?,
-        other => return Err(format!("unknown workload {other:?}\n\n{USAGE}").into()),
+        other => return Err(format!("unknown workload {other:?} (see --help)").into()),
     };
     let report = Report {
         simulator: "qsim-core".into(),

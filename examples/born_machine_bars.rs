@@ -7,11 +7,13 @@
 //! cargo run --release --example born_machine_bars -- --layers 6 --steps 300 --shots 2000
 //! ```
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
 use qansatz_mps::ansatz::{AnsatzConfig, Block, Entangler, Init};
 use qansatz_mps::born::{BornConfig, GradientMode, bars_and_stripes, train};
+use qdiff_examples::error_line::run_main;
 
 /// Born machine on 3x3 bars and stripes.
 #[derive(Parser, Debug)]
@@ -49,11 +51,8 @@ struct Args {
     seed: u64,
 }
 
-fn main() {
-    if let Err(e) = run(Args::parse()) {
-        eprintln!("born_machine_bars: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    run_main(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

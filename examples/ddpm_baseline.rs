@@ -16,6 +16,7 @@
 //! for training and for each sampler, parameters, seeds.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
@@ -26,6 +27,8 @@ use qdecoder::checkpoint::CacheStatus;
 use qdecoder::dataset::{ImageSet, VALIDATION_SIZE};
 use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::score::Evaluator;
+use qdiff_examples::error_line::run_main;
+use qdiff_examples::progress::PlainProgress;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::{single_threaded_candle, workspace};
 use qdiffusion::baseline::sample::{AncestralVariance, Sampler};
@@ -155,9 +158,16 @@ impl Args {
     }
 }
 
-fn main() -> qddpm_unet::Result<()> {
+fn main() -> ExitCode {
     single_threaded_candle();
+    run_main(baseline)
+}
+
+/// Trains or loads the model, samples with each sampler, scores, writes and prints the summary;
+/// progress goes to stderr as plain lines (at least every 10 s while a stage runs).
+fn baseline() -> qddpm_unet::Result<()> {
     let args = Args::parse();
+    let progress = PlainProgress::new();
     let root = workspace();
     let config = args.config();
     let cache = args.cache.clone().unwrap_or_else(|| {
@@ -169,8 +179,9 @@ fn main() -> qddpm_unet::Result<()> {
         root.join("out/cache").join(name)
     });
     let out = args.out.clone().unwrap_or_else(|| root.join("out/ddpm_baseline"));
+    progress.stage("FID classifier");
     let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;
-    eprintln!("FID classifier: {classifier_status:?}");
+    progress.note(&format!("FID classifier: {classifier_status:?}"));
     // Fitted on the training digits minus the validation split, as in mnist_diffusion (which
     // shares this cache); scored against the split asked for.
     let splits = mnist.split_validation(VALIDATION_SIZE)?;
@@ -189,32 +200,35 @@ fn main() -> qddpm_unet::Result<()> {
         SplitArg::Validation => splits.validation.len(),
     });
 
-    eprintln!(
-        "DDPM baseline: U-Net {:?} ({:.1} MFLOP per image), {} epochs, batches of {}, seed {}",
+    progress.stage("U-Net DDPM training");
+    progress.note(&format!(
+        "U-Net {:?} ({:.1} MFLOP per image), {} epochs, batches of {}, seed {}",
         config.network,
         config.network.flops_per_image() as f64 / 1e6,
         config.train.epochs,
         config.train.batch_size,
         config.train.seed
-    );
+    ));
     let start = Instant::now();
+    let epochs = config.train.epochs;
     let (model, status) = UnetDdpm::load_or_train(&cache, &splits.train, &config, |r| {
-        eprintln!(
-            "  epoch {:>3}: loss {:.5}, lr {:.2e}, {:.1} s",
-            r.epoch, r.loss, r.learning_rate, r.seconds
-        );
+        let detail = format!("loss {:.5}, lr {:.2e}, {:.1} s", r.loss, r.learning_rate, r.seconds);
+        progress.advance("epoch", r.epoch, epochs, detail);
     })?;
     let train_seconds = start.elapsed().as_secs_f64();
     let (trained, cache_note) = match &status {
         CacheStatus::Loaded => (false, format!("loaded from {}", cache.display())),
         CacheStatus::Trained { reason } => (true, format!("trained ({reason})")),
     };
-    eprintln!("model {cache_note} in {train_seconds:.1} s, {} parameters", model.num_parameters());
+    progress.note(&format!(
+        "model {cache_note} in {train_seconds:.1} s, {} parameters",
+        model.num_parameters()
+    ));
     // The training objective on the validation digits (never trained on): generalisation.
     let mut loss_rng = qrandom::streams::PIXEL_DDPM_SAMPLING.rng(args.seed, 2);
     let validation_loss =
         model.denoising_loss(&splits.validation.images().to_matrix(), &mut loss_rng)?;
-    eprintln!("denoising loss on the validation digits: {validation_loss:.5}");
+    progress.note(&format!("denoising loss on the validation digits: {validation_loss:.5}"));
 
     let clip_denoised = args.clip;
     let variance = match args.variance {
@@ -239,13 +253,13 @@ fn main() -> qddpm_unet::Result<()> {
     for (member, name, sampler) in &samplers {
         // One stream per sampler, so skipping one does not change the other's samples.
         let mut rng = qrandom::streams::PIXEL_DDPM_SAMPLING.rng(args.seed, *member);
-        eprintln!("sampling {samples} images with {name}...");
+        progress.stage(&format!("sampling {samples} images with {name}"));
         let start = Instant::now();
         let images = model.sample(samples, *sampler, &mut rng)?;
         let seconds = start.elapsed().as_secs_f64();
         let score = evaluator.score(&images)?;
         write_outputs(&out, name, &images, &evaluator)?;
-        eprintln!("  {name}: FID {:.3} in {seconds:.1} s", score.fid);
+        progress.note(&format!("{name}: FID {:.3} in {seconds:.1} s", score.fid));
         results.insert(
             name.clone(),
             json!({
@@ -259,6 +273,7 @@ fn main() -> qddpm_unet::Result<()> {
             }),
         );
     }
+    progress.finish();
     let summary = json!({
         "fid_features": format!("FID on our classifier features (not Inception-FID), against {reference}"),
         "model": {

@@ -10,6 +10,7 @@
 //! markdown table and writes PNG grids of reconstructions and decoded seeds.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
@@ -22,6 +23,7 @@ use qdecoder::image::{GridConfig, write_png_grid};
 use qdecoder::state::{ProductState, QubitAngles};
 use qdecoder::statistics::{Statistics, StatisticsKind};
 use qdecoder::{Error, Result};
+use qdiff_examples::error_line::run_main;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::workspace;
 use rand::{RngExt, SeedableRng};
@@ -70,7 +72,12 @@ fn fmt_shots(s: Option<u64>) -> String {
     s.map_or_else(|| "exact".to_string(), |s| s.to_string())
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    run_main(report)
+}
+
+/// Fits every encoder/decoder pairing and prints its reconstruction floor.
+fn report() -> Result<()> {
     let args = Args::parse();
     let out = args.out.unwrap_or_else(|| workspace().join("out/decoder-report"));
     let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;

@@ -9,11 +9,13 @@
 //! so `cargo run --release --example score_samples -- FILE.idx` can be checked against it.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 use nalgebra::DMatrix;
 use qdecoder::dataset::{IMAGE_SIDE, ImageSet};
 use qdecoder::fid::{FeatureStatistics, frechet_distance};
+use qdiff_examples::error_line::run_main;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
 use qdiff_examples::workspace;
 use qrandom::distributions::standard_normal_f32;
@@ -73,7 +75,12 @@ fn blurred(images: &DMatrix<f32>, sigma: f32) -> DMatrix<f32> {
     out
 }
 
-fn main() -> Result<(), qdecoder::Error> {
+fn main() -> ExitCode {
+    run_main(report)
+}
+
+/// Scores the real digits and their degradations, printing the table.
+fn report() -> Result<(), qdecoder::Error> {
     let args = Args::parse();
     let out = args.out.unwrap_or_else(|| workspace().join("out/fid-sanity"));
     let Scoring { mnist, evaluator, classifier_status, .. } = args.scoring.load(|_| {})?;

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use qdiff_examples::error_line::run_main;
 use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::Counts;
 use qhw_mitigation::m3::{M3Options, m3_correct};
@@ -108,14 +109,5 @@ fn run(args: &Args) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match run(&args) {
-        Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("mitigate_readout: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_main(|| run(&args).map(|json| println!("{json}")))
 }

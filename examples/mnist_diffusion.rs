@@ -23,19 +23,23 @@
 //! latent_ddim50, latent_matched_ddpm1000, latent_matched_ddim50 (named by the samplers' step
 //! counts), and `metrics.json` (every row, the configuration, the training losses).
 
+use std::error::Error;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::process::ExitCode;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use qansatz_mps::ansatz::{AncillaCoupling, Entangler};
 use qansatz_mps::embedding::Conditioning;
 use qcomm::Collective;
 use qdecoder::dataset::VALIDATION_SIZE;
+#[cfg(feature = "mpi")]
+use qdiff_examples::error_line::one_line;
+use qdiff_examples::error_line::run_main;
 use qdiff_examples::mnist::config::{Encoding, EvalSplit, ExperimentConfig, ShotSampling};
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::{self, Paths, RunOptions};
-use qdiff_examples::{single_threaded_candle, workspace};
+use qdiff_examples::progress::EventProgress;
+use qdiff_examples::{lock_output_folder, single_threaded_candle, workspace};
 use qdiffusion::distance::{Distance, MarginalMmd, MmdKernel};
 use qdiffusion::train::{Loss, Terms};
 
@@ -350,28 +354,36 @@ impl Args {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
     single_threaded_candle();
     let args = Args::parse();
-    #[cfg(feature = "mpi")]
-    {
-        let comm = qcomm::Mpi::init()?;
-        if let Err(e) = experiment(&comm, &args) {
-            if comm.size() == 1 {
-                return Err(e);
-            }
-            // The other ranks may be waiting for this one in a collective: end them all.
-            eprintln!("Error: rank {} of {}: {e}", comm.rank(), comm.size());
-            comm.abort(1);
-        }
-        Ok(())
-    }
-    #[cfg(not(feature = "mpi"))]
-    experiment(&qcomm::SingleProcess, &args)
+    run_main(|| experiment_on_ranks(&args))
 }
 
-/// Runs the experiment as one rank of `comm`; rank 0 shows progress and prints the results.
-fn experiment(comm: &dyn Collective, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the experiment as one rank of the MPI job; a rank that fails ends them all.
+#[cfg(feature = "mpi")]
+fn experiment_on_ranks(args: &Args) -> Result<(), Box<dyn Error>> {
+    let comm = qcomm::Mpi::init()?;
+    if let Err(e) = experiment(&comm, args) {
+        if comm.size() == 1 {
+            return Err(e);
+        }
+        // The other ranks may be waiting for this one in a collective: end them all.
+        eprintln!("error: rank {} of {}: {}", comm.rank(), comm.size(), one_line(&*e));
+        comm.abort(1);
+    }
+    Ok(())
+}
+
+/// Runs the experiment in this process.
+#[cfg(not(feature = "mpi"))]
+fn experiment_on_ranks(args: &Args) -> Result<(), Box<dyn Error>> {
+    experiment(&qcomm::SingleProcess, args)
+}
+
+/// Runs the experiment as one rank of `comm`; rank 0 holds the output folder's lock, shows
+/// progress and prints the results.
+fn experiment(comm: &dyn Collective, args: &Args) -> Result<(), Box<dyn Error>> {
     let root = workspace();
     let config = args.config();
     let default_out = if args.quick { "out/mnist_diffusion_quick" } else { "out/mnist_diffusion" };
@@ -380,46 +392,16 @@ fn experiment(comm: &dyn Collective, args: &Args) -> Result<(), Box<dyn std::err
         cache: args.cache.clone().unwrap_or_else(|| root.join("out/cache")),
         out: args.out.clone().unwrap_or_else(|| root.join(default_out)),
     };
-    let bar = ProgressBar::new_spinner();
-    if comm.is_root() {
-        bar.enable_steady_tick(Duration::from_millis(200));
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    let spinner = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")?;
-    let counter = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {prefix} {bar:30} {pos}/{len} {msg} (ETA {eta})",
-    )?;
-    let mut on_event = |event: Event<'_>| match event {
-        Event::Stage(name) => {
-            bar.set_style(spinner.clone());
-            bar.set_message(name.to_string());
-        }
-        Event::Note(text) => bar.println(format!("  {text}")),
-        Event::Epoch { model, report, epochs } => {
-            bar.set_style(counter.clone());
-            bar.set_prefix(model.to_string());
-            bar.set_length(epochs as u64);
-            bar.set_position(report.epoch as u64);
-            bar.set_message(format!("loss {:.4}", report.loss));
-        }
-        Event::Iteration { done, total, loss } => {
-            if bar.length() != Some(total as u64) || done <= 1 {
-                bar.set_style(counter.clone());
-                bar.set_prefix("quantum");
-                bar.set_length(total as u64);
-                bar.reset_eta();
-            }
-            bar.set_position(done as u64);
-            bar.set_message(format!("loss {loss:.5}"));
-        }
-    };
+    // One run per output folder (only rank 0 writes there); released when this returns.
+    let _lock = if comm.is_root() { Some(lock_output_folder(&paths.out)?) } else { None };
+    let progress = if comm.is_root() { EventProgress::for_stderr() } else { EventProgress::Hidden };
+    let mut on_event = |event: Event<'_>| progress.on_event(event);
     let options = RunOptions { resume: args.resume };
     let Some(metrics) = run::run_on(comm, &config, &paths, options, &mut on_event)? else {
         // Not the root: its share of the quantum model is done; rank 0 reports.
         return Ok(());
     };
-    bar.finish_and_clear();
+    progress.finish();
     println!("{}", metrics.fid_features);
     println!();
     print!("{}", metrics.table());

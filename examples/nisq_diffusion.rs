@@ -17,14 +17,16 @@
 //! `qdiff_examples::nisq` for what each row is.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::process::ExitCode;
 
 use clap::Parser;
+use qdiff_examples::error_line::run_main;
 use qdiff_examples::mnist::config::EvalSplit;
 use qdiff_examples::mnist::event::Event;
 use qdiff_examples::mnist::run::Paths;
 use qdiff_examples::nisq::config::NisqConfig;
 use qdiff_examples::nisq::run;
+use qdiff_examples::progress::EventProgress;
 use qdiff_examples::workspace;
 
 #[global_allocator]
@@ -118,14 +120,12 @@ impl Args {
     }
 }
 
-fn main() {
-    if let Err(e) = run_main() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+fn main() -> ExitCode {
+    run_main(experiment)
 }
 
-fn run_main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the experiment, showing its progress, and prints the table.
+fn experiment() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let config = args.config();
     let root = workspace();
@@ -135,29 +135,10 @@ fn run_main() -> Result<(), Box<dyn std::error::Error>> {
         cache: args.cache.clone().unwrap_or_else(|| root.join("out/cache")),
         out: args.out.clone().unwrap_or_else(|| root.join(default_out)),
     };
-    // Plain lines on stderr, so a log without a terminal shows progress too.
-    let start = Instant::now();
-    let stamp = move || format!("[{:>6.1} s]", start.elapsed().as_secs_f64());
-    let mut on_event = |event: Event<'_>| match event {
-        Event::Stage(name) => eprintln!("{} {name}", stamp()),
-        Event::Note(text) => eprintln!("{}   {text}", stamp()),
-        Event::Epoch { model, report, epochs } => {
-            if report.epoch == epochs || report.epoch % (epochs / 5).max(1) == 0 {
-                eprintln!(
-                    "{}   {model}: epoch {}/{epochs}, loss {:.4}",
-                    stamp(),
-                    report.epoch,
-                    report.loss
-                );
-            }
-        }
-        Event::Iteration { done, total, loss } => {
-            if done == total || done % (total / 10).max(1) == 0 {
-                eprintln!("{}   iteration {done}/{total}, loss {loss:.5}", stamp());
-            }
-        }
-    };
+    let progress = EventProgress::for_stderr();
+    let mut on_event = |event: Event<'_>| progress.on_event(event);
     let metrics = run::run(&config, &paths, &mut on_event)?;
+    progress.finish();
     let text = serde_json::to_string_pretty(&metrics)?;
     qfile::write_atomic(&paths.out.join("metrics.json"), text.as_bytes())?;
     print!("{}", metrics.table());

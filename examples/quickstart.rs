@@ -5,6 +5,9 @@
 //! cargo run --release --example quickstart
 //! ```
 
+use std::process::ExitCode;
+
+use qdiff_examples::error_line::run_main;
 use qsim_core::circuit::{Circuit, Param};
 use qsim_core::gradient::{adjoint_gradient, parameter_shift_gradient};
 use qsim_core::measure::bitstring;
@@ -13,7 +16,12 @@ use qsim_core::state::StateVector;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn main() -> Result<(), qsim_core::Error> {
+fn main() -> ExitCode {
+    run_main(tour)
+}
+
+/// The tour: a circuit, its state, shots, and two gradients of one expectation value.
+fn tour() -> Result<(), qsim_core::Error> {
     // A 3-qubit GHZ-like state with one trainable angle.
     let mut circuit = Circuit::new(3);
     circuit.ry(0, Param::var(0))?.cx(0, 1)?.cx(1, 2)?;

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use qchannels::noise_model::NoiseModel;
+use qdiff_examples::error_line::run_main;
 use qsim_core::Complex64;
 use qsim_core::circuit::Circuit;
 use qsim_core::density::DensityMatrix;
@@ -176,13 +177,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = if args.mpi { run_mpi(&args) } else { run(&args).map(Some) };
     // Under MPI only rank 0 has an outcome to print.
-    match outcome.and_then(|outcome| outcome.map_or(Ok(()), |o| print(&args, &o))) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_main(|| outcome.and_then(|outcome| outcome.map_or(Ok(()), |o| print(&args, &o))))
 }
 
 #[cfg(feature = "mpi")]

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use qdecoder::checkpoint::CacheStatus;
 use qdecoder::dataset::ImageSet;
+use qdiff_examples::error_line::run_main;
 use qdiff_examples::scoring::{Scoring, ScoringArgs};
 
 /// Score an IDX sample set (uint8, N x 28 x 28) against the held-out MNIST split.
@@ -69,11 +70,5 @@ fn run(args: Args) -> Result<(), qdecoder::Error> {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("score_samples: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_main(|| run(Args::parse()))
 }

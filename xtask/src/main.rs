@@ -11,9 +11,12 @@
 //!   4. the structure checks of [`structure`]: no module circles, no source file over 800
 //!      lines, no mention of files outside the repository;
 //!   5. `cargo test --workspace --release`: unit, integration and doc tests.
-//!   6. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
+//!   6. [`crash_test`]: the MNIST training killed with SIGKILL at random moments and resumed to
+//!      byte-identical files, a second run on a folder in use refused, read-only and full
+//!      output folders refused cleanly.
+//!   7. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
 //!      `run_qasm --mpi` against one process (skipped, saying why, without `mpirun`).
-//!   7. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
+//!   8. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
 //!      without `mpirun`).
 //!
 //!   The criterion benches are compiled by step 2 but not run (`cargo bench` runs them; they
@@ -21,13 +24,14 @@
 //!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
 //!   and `rustup` is available, `ci` installs it first.
 //! - `check-structure`: step 4 alone.
-//! - `mpi`: step 6 alone.
+//! - `mpi`: step 7 alone.
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
 //!   [`plots`]).
 //! - `mpi-train-test`: the MNIST training under `mpirun` with 1 to 4 ranks, bit-identical, resumed
 //!   with another number of ranks, and with a rank killed (see [`mpi_train`]).
+//! - `crash-test [--seed N]`: step 6 alone (see [`crash_test`]).
 //! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
 //! - `deny`: `cargo deny check licenses bans sources` against `deny.toml`, if cargo-deny is
@@ -38,15 +42,17 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 mod bench_peers;
+mod crash_test;
 mod deny;
 mod devices;
 mod mpi;
 mod mpi_train;
 mod plots;
+mod process;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices | deny>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | crash-test | bench-peers | plots | devices | deny>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,6 +64,7 @@ fn main() -> ExitCode {
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
         Some("mpi-train-test") => mpi_train::run(&args[1..]),
+        Some("crash-test") => crash_test::run(&args[1..]),
         Some("deny") => deny::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
@@ -131,7 +138,7 @@ struct Step {
     run: fn() -> Result<(), String>,
 }
 
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 8] = [
     Step {
         name: "formatting",
         run: || {
@@ -157,6 +164,7 @@ const STEPS: [Step; 7] = [
     },
     Step { name: "structure", run: || structure::run(&workspace_root()) },
     Step { name: "tests", run: || cargo(&["test", "--workspace", "--release"]) },
+    Step { name: "crash-test", run: crash_test::ci_step },
     Step { name: "mpi", run: || mpi::run(&workspace_root()) },
     Step { name: "mpi-train", run: mpi_train::ci_step },
 ];

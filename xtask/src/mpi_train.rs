@@ -18,11 +18,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use crate::mpi::mpirun_available;
+use crate::process::{same_files, stderr_of, wait_at_most};
 use crate::{cargo, workspace_root};
 
 /// The files every run's rank 0 writes that must match byte for byte.
@@ -158,7 +159,7 @@ impl Runs {
             .command(ranks, name, iterations, resume)
             .spawn()
             .map_err(|e| format!("could not start mpirun: {e}"))?;
-        let status = wait(&mut child, RUN_DEADLINE)?;
+        let status = wait_at_most(&mut child, RUN_DEADLINE, "mpirun")?;
         if !status.success() {
             return Err(format!("{what}: failed ({status}):\n{}", stderr_of(child)));
         }
@@ -196,13 +197,18 @@ impl Runs {
             return Err(format!("{name}: could not find and kill rank 1 ({victim:?})"));
         }
         let killed_at = Instant::now();
-        let status = wait(&mut child, KILL_DEADLINE)?;
+        let status = wait_at_most(&mut child, KILL_DEADLINE, "mpirun")?;
         let stderr = stderr_of(child);
         let took = killed_at.elapsed().as_secs_f64();
         if status.success() {
             return Err(format!("{name}: the job ended successfully after rank 1 was killed"));
         }
-        let said: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).take(8).collect();
+        // mpirun's own lines, not rank 0's progress lines (`[  time s] ...`).
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('['))
+            .take(8)
+            .collect();
         eprintln!("  ended {took:.1} s after the kill ({status}); mpirun said:");
         for line in said {
             eprintln!("  | {line}");
@@ -212,15 +218,7 @@ impl Runs {
 
     /// Fails unless runs `a` and `b` wrote the same bytes in every file of [`COMPARED`].
     fn same_files(&self, a: &str, b: &str) -> Result<(), String> {
-        for file in COMPARED {
-            let read = |run: &str| {
-                let path = self.dir.join(run).join(file);
-                fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
-            };
-            if read(a)? != read(b)? {
-                return Err(format!("{file} differs between runs {a} and {b}"));
-            }
-        }
+        same_files(&self.dir.join(a), &self.dir.join(b), &COMPARED)?;
         let scores = |run: &str| -> Result<Vec<serde_json::Value>, String> {
             let path = self.dir.join(run).join("metrics.json");
             let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -240,32 +238,6 @@ impl Runs {
         );
         Ok(())
     }
-}
-
-/// Waits for `child` at most `deadline`; kills it (by its id) and fails past that.
-fn wait(child: &mut Child, deadline: Duration) -> Result<ExitStatus, String> {
-    let began = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(status),
-            Ok(None) if began.elapsed() < deadline => sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("mpirun did not end within {} s", deadline.as_secs()));
-            }
-            Err(e) => return Err(format!("waiting for mpirun: {e}")),
-        }
-    }
-}
-
-/// What the finished `child` wrote to its standard error.
-fn stderr_of(mut child: Child) -> String {
-    let mut text = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-    }
-    text
 }
 
 /// The process id of MPI rank `rank` among the children of `mpirun` (by the rank OpenMPI puts

@@ -8,10 +8,19 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The operating system refused a read, write, rename or directory creation.
+    /// The operating system refused to read the file.
     #[error("{path}: {source}")]
     Io {
         /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An atomic write failed (the folder is read-only, full, or cannot be created); the file
+    /// that was there is untouched.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file that was being written.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,

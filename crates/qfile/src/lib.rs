@@ -4,7 +4,9 @@
 //! - [`frame`]: [`Format`], the framed file every model, parameter set and training checkpoint
 //!   of the workspace is stored in (magic, version, length, checksum, then a bincode payload);
 //! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
-//!   payloads and tells data sets apart in caches.
+//!   payloads and tells data sets apart in caches;
+//! - [`lock`]: [`DirLock`], one process at a time per output folder (a stale lock left by a
+//!   killed process is taken over), with its own errors ([`LockError`]).
 //!
 //! Every crate that writes or reads its own files goes through here, so there is one temporary-
 //! file scheme, one header, one checksum and one set of errors ([`Error`]) that name the file and
@@ -30,8 +32,10 @@ pub mod atomic;
 pub mod error;
 pub mod fingerprint;
 pub mod frame;
+pub mod lock;
 
-pub use atomic::write_atomic;
+pub use atomic::{remove_leftovers, write_atomic};
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
+pub use lock::{DirLock, Holder, LockError};

@@ -80,6 +80,11 @@ pub fn run_on(
     if !comm.is_root() {
         return follow(comm, config, paths, on_event).map(|()| None);
     }
+    // Nothing to resume is an error at once, not after the classical stages.
+    let checkpoint = checkpoint_path(config, paths);
+    if options.resume && !checkpoint.exists() {
+        return Err(no_checkpoint(&checkpoint));
+    }
     if comm.size() > 1 {
         on_event(Event::Note(format!(
             "quantum training and sampling split over {} ranks",
@@ -147,7 +152,6 @@ pub fn run_on(
     train.readout = readout;
     let trainer = Trainer::new(&reverse, &forward, &data, train)?;
     std::fs::create_dir_all(&paths.out).map_err(|e| io_error(&paths.out, e))?;
-    let checkpoint = checkpoint_path(config, paths);
     let seeds = sample::seeds(quantum.model.qubits, n, config.seed)?;
     let mut curve = Vec::new();
     let mut curve_time = 0.0;
@@ -394,12 +398,7 @@ fn starting_state(
 ) -> Result<(TrainState, bool)> {
     let total = trainer.config().iterations;
     Ok(match (checkpoint.exists(), options.resume) {
-        (false, true) => {
-            return Err(Error::Resume {
-                path: checkpoint.display().to_string(),
-                reason: "there is no checkpoint to resume from".into(),
-            });
-        }
+        (false, true) => return Err(no_checkpoint(checkpoint)),
         (true, true) => {
             let state = trainer.load_checkpoint(checkpoint)?;
             on_event(Event::Note(format!(
@@ -432,6 +431,16 @@ fn starting_state(
         },
         (false, false) => (trainer.init_state(), false),
     })
+}
+
+/// The error of resuming when `checkpoint` does not exist.
+fn no_checkpoint(checkpoint: &Path) -> Error {
+    Error::Resume {
+        path: checkpoint.display().to_string(),
+        reason: "there is no checkpoint to resume from (start without resuming to train from the \
+                 beginning)"
+            .into(),
+    }
 }
 
 /// Trains the quantum model from the root's starting state (`Some` on the root, from
