@@ -5,7 +5,7 @@
 # and the best wall time of --repeat runs; one process's best time (all cores) is printed first
 # for comparison.
 #
-#   scripts/mpi_staircase.sh                      # 24..28 qubits at 2 and 4 ranks, 3 repeats
+#   scripts/mpi_staircase.sh                      # 24..28 qubits at 1, 2 and 4 ranks, 3 repeats
 #   QUBITS="24 26" RANKS="2 4 8" REPEAT=5 scripts/mpi_staircase.sh
 #   HOSTFILE=hosts.txt RANKS=16 scripts/mpi_staircase.sh   # on a cluster
 #   CHECK=1 QUBITS=24 RANKS=2 scripts/mpi_staircase.sh     # one run; text outputs compared
@@ -16,11 +16,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUBITS=${QUBITS:-24 25 26 27 28}
-RANKS=${RANKS:-2 4}
+RANKS=${RANKS:-1 2 4}
 REPEAT=${REPEAT:-3}
 SCHEDULES=${SCHEDULES:-as-one-process fewest-exchanges}
-# Threads per rank (rayon): 1 by default, so that 2 ranks use the 2 cores one process uses.
-THREADS_PER_RANK=${THREADS_PER_RANK:-1}
+# Threads per rank (rayon): by default the cores shared out, at least 1 (2 ranks of 1 thread on
+# this 2-core machine, where one process runs 2 threads).
+CORES=$(nproc)
 LAYERS=15
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 if [ -n "${HOSTFILE:-}" ]; then MPIRUN+=(--hostfile "$HOSTFILE"); fi
@@ -50,7 +51,8 @@ for n in $QUBITS; do
   for k in $RANKS; do
     for schedule in $SCHEDULES; do
       out=target/mpi-staircase/mpi_${n}_${k}_$schedule.txt
-      RAYON_NUM_THREADS=$THREADS_PER_RANK "${MPIRUN[@]}" -x RAYON_NUM_THREADS -np "$k" \
+      threads=${THREADS_PER_RANK:-$(( CORES / k > 0 ? CORES / k : 1 ))}
+      RAYON_NUM_THREADS=$threads "${MPIRUN[@]}" -x RAYON_NUM_THREADS -np "$k" \
         "$run_qasm" "$file" --mpi --mpi-schedule "$schedule" --repeat "$REPEAT" > "$out"
       if [ -n "${CHECK:-}" ]; then
         if diff <(grep -v '^best of' "target/mpi-staircase/single_$n.txt") \
