@@ -11,7 +11,7 @@ use crate::nn::layer::{Activation, Dense, DenseGradient, Init, Layer};
 
 /// Columns per task when inference runs in parallel: large enough for an efficient matrix product,
 /// small enough to give both cores work on a few hundred samples.
-/// Columns per chunk of [`Network::predict_to`]: each chunk of a batch is computed on its own,
+/// Columns per chunk of [`Sequential::predict_to`]: each chunk of a batch is computed on its own,
 /// so a caller that splits a batch at multiples of it gets the same bits.
 pub const PREDICT_CHUNK: usize = 256;
 
