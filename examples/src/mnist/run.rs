@@ -60,7 +60,7 @@ pub fn run(
 /// bit-identical for every number of ranks.
 ///
 /// The classifier's features of every sample set are split over the ranks too, in whole chunks
-/// ([`crate::mnist::scorer`]), so every score is the same for any number of ranks. The root
+/// (see the private module `scorer`), so every score is the same for any number of ranks. The root
 /// (rank 0) does everything else: it trains or loads the classifier and the autoencoder (the
 /// other ranks then load both from `paths.cache`, so the cache must be readable by every rank),
 /// decides whether to resume and sends the training state to the others, scores, runs the
