@@ -30,6 +30,9 @@
 //!   with another number of ranks, and with a rank killed (see [`mpi_train`]).
 //! - `devices`: the IBM device files of `qhw-mitigation` from qiskit-ibm-runtime's calibration
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
+//! - `fuzz --seconds N [--target NAME]... [--jobs J]`: the cargo-fuzz targets of `fuzz/` for `N`
+//!   seconds each, with a summary line per target (see [`fuzz`]). Not part of `ci`: it takes
+//!   minutes per target and needs the nightly toolchain.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -37,13 +40,14 @@ use std::time::{Duration, Instant};
 
 mod bench_peers;
 mod devices;
+mod fuzz;
 mod mpi;
 mod mpi_train;
 mod plots;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | bench-peers | plots | devices | fuzz>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Some("plots") => plots::run(&args[1..]),
         Some("devices") => devices::run(&args[1..]),
         Some("mpi-train-test") => mpi_train::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

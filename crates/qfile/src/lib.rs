@@ -3,6 +3,7 @@
 //! - [`atomic`]: [`write_atomic`], so that a crash or a concurrent reader never sees half a file;
 //! - [`frame`]: [`Format`], the framed file every model, parameter set and training checkpoint
 //!   of the workspace is stored in (magic, version, length, checksum, then a bincode payload);
+//! - [`read`]: [`read_limited`], reading a whole file after checking its length against a limit;
 //! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
 //!   payloads and tells data sets apart in caches.
 //!
@@ -30,8 +31,10 @@ pub mod atomic;
 pub mod error;
 pub mod fingerprint;
 pub mod frame;
+pub mod read;
 
 pub use atomic::write_atomic;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
+pub use read::{MAX_FRAMED_FILE_LEN, read_limited};
