@@ -96,7 +96,7 @@ pub enum Error {
         reason: String,
     },
     /// A calibration or case file is longer than its reader accepts (see
-    /// [`MAX_DEVICE_FILE_BYTES`](crate::device::calibration::MAX_DEVICE_FILE_BYTES)).
+    /// [`MAX_DEVICE_FILE_BYTES`](crate::device::MAX_DEVICE_FILE_BYTES)).
     #[error("file `{path}` is {len} bytes (limit {limit})")]
     FileTooLarge {
         /// The path.
