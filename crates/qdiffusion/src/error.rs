@@ -35,6 +35,20 @@ pub enum Error {
         /// Which ranks, and how.
         detail: String,
     },
+    /// A configuration (typically read from a model file) declares more than one of this
+    /// crate's documented limits allows, such as
+    /// [`MAX_STEPS`](crate::baseline::schedule::MAX_STEPS); nothing was allocated for it.
+    #[error("{what} declares {found} {unit} (limit {limit})")]
+    TooLarge {
+        /// What declares it ("the noise schedule").
+        what: &'static str,
+        /// The size declared.
+        found: u64,
+        /// What is counted ("steps").
+        unit: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

@@ -117,7 +117,8 @@ impl Format {
             return Err(Error::Truncated {
                 path: path_buf(),
                 format: self.name,
-                expected: HEADER_LEN as u64 + expected,
+                // A damaged length field can be near u64::MAX.
+                expected: (HEADER_LEN as u64).saturating_add(expected),
                 found: bytes.len() as u64,
             });
         }
