@@ -2,6 +2,7 @@
 //! nearest-neighbour CNOT chain `0-1, 1-2, ...`, i.e. a sequentially generated MPS whose bond
 //! dimension doubles with each layer up to the register's limit.
 
+use qfile::OverLimit;
 use qrandom::distributions::standard_normal;
 use qsim_core::circuit::{Circuit, Param};
 use rand::{Rng, RngExt};
@@ -158,14 +159,8 @@ impl Ansatz {
                 reason: "an ansatz needs qubits and layers".into(),
             });
         }
-        if config.layers > MAX_LAYERS {
-            return Err(Error::TooLarge {
-                what: "the ansatz configuration",
-                found: config.layers as u64,
-                unit: "layers",
-                limit: MAX_LAYERS as u64,
-            });
-        }
+        let what = || "the ansatz configuration declares".into();
+        OverLimit::check(what, config.layers as u64, "layers", MAX_LAYERS as u64)?;
         let total = config.num_qubits.saturating_add(config.num_ancillas);
         if total > qsim_core::state::MAX_QUBITS {
             return Err(Error::InvalidConfig {

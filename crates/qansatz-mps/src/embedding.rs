@@ -9,6 +9,7 @@
 //!
 //! Gradients go through the chain rule: `dL/dw = dL/dtheta`, `dL/dV[i][m] = dL/dtheta_i e_m(t)`.
 
+use qfile::OverLimit;
 use qsim_core::circuit::Circuit;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -80,14 +81,8 @@ impl ConditionalAnsatz {
             Conditioning::PerStep => a.saturating_mul(steps as u64),
             Conditioning::None => a,
         };
-        if params > MAX_PARAMS as u64 {
-            return Err(Error::TooLarge {
-                what: "the conditional ansatz configuration",
-                found: params,
-                unit: "parameters",
-                limit: MAX_PARAMS as u64,
-            });
-        }
+        let what = || "the conditional ansatz configuration declares".into();
+        OverLimit::check(what, params, "parameters", MAX_PARAMS as u64)?;
         Ok(Self { ansatz, conditioning, steps })
     }
 

@@ -18,17 +18,8 @@ pub enum Error {
     /// A configuration (typically read from a file) declares more than one of this crate's
     /// documented limits allows, such as [`MAX_LAYERS`](crate::ansatz::MAX_LAYERS); nothing was
     /// allocated for it.
-    #[error("{what} declares {found} {unit} (limit {limit})")]
-    TooLarge {
-        /// What declares it ("the ansatz configuration").
-        what: &'static str,
-        /// The size declared (saturated at `u64::MAX`).
-        found: u64,
-        /// What is counted ("layers", "parameters").
-        unit: &'static str,
-        /// The limit.
-        limit: u64,
-    },
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A parameter vector or distribution has the wrong length.
     #[error("{what}: expected length {expected}, got {got}")]
     DimensionMismatch {

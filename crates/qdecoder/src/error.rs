@@ -11,17 +11,8 @@ use thiserror::Error;
 pub enum Error {
     /// An input declares (or holds) more than one of this crate's documented limits allows,
     /// such as [`MAX_IDX_ITEMS`](crate::idx::MAX_IDX_ITEMS); nothing was allocated for it.
-    #[error("{what} {found} {unit} (limit {limit})")]
-    TooLarge {
-        /// The input and how it exceeds the limit ("x.idx: IDX header declares").
-        what: String,
-        /// The size found.
-        found: u64,
-        /// What is counted ("items", "bytes").
-        unit: &'static str,
-        /// The limit.
-        limit: u64,
-    },
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A file could not be opened, read, written or renamed.
     #[error("{path}: {source}")]
     Io {

@@ -13,7 +13,7 @@ use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
 use crate::error::{Error, Result};
-use qfile::write_atomic;
+use qfile::{OverLimit, write_atomic};
 
 /// The IDX element type code of unsigned bytes.
 const TYPE_U8: u8 = 0x08;
@@ -90,7 +90,10 @@ impl IdxArray {
     /// [`MAX_IDX_FILE_BYTES`], and those of [`from_file_bytes`](Self::from_file_bytes).
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let raw = qfile::read_limited(path, MAX_IDX_FILE_BYTES)?;
+        let raw = qfile::read_limited(path, MAX_IDX_FILE_BYTES).map_err(|e| match e {
+            qfile::Error::Io { path, source } => Error::Io { path, source },
+            other => Error::File(other),
+        })?;
         Self::from_file_bytes(&raw, path)
     }
 
@@ -110,14 +113,8 @@ impl IdxArray {
             .take(limit + 1)
             .read_to_end(&mut bytes)
             .map_err(|source| Error::Gzip { path: path.to_path_buf(), source })?;
-        if bytes.len() as u64 > limit {
-            return Err(Error::TooLarge {
-                what: format!("{}: gzip stream decompresses to more than", path.display()),
-                found: limit,
-                unit: "bytes",
-                limit,
-            });
-        }
+        let what = || format!("{}: gzip stream decompresses to at least", path.display());
+        OverLimit::check(what, bytes.len() as u64, "bytes", limit)?;
         Self::parse(&bytes, path)
     }
 
@@ -158,23 +155,11 @@ impl IdxArray {
             .chunks_exact(4)
             .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
             .collect();
-        let over = |found: u64, unit: &'static str, limit: u64| Error::TooLarge {
-            what: format!("{}: IDX header declares", path.display()),
-            found,
-            unit,
-            limit,
-        };
-        if dims[0] as u64 > MAX_IDX_ITEMS {
-            return Err(over(dims[0] as u64, "items", MAX_IDX_ITEMS));
-        }
-        let expected = dims
-            .iter()
-            .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-            .filter(|&n| n <= MAX_IDX_ELEMENTS)
-            .ok_or_else(|| {
-                let product = dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
-                over(product, "elements", MAX_IDX_ELEMENTS)
-            })?;
+        let header = || format!("{}: IDX header declares", path.display());
+        OverLimit::check(header, dims[0] as u64, "items", MAX_IDX_ITEMS)?;
+        // Saturating: a product past u64 is past the limit too.
+        let expected = dims.iter().fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
+        OverLimit::check(header, expected, "elements", MAX_IDX_ELEMENTS)?;
         let found = (bytes.len() - header_len) as u64;
         if found < expected {
             return Err(Error::Truncated { path: path.to_path_buf(), expected, found });
@@ -260,7 +245,9 @@ mod tests {
     #[test]
     fn a_header_declaring_too_many_items_names_the_limit() {
         let err = IdxArray::parse(&header(&[u32::MAX, 28, 28]), Path::new("x.idx")).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { found: 4294967295, limit: MAX_IDX_ITEMS, .. }));
+        assert!(
+            matches!(&err, Error::TooLarge(l) if l.found == 4294967295 && l.limit == MAX_IDX_ITEMS)
+        );
         assert_eq!(err.to_string(), "x.idx: IDX header declares 4294967295 items (limit 10000000)");
     }
 
@@ -269,9 +256,9 @@ mod tests {
         // Few items, but 2^32 * 2^32 * 1000 elements: the product saturates.
         let err =
             IdxArray::parse(&header(&[1000, u32::MAX, u32::MAX]), Path::new("x.idx")).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { unit: "elements", limit: MAX_IDX_ELEMENTS, .. }));
+        assert!(matches!(&err, Error::TooLarge(l) if l.unit == "elements" && l.found == u64::MAX));
         let err = IdxArray::parse(&header(&[1 << 20, 1 << 11]), Path::new("x.idx")).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { found: 0x8000_0000, .. }), "{err}");
+        assert!(matches!(&err, Error::TooLarge(l) if l.found == 0x8000_0000), "{err}");
     }
 
     #[test]
@@ -284,7 +271,7 @@ mod tests {
         }
         let bomb = encoder.finish().unwrap();
         let err = IdxArray::from_file_bytes(&bomb, Path::new("bomb.gz")).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { unit: "bytes", .. }), "{err}");
+        assert!(matches!(&err, Error::TooLarge(l) if l.unit == "bytes"), "{err}");
     }
 
     #[test]

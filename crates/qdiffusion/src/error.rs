@@ -38,17 +38,8 @@ pub enum Error {
     /// A configuration (typically read from a model file) declares more than one of this
     /// crate's documented limits allows, such as
     /// [`MAX_STEPS`](crate::baseline::schedule::MAX_STEPS); nothing was allocated for it.
-    #[error("{what} declares {found} {unit} (limit {limit})")]
-    TooLarge {
-        /// What declares it ("the noise schedule").
-        what: &'static str,
-        /// The size declared.
-        found: u64,
-        /// What is counted ("steps").
-        unit: &'static str,
-        /// The limit.
-        limit: u64,
-    },
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

@@ -4,6 +4,7 @@
 //! - [`frame`]: [`Format`], the framed file every model, parameter set and training checkpoint
 //!   of the workspace is stored in (magic, version, length, checksum, then a bincode payload);
 //! - [`read`]: [`read_limited`], reading a whole file after checking its length against a limit;
+//! - [`limit`]: [`OverLimit`], the error of an input that declares more than a documented limit;
 //! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
 //!   payloads and tells data sets apart in caches.
 //!
@@ -31,10 +32,12 @@ pub mod atomic;
 pub mod error;
 pub mod fingerprint;
 pub mod frame;
+pub mod limit;
 pub mod read;
 
 pub use atomic::write_atomic;
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
+pub use limit::OverLimit;
 pub use read::{MAX_FRAMED_FILE_LEN, read_limited};

@@ -6,6 +6,8 @@
 //! radians per step. The low frequencies say roughly where in the chain a step is, the high ones
 //! tell neighbouring steps apart; every feature lies in [-1, 1], the same scale as the pixels.
 
+use qfile::OverLimit;
+
 use crate::error::{Error, Result};
 
 /// The largest wavelength scale of the frequency ladder (the Transformer's choice).
@@ -22,14 +24,8 @@ pub fn timestep_embedding(t: usize, dim: usize) -> Result<Vec<f32>> {
             reason: format!("the timestep embedding needs a positive even dimension, got {dim}"),
         });
     }
-    if dim > MAX_EMBEDDING_DIM {
-        return Err(Error::TooLarge {
-            what: "the timestep embedding",
-            found: dim as u64,
-            unit: "features",
-            limit: MAX_EMBEDDING_DIM as u64,
-        });
-    }
+    let what = || "the timestep embedding declares".into();
+    OverLimit::check(what, dim as u64, "features", MAX_EMBEDDING_DIM as u64)?;
     let half = dim / 2;
     let mut out = vec![0.0; dim];
     for i in 0..half {
@@ -49,7 +45,7 @@ mod tests {
     #[test]
     fn a_width_over_the_limit_names_it() {
         let err = timestep_embedding(3, usize::MAX - 1).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { limit, .. } if limit == MAX_EMBEDDING_DIM as u64));
+        assert!(matches!(&err, Error::TooLarge(l) if l.limit == MAX_EMBEDDING_DIM as u64));
         assert!(err.to_string().ends_with("features (limit 65536)"), "{err}");
         assert_eq!(timestep_embedding(3, MAX_EMBEDDING_DIM).unwrap().len(), MAX_EMBEDDING_DIM);
     }

@@ -7,6 +7,7 @@
 //! The products are accumulated in `f64` (a thousand factors near one lose digits in `f32`).
 
 use nalgebra::DMatrix;
+use qfile::OverLimit;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -33,14 +34,8 @@ impl NoiseSchedule {
                 reason: "a schedule needs at least one step".into(),
             });
         }
-        if steps > MAX_STEPS {
-            return Err(Error::TooLarge {
-                what: "the noise schedule",
-                found: steps as u64,
-                unit: "steps",
-                limit: MAX_STEPS as u64,
-            });
-        }
+        let what = || "the noise schedule declares".into();
+        OverLimit::check(what, steps as u64, "steps", MAX_STEPS as u64)?;
         let valid = |b: f64| b.is_finite() && b > 0.0 && b < 1.0;
         if !valid(beta_start) || !valid(beta_end) {
             return Err(Error::InvalidConfig {
@@ -161,7 +156,7 @@ mod tests {
     #[test]
     fn a_step_count_over_the_limit_names_it() {
         let err = NoiseSchedule::linear(MAX_STEPS + 1, 1e-4, 0.02).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { limit: 100_000, .. }), "{err}");
+        assert!(matches!(&err, Error::TooLarge(l) if l.limit == 100_000), "{err}");
         assert_eq!(err.to_string(), "the noise schedule declares 100001 steps (limit 100000)");
         assert_eq!(NoiseSchedule::linear(MAX_STEPS, 1e-4, 0.02).unwrap().steps(), MAX_STEPS);
     }
