@@ -36,6 +36,9 @@
 //!   snapshots, and their Qiskit Aer cross-check references (see [`devices`]).
 //! - `deny`: `cargo deny check licenses bans sources` against `deny.toml`, if cargo-deny is
 //!   installed (see [`deny`]; not a `ci` step, as CI has no cargo-deny).
+//! - `fuzz --seconds N [--target NAME]... [--jobs J]`: the cargo-fuzz targets of `fuzz/` for `N`
+//!   seconds each, with a summary line per target (see [`fuzz`]). Not part of `ci`: it takes
+//!   minutes per target and needs the nightly toolchain.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -45,6 +48,7 @@ mod bench_peers;
 mod crash_test;
 mod deny;
 mod devices;
+mod fuzz;
 mod mpi;
 mod mpi_train;
 mod plots;
@@ -52,7 +56,7 @@ mod process;
 mod python;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | crash-test | bench-peers | plots | devices | deny>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | crash-test | bench-peers | plots | devices | deny | fuzz>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Some("mpi-train-test") => mpi_train::run(&args[1..]),
         Some("crash-test") => crash_test::run(&args[1..]),
         Some("deny") => deny::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

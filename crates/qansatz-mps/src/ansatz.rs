@@ -2,6 +2,7 @@
 //! nearest-neighbour CNOT chain `0-1, 1-2, ...`, i.e. a sequentially generated MPS whose bond
 //! dimension doubles with each layer up to the register's limit.
 
+use qfile::OverLimit;
 use qrandom::distributions::standard_normal;
 use qsim_core::circuit::{Circuit, Param};
 use rand::{Rng, RngExt};
@@ -130,6 +131,11 @@ fn add_block(c: &mut Circuit, block: Block, q: usize, next: &mut usize) -> Resul
     Ok(())
 }
 
+/// The most layers an [`AnsatzConfig`] may ask for: 10 000, hundreds of times the reference depth
+/// of 15, so a configuration read from a damaged file cannot make [`Ansatz::new`] build a circuit
+/// without bound.
+pub const MAX_LAYERS: usize = 10_000;
+
 /// A built ansatz: its circuit refers to an angle vector of length [`Ansatz::num_angles`].
 ///
 /// ```
@@ -148,12 +154,14 @@ pub struct Ansatz {
 impl Ansatz {
     /// Builds the circuit for `config`.
     pub fn new(config: AnsatzConfig) -> Result<Self> {
-        let total = config.num_qubits + config.num_ancillas;
         if config.num_qubits == 0 || config.layers == 0 {
             return Err(Error::InvalidConfig {
                 reason: "an ansatz needs qubits and layers".into(),
             });
         }
+        let what = || "the ansatz configuration declares".into();
+        OverLimit::check(what, config.layers as u64, "layers", MAX_LAYERS as u64)?;
+        let total = config.num_qubits.saturating_add(config.num_ancillas);
         if total > qsim_core::state::MAX_QUBITS {
             return Err(Error::InvalidConfig {
                 reason: format!("{total} qubits is too many to simulate"),

@@ -9,6 +9,7 @@
 //!
 //! Gradients go through the chain rule: `dL/dw = dL/dtheta`, `dL/dV[i][m] = dL/dtheta_i e_m(t)`.
 
+use qfile::OverLimit;
 use qsim_core::circuit::Circuit;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,11 @@ pub enum Conditioning {
     None,
 }
 
+/// The most parameters a [`ConditionalAnsatz`] may have: 2^24 (128 MiB of `f64`), thousands of
+/// times the reference model's, so a configuration read from a damaged file (a huge embedding
+/// `dim` or step count) is refused before anything of that size is allocated.
+pub const MAX_PARAMS: usize = 1 << 24;
+
 /// An ansatz whose angles depend on the diffusion step `t` in `1..=steps`.
 ///
 /// ```
@@ -68,7 +74,16 @@ impl ConditionalAnsatz {
                 reason: "an embedding needs at least one feature".into(),
             });
         }
-        Ok(Self { ansatz: Ansatz::new(config)?, conditioning, steps })
+        let ansatz = Ansatz::new(config)?;
+        let a = ansatz.num_angles() as u64;
+        let params = match conditioning {
+            Conditioning::Embedded { dim } => a.saturating_mul((dim as u64).saturating_add(1)),
+            Conditioning::PerStep => a.saturating_mul(steps as u64),
+            Conditioning::None => a,
+        };
+        let what = || "the conditional ansatz configuration declares".into();
+        OverLimit::check(what, params, "parameters", MAX_PARAMS as u64)?;
+        Ok(Self { ansatz, conditioning, steps })
     }
 
     /// The underlying ansatz.

@@ -15,6 +15,11 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A configuration (typically read from a file) declares more than one of this crate's
+    /// documented limits allows, such as [`MAX_LAYERS`](crate::ansatz::MAX_LAYERS); nothing was
+    /// allocated for it.
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A parameter vector or distribution has the wrong length.
     #[error("{what}: expected length {expected}, got {got}")]
     DimensionMismatch {

@@ -33,9 +33,16 @@ pub fn save_params(path: &Path, model: &ConditionalAnsatz, params: &[f64]) -> Re
     Ok(())
 }
 
-/// Loads a model and its parameters, checking the parameter count against the configuration.
+/// Loads a model and its parameters ([`decode_params`] of the file's bytes, read up to
+/// [`qfile::MAX_FRAMED_FILE_LEN`]).
 pub fn load_params(path: &Path) -> Result<(ConditionalAnsatz, Vec<f64>)> {
-    let file: ParameterFile = FORMAT.load(path)?;
+    decode_params(&qfile::read_limited(path, qfile::MAX_FRAMED_FILE_LEN)?, path)
+}
+
+/// Decodes the bytes of a parameter file, checking the configuration (against the limits of
+/// [`ConditionalAnsatz::new`]) and the parameter count; `path` only labels errors.
+pub fn decode_params(bytes: &[u8], path: &Path) -> Result<(ConditionalAnsatz, Vec<f64>)> {
+    let file: ParameterFile = FORMAT.decode(bytes, path)?;
     let model = ConditionalAnsatz::from_config(&file.config)?;
     if file.params.len() != model.num_params() {
         return Err(Error::InconsistentFile {

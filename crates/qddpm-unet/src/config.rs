@@ -58,7 +58,9 @@ impl UnetConfig {
         }
         let levels = self.channels.len();
         let side = IMAGE_SIDE / self.patch;
-        if side % (1 << (levels - 1)) != 0 {
+        // More levels than bits in a usize halve any side to nothing (and would overflow).
+        let halvings = u32::try_from(levels - 1).ok().and_then(|h| 1usize.checked_shl(h));
+        if halvings.is_none_or(|h| side % h != 0) {
             return bad(format!(
                 "{levels} levels halve {side} pixels {} times, which does not divide it",
                 levels - 1
@@ -72,7 +74,7 @@ impl UnetConfig {
         }
         // Normalised widths: each level's channels, and the concatenations of the way up.
         let mut widths = self.channels.clone();
-        widths.extend(self.channels.windows(2).map(|w| w[0] + w[1]));
+        widths.extend(self.channels.windows(2).map(|w| w[0].saturating_add(w[1])));
         if let Some(w) = widths.iter().find(|&&w| w % self.groups != 0) {
             return bad(format!("{} groups do not divide a normalised width of {w}", self.groups));
         }

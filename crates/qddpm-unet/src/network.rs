@@ -426,7 +426,8 @@ impl WeightSource for StoredWeights<'_> {
         let (stored, values) = self.tensors.next().ok_or_else(|| Error::InvalidModel {
             reason: "the model file has fewer weights than the configuration needs".into(),
         })?;
-        if stored.as_slice() != shape || values.len() != shape.iter().product::<usize>() {
+        let needed = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if stored.as_slice() != shape || needed != Some(values.len()) {
             return Err(Error::InvalidModel {
                 reason: format!(
                     "a stored weight has shape {stored:?} ({} values), the configuration needs {shape:?}",

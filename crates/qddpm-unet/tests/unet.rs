@@ -69,6 +69,9 @@ fn forward_keeps_the_image_shape_and_rejects_bad_input() {
         UnetConfig { groups: 5, ..UnetConfig::default() },
         UnetConfig { blocks: 0, ..UnetConfig::default() },
         UnetConfig { time_features: 7, ..UnetConfig::default() },
+        // More levels than a usize has bits, and widths whose sums overflow (found by fuzzing).
+        UnetConfig { channels: vec![8; 70], ..UnetConfig::default() },
+        UnetConfig { channels: vec![usize::MAX, usize::MAX], patch: 14, ..UnetConfig::default() },
     ];
     for c in bad {
         assert!(c.validate().is_err(), "{c:?}");

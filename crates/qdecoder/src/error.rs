@@ -9,6 +9,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// An input declares (or holds) more than one of this crate's documented limits allows,
+    /// such as [`MAX_IDX_ITEMS`](crate::idx::MAX_IDX_ITEMS); nothing was allocated for it.
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A file could not be opened, read, written or renamed.
     #[error("{path}: {source}")]
     Io {

@@ -35,6 +35,11 @@ pub enum Error {
         /// Which ranks, and how.
         detail: String,
     },
+    /// A configuration (typically read from a model file) declares more than one of this
+    /// crate's documented limits allows, such as
+    /// [`MAX_STEPS`](crate::baseline::schedule::MAX_STEPS); nothing was allocated for it.
+    #[error(transparent)]
+    TooLarge(#[from] qfile::OverLimit),
     /// A configuration value is out of range.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {

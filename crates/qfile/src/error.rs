@@ -25,6 +25,16 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The file is longer than the reader accepts (see [`read_limited`](crate::read_limited)).
+    #[error("{path}: the file is {len} bytes (limit {limit})")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its length in bytes (at least `limit + 1` if it grew while being read).
+        len: u64,
+        /// The most bytes the reader accepts.
+        limit: u64,
+    },
     /// The path has no file name (it ends in `..` or is a root).
     #[error("{path}: not a file path")]
     NotAFilePath {

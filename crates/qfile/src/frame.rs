@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 use crate::fingerprint::fingerprint;
+use crate::read::{MAX_FRAMED_FILE_LEN, read_limited};
 
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 28;
@@ -61,13 +62,20 @@ impl Format {
     pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<Vec<u8>> {
         let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
             .map_err(|e| Error::Encode { format: self.name, reason: e.to_string() })?;
+        Ok(self.frame(&payload))
+    }
+
+    /// `payload` behind this format's header (magic, version, its length and checksum), as
+    /// [`decode`](Self::decode) expects; fuzzers use it to reach the payload decoder with
+    /// arbitrary payloads.
+    pub fn frame(&self, payload: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
         bytes.extend_from_slice(&self.magic);
         bytes.extend_from_slice(&self.version.to_le_bytes());
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&fingerprint(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        Ok(bytes)
+        bytes.extend_from_slice(&fingerprint(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
     }
 
     /// Parses framed bytes, checking magic, version, length and checksum before decoding;
@@ -109,7 +117,8 @@ impl Format {
             return Err(Error::Truncated {
                 path: path_buf(),
                 format: self.name,
-                expected: HEADER_LEN as u64 + expected,
+                // A damaged length field can be near u64::MAX.
+                expected: (HEADER_LEN as u64).saturating_add(expected),
                 found: bytes.len() as u64,
             });
         }
@@ -138,11 +147,10 @@ impl Format {
         write_atomic(path, &self.encode(value)?)
     }
 
-    /// Reads a value written by [`save`](Self::save).
+    /// Reads a value written by [`save`](Self::save): [`read_limited`] to
+    /// [`MAX_FRAMED_FILE_LEN`] bytes, then [`decode`](Self::decode).
     pub fn load<T: DeserializeOwned>(&self, path: &Path) -> Result<T> {
-        let bytes =
-            std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        self.decode(&bytes, path)
+        self.decode(&read_limited(path, MAX_FRAMED_FILE_LEN)?, path)
     }
 }
 

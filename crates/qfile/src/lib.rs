@@ -3,6 +3,8 @@
 //! - [`atomic`]: [`write_atomic`], so that a crash or a concurrent reader never sees half a file;
 //! - [`frame`]: [`Format`], the framed file every model, parameter set and training checkpoint
 //!   of the workspace is stored in (magic, version, length, checksum, then a bincode payload);
+//! - [`read`]: [`read_limited`], reading a whole file after checking its length against a limit;
+//! - [`limit`]: [`OverLimit`], the error of an input that declares more than a documented limit;
 //! - [`fingerprint`](mod@fingerprint): [`Fingerprint`], the hash that both checks those
 //!   payloads and tells data sets apart in caches;
 //! - [`lock`]: [`DirLock`], one process at a time per output folder (a stale lock left by a
@@ -33,9 +35,13 @@ pub mod error;
 pub mod fingerprint;
 pub mod frame;
 pub mod lock;
+pub mod limit;
+pub mod read;
 
 pub use atomic::{remove_leftovers, write_atomic};
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
 pub use lock::{DirLock, Holder, LockError};
+pub use limit::OverLimit;
+pub use read::{MAX_FRAMED_FILE_LEN, read_limited};

@@ -58,8 +58,8 @@ pub mod schedule;
 use schedule::GateDurations;
 
 pub use calibration::{
-    CouplerCalibration, DeviceCalibration, GateTimeOverride, QubitCalibration, Relaxation,
-    SimulationConfig,
+    CouplerCalibration, DeviceCalibration, GateTimeOverride, MAX_DEVICE_FILE_BYTES,
+    MAX_DEVICE_QUBITS, QubitCalibration, Relaxation, SimulationConfig,
 };
 
 /// A simulated noisy device built from a [`DeviceCalibration`].

@@ -95,6 +95,17 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A calibration or case file is longer than its reader accepts (see
+    /// [`MAX_DEVICE_FILE_BYTES`](crate::device::MAX_DEVICE_FILE_BYTES)).
+    #[error("file `{path}` is {len} bytes (limit {limit})")]
+    FileTooLarge {
+        /// The path.
+        path: String,
+        /// Its length in bytes.
+        len: u64,
+        /// The most bytes the reader accepts.
+        limit: u64,
+    },
     /// Sizes do not fit together.
     #[error("{what}: expected {expected}, got {got}")]
     DimensionMismatch {

@@ -65,8 +65,11 @@ pub mod layout;
 pub mod m3;
 pub mod noise_floor;
 pub mod readout;
+pub mod readout_case;
 pub mod shot_gradient;
 pub mod simplex;
 pub mod transpile;
+
+mod text_file;
 
 pub use error::{Error, Result};

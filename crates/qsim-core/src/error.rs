@@ -148,6 +148,19 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An input is larger than one of this crate's documented limits allows (such as
+    /// [`MAX_SOURCE_BYTES`](crate::qasm::MAX_SOURCE_BYTES)); nothing was allocated for it.
+    #[error("{what} is {found} {unit} (limit {limit})")]
+    TooLarge {
+        /// The input ("the OpenQASM source").
+        what: &'static str,
+        /// Its size.
+        found: u64,
+        /// What is counted ("bytes").
+        unit: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// OpenQASM text could not be read.
     #[error(transparent)]
     Qasm(#[from] QasmError),

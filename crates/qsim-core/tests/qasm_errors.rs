@@ -196,3 +196,19 @@ fn hostile_inputs_are_bounded() {
     ));
     assert!(qasm::parse(&wide).is_ok());
 }
+
+#[test]
+fn a_source_over_the_length_limit_is_refused_before_parsing() {
+    let huge = " ".repeat(qasm::MAX_SOURCE_BYTES + 1);
+    let err = qasm::parse(&huge).unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit, .. } if limit == qasm::MAX_SOURCE_BYTES as u64),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("the OpenQASM source is {} bytes (limit 67108864)", qasm::MAX_SOURCE_BYTES + 1)
+    );
+    // At the limit it is read (and, being empty of statements, is an empty circuit).
+    assert!(qasm::parse(&huge[1..]).is_ok());
+}

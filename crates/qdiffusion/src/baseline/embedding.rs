@@ -6,18 +6,26 @@
 //! radians per step. The low frequencies say roughly where in the chain a step is, the high ones
 //! tell neighbouring steps apart; every feature lies in [-1, 1], the same scale as the pixels.
 
+use qfile::OverLimit;
+
 use crate::error::{Error, Result};
 
 /// The largest wavelength scale of the frequency ladder (the Transformer's choice).
 const MAX_PERIOD: f64 = 10_000.0;
 
-/// The `dim` features of step `t` (`dim` even and positive).
+/// The widest timestep embedding [`timestep_embedding`] builds: 65 536 features, hundreds of
+/// times the widths in use, so a damaged model file cannot make it allocate without bound.
+pub const MAX_EMBEDDING_DIM: usize = 1 << 16;
+
+/// The `dim` features of step `t` (`dim` even, positive and at most [`MAX_EMBEDDING_DIM`]).
 pub fn timestep_embedding(t: usize, dim: usize) -> Result<Vec<f32>> {
     if dim == 0 || dim % 2 != 0 {
         return Err(Error::InvalidConfig {
             reason: format!("the timestep embedding needs a positive even dimension, got {dim}"),
         });
     }
+    let what = || "the timestep embedding declares".into();
+    OverLimit::check(what, dim as u64, "features", MAX_EMBEDDING_DIM as u64)?;
     let half = dim / 2;
     let mut out = vec![0.0; dim];
     for i in 0..half {
@@ -33,6 +41,14 @@ pub fn timestep_embedding(t: usize, dim: usize) -> Result<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_width_over_the_limit_names_it() {
+        let err = timestep_embedding(3, usize::MAX - 1).unwrap_err();
+        assert!(matches!(&err, Error::TooLarge(l) if l.limit == MAX_EMBEDDING_DIM as u64));
+        assert!(err.to_string().ends_with("features (limit 65536)"), "{err}");
+        assert_eq!(timestep_embedding(3, MAX_EMBEDDING_DIM).unwrap().len(), MAX_EMBEDDING_DIM);
+    }
 
     #[test]
     fn features_are_bounded_and_tell_steps_apart() {

@@ -7,9 +7,14 @@
 //! The products are accumulated in `f64` (a thousand factors near one lose digits in `f32`).
 
 use nalgebra::DMatrix;
+use qfile::OverLimit;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// The most steps a [`NoiseSchedule`] may have: 100 000, a hundred times the usual 1 000, so a
+/// step count read from a damaged model file cannot make it allocate without bound.
+pub const MAX_STEPS: usize = 100_000;
 
 /// A variance schedule `beta_1..beta_T` with its cumulative products `alphabar_t`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,13 +27,15 @@ pub struct NoiseSchedule {
 
 impl NoiseSchedule {
     /// The linear schedule of Ho et al.: `beta_t` evenly spaced from `beta_start` (at `t = 1`) to
-    /// `beta_end` (at `t = T`) over `steps = T` steps.
+    /// `beta_end` (at `t = T`) over `steps = T` steps (at most [`MAX_STEPS`]).
     pub fn linear(steps: usize, beta_start: f64, beta_end: f64) -> Result<Self> {
         if steps == 0 {
             return Err(Error::InvalidConfig {
                 reason: "a schedule needs at least one step".into(),
             });
         }
+        let what = || "the noise schedule declares".into();
+        OverLimit::check(what, steps as u64, "steps", MAX_STEPS as u64)?;
         let valid = |b: f64| b.is_finite() && b > 0.0 && b < 1.0;
         if !valid(beta_start) || !valid(beta_end) {
             return Err(Error::InvalidConfig {
@@ -145,6 +152,14 @@ pub(crate) fn check_same_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_count_over_the_limit_names_it() {
+        let err = NoiseSchedule::linear(MAX_STEPS + 1, 1e-4, 0.02).unwrap_err();
+        assert!(matches!(&err, Error::TooLarge(l) if l.limit == 100_000), "{err}");
+        assert_eq!(err.to_string(), "the noise schedule declares 100001 steps (limit 100000)");
+        assert_eq!(NoiseSchedule::linear(MAX_STEPS, 1e-4, 0.02).unwrap().steps(), MAX_STEPS);
+    }
 
     #[test]
     fn linear_schedule_matches_ho_et_al() {

@@ -155,14 +155,44 @@ impl TrainState {
     }
 }
 
-/// What a checkpoint file holds.
+/// What a checkpoint file holds: the model and training configuration it was written for, the
+/// fingerprint of the training data, and the [`TrainState`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct CheckpointFile {
+pub struct CheckpointFile {
     model: ConditionalConfig,
     train: TrainConfig,
     /// [`EncodedData::fingerprint`] of the data it was trained on.
     data: u64,
     state: TrainState,
+}
+
+impl CheckpointFile {
+    /// Decodes the bytes of a checkpoint file ([`CHECKPOINT_FORMAT`]) and checks that its state
+    /// is self-consistent (the optimiser's moments and the moving average, if any, are as long
+    /// as the parameters); `path` only labels errors.
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<Self> {
+        let file: CheckpointFile = CHECKPOINT_FORMAT.decode(bytes, path)?;
+        let state = &file.state;
+        let n = state.params.len();
+        if (!state.adam.is_empty() && state.adam.len() != n)
+            || (!state.average.is_empty() && state.average.len() != n)
+        {
+            return Err(Error::Resume {
+                path: path.display().to_string(),
+                reason: format!(
+                    "its optimiser ({}) or moving average ({}) does not fit its {n} parameters",
+                    state.adam.len(),
+                    state.average.len()
+                ),
+            });
+        }
+        Ok(file)
+    }
+
+    /// The training state it holds.
+    pub fn state(&self) -> &TrainState {
+        &self.state
+    }
 }
 
 /// The step size of iteration `k` (from 0) of `iterations`: a half-cosine decay from `first`
@@ -394,9 +424,11 @@ impl<'a> Trainer<'a> {
     }
 
     /// Reads a checkpoint written for this model and configuration (the number of iterations
-    /// may differ: a run can be extended).
+    /// may differ: a run can be extended): [`CheckpointFile::decode`] of the file's bytes, read
+    /// up to [`qfile::MAX_FRAMED_FILE_LEN`], then the checks against this run.
     pub fn load_checkpoint(&self, path: &Path) -> Result<TrainState> {
-        let file: CheckpointFile = CHECKPOINT_FORMAT.load(path)?;
+        let bytes = qfile::read_limited(path, qfile::MAX_FRAMED_FILE_LEN)?;
+        let file = CheckpointFile::decode(&bytes, path)?;
         let resume = |reason: &str| Error::Resume {
             path: path.display().to_string(),
             reason: reason.into(),

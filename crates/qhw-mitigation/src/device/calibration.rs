@@ -12,6 +12,15 @@ use crate::backend::{JobTiming, check_timing};
 use crate::error::{Error, Result, check_probability};
 use crate::execution::NoiseSpec;
 use crate::readout::TensoredReadout;
+use crate::text_file::read_text;
+
+/// The longest calibration file [`DeviceCalibration::from_file`] reads: 64 MiB, about two
+/// thousand times the 127-qubit IBM device file.
+pub const MAX_DEVICE_FILE_BYTES: u64 = 64 << 20;
+
+/// The most qubits a calibration may describe: 10 000, far beyond current devices; each qubit
+/// gets its own noise channels when the device is built.
+pub const MAX_DEVICE_QUBITS: usize = 10_000;
 
 /// How a qubit relaxes during gates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,7 +244,8 @@ fn relaxation_channel(gamma: f64, lambda: f64) -> Result<Option<Channel>> {
 }
 
 impl DeviceCalibration {
-    /// Reads a calibration from JSON text (and validates it).
+    /// Reads a calibration from JSON text (and validates it, including the limit of
+    /// [`MAX_DEVICE_QUBITS`]).
     pub fn from_json(text: &str) -> Result<Self> {
         let cal: Self = serde_json::from_str(text)
             .map_err(|e| Error::File { path: "<json>".into(), reason: e.to_string() })?;
@@ -243,11 +253,10 @@ impl DeviceCalibration {
         Ok(cal)
     }
 
-    /// Reads a calibration file (and validates it).
+    /// Reads a calibration file of at most [`MAX_DEVICE_FILE_BYTES`] (and validates it).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let p = path.as_ref();
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| Error::File { path: p.display().to_string(), reason: e.to_string() })?;
+        let text = read_text(p, MAX_DEVICE_FILE_BYTES)?;
         Self::from_json(&text).map_err(|e| match e {
             Error::File { reason, .. } => Error::File { path: p.display().to_string(), reason },
             other => other,
@@ -309,6 +318,13 @@ impl DeviceCalibration {
         if n == 0 {
             return Err(Error::InvalidCalibration {
                 reason: "a device needs at least one qubit".into(),
+            });
+        }
+        if n > MAX_DEVICE_QUBITS {
+            return Err(Error::TooManyQubits {
+                what: "a device calibration",
+                max: MAX_DEVICE_QUBITS,
+                got: n,
             });
         }
         let t1q = check_time("gate_time_1q_ns", self.gate_time_1q_ns)?;

@@ -11,7 +11,7 @@ use crate::error::Result;
 
 /// Deepest nesting of parentheses, unary signs and powers that an expression may use; the
 /// parser recurses once per level, so this bounds its stack use on hostile input.
-pub(super) const MAX_EXPR_DEPTH: usize = 128;
+pub const MAX_EXPR_DEPTH: usize = 128;
 
 /// The functions OpenQASM 2 (and Qiskit's legacy extensions) allow in expressions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

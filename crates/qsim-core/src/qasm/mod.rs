@@ -31,8 +31,8 @@
 //! use of a duplicated qubit, the start of a non-finite angle (or the call, for an angle computed
 //! inside a gate body), the token found where a `;` was expected (or the end of the file), the
 //! opening `{` or `"` of a gate body or string that is never closed. The importer never panics,
-//! and bounds the memory and time a hostile program can make it use (see [`MAX_BITS`] and
-//! [`MAX_EXPANSION`]).
+//! and bounds the memory and time a hostile program can make it use (see [`MAX_SOURCE_BYTES`],
+//! [`MAX_BITS`], [`MAX_EXPANSION`] and [`MAX_EXPR_DEPTH`]).
 //!
 //! ```
 //! use qsim_core::{qasm, state::StateVector};
@@ -61,6 +61,12 @@ mod parser;
 use crate::circuit::Circuit;
 use crate::error::{Error, QasmError, Result};
 
+pub use expr::MAX_EXPR_DEPTH;
+
+/// The longest program [`parse`] reads: 64 MiB, thousands of times the largest reference
+/// circuit, so that the tokens of a mistaken input (a data file, say) are never all held at once.
+pub const MAX_SOURCE_BYTES: usize = 64 << 20;
+
 /// The most qubits, and separately the most classical bits, that one program may declare.
 ///
 /// Far above what a state vector can hold; it keeps a mistyped `qreg q[1000000000];` from
@@ -76,7 +82,17 @@ pub const MAX_EXPANSION: usize = 1 << 24;
 
 /// Reads an OpenQASM 2.0 program into a [`Circuit`] (see the [module docs](self) for the
 /// language accepted and how errors are reported).
+///
+/// A source over [`MAX_SOURCE_BYTES`] is an [`Error::TooLarge`] before anything is read.
 pub fn parse(source: &str) -> Result<Circuit> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(Error::TooLarge {
+            what: "the OpenQASM source",
+            found: source.len() as u64,
+            unit: "bytes",
+            limit: MAX_SOURCE_BYTES as u64,
+        });
+    }
     parser::parse(source)
 }
 

@@ -1,0 +1,16 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[27];
+creg c[5];
+rz(pi/2) q[2];
+sx q[2];
+rz(pi/2) q[2];
+cx q[2],q[1];
+cx q[1],q[0];
+cx q[2],q[3];
+cx q[3],q[5];
+measure q[0] -> c[0];
+measure q[1] -> c[1];
+measure q[2] -> c[2];
+measure q[3] -> c[3];
+measure q[5] -> c[4];

@@ -1,0 +1,21 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+gate ccz q0,q1,q2 { h q2; ccx q0,q1,q2; h q2; }
+qreg q[5];
+ccx q[0],q[4],q[2];
+csx q[1],q[3];
+ccx q[3],q[0],q[4];
+crx(4.898220277263522) q[1],q[2];
+ccz q[2],q[0],q[3];
+z q[4];
+cswap q[3],q[2],q[4];
+ccx q[1],q[3],q[2];
+cswap q[0],q[4],q[3];
+ccz q[3],q[1],q[4];
+ccx q[0],q[2],q[1];
+ccz q[1],q[0],q[4];
+rxx(2.371786192412437) q[3],q[2];
+cx q[4],q[3];
+ccz q[2],q[0],q[1];
+ccx q[4],q[0],q[3];
+cswap q[3],q[4],q[0];
