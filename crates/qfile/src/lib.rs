@@ -34,14 +34,14 @@ pub mod atomic;
 pub mod error;
 pub mod fingerprint;
 pub mod frame;
-pub mod lock;
 pub mod limit;
+pub mod lock;
 pub mod read;
 
 pub use atomic::{remove_leftovers, write_atomic};
 pub use error::{Error, Result};
 pub use fingerprint::{Fingerprint, fingerprint};
 pub use frame::Format;
-pub use lock::{DirLock, Holder, LockError};
 pub use limit::OverLimit;
+pub use lock::{DirLock, Holder, LockError};
 pub use read::{MAX_FRAMED_FILE_LEN, read_limited};
