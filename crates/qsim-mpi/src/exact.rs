@@ -182,22 +182,8 @@ fn local_moves(layout: &QubitLayout, local: usize, stage: &[(usize, usize)]) -> 
 
 #[cfg(test)]
 mod tests {
-    use qsim_core::circuit::Circuit;
-
     use super::*;
-
-    fn staircase(n: usize) -> Circuit {
-        let mut c = Circuit::new(n);
-        for _ in 0..15 {
-            for q in 0..n {
-                c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
-            }
-            for q in 1..n {
-                c.cx(q - 1, q).unwrap();
-            }
-        }
-        c
-    }
+    use crate::plan::tests::staircase;
 
     /// The swaps the exact schedule makes on the 15-layer staircase, from 24 to 40 qubits and 1
     /// to 10 global qubits (the engine's stages are planned without any state): what the scaling

@@ -244,8 +244,22 @@ fn push_local(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The 15-layer staircase with fixed angles: RY, RZ on every qubit, then the CNOT chain.
+    pub(crate) fn staircase(n: usize) -> Circuit {
+        let mut c = Circuit::new(n);
+        for _ in 0..15 {
+            for q in 0..n {
+                c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
+            }
+            for q in 1..n {
+                c.cx(q - 1, q).unwrap();
+            }
+        }
+        c
+    }
 
     fn swaps(plan: &RankPlan) -> Vec<(usize, usize)> {
         plan.steps
@@ -295,15 +309,7 @@ mod tests {
     #[test]
     fn staircase_swaps_at_24_qubits() {
         let n = 24;
-        let mut c = Circuit::new(n);
-        for _ in 0..15 {
-            for q in 0..n {
-                c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
-            }
-            for q in 1..n {
-                c.cx(q - 1, q).unwrap();
-            }
-        }
+        let c = staircase(n);
         for global in [1usize, 2, 3] {
             let local = n - global;
             let plan = plan_for_rank(c.ops(), &[], &QubitLayout::identity(n), local, 0).unwrap();
@@ -324,15 +330,7 @@ mod tests {
     #[test]
     fn staircase_needs_one_swap_per_global_qubit_up_to_40_qubits() {
         for n in [30usize, 40] {
-            let mut c = Circuit::new(n);
-            for _ in 0..15 {
-                for q in 0..n {
-                    c.ry(q, 0.4).unwrap().rz(q, 0.3).unwrap();
-                }
-                for q in 1..n {
-                    c.cx(q - 1, q).unwrap();
-                }
-            }
+            let c = staircase(n);
             for g in 1..=8 {
                 let start = QubitLayout::identity(n);
                 let plan = plan_for_rank(c.ops(), &[], &start, n - g, 0).unwrap();
