@@ -41,8 +41,9 @@ Inputs (command-line options; the defaults are stated assumptions, not measureme
 * --bandwidth GB/s per node and direction, repeatable (default: 12.5 = 100 Gb/s InfiniBand EDR
   and 25 = 200 Gb/s HDR) and --measured-bandwidth, added as a third scenario: what one swap
   reached on this machine (default 0.583 GB/s per rank and direction, through OpenMPI's shared
-  memory: `mpirun -np 2 target/release/examples/swap_bandwidth 26 5`, 256 MiB per rank in
-  0.4606 s, the Hadamard on a global qubit less the same on a local one).
+  memory: `swap_bandwidth 26 5` on 2 ranks at commit 001c8bc, 256 MiB per rank in 0.4606 s, the
+  Hadamard on a global qubit less one on local position 0; a lower bound, since the first
+  includes two relayout passes the second does not, see docs/results.md).
 * --latency (seconds per message, default 2e-6), --schedule (default as-one-process),
   --layers (default 15; only 15 has as-one-process counts).
 * --qubits (default 36..40), --max-nodes (default 4096), --strong-qubits (default 36),

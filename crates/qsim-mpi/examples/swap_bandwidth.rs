@@ -1,7 +1,8 @@
 //! The bandwidth of one global<->local swap: a Hadamard on the qubit at the highest (global)
 //! position of an `n`-qubit state under [`Schedule::FewestExchanges`] is exactly one swap, in which every rank
-//! sends and receives half of its slice. The same Hadamard on a local qubit (no exchange) is
-//! timed too, and the difference of the best times is the swap's. Rank 0 prints both and the
+//! sends and receives half of its slice. The same Hadamard on the local qubit at the position
+//! the swap fills (no exchange, the same local work) is timed too, and the difference of the
+//! best times is the swap's. Rank 0 prints both and the
 //! bytes per second per rank and direction: the figure the scaling model
 //! (`scripts/mpi_scaling_model.py --measured-bandwidth`) takes.
 //!
@@ -49,11 +50,12 @@ fn measure<C: Communicator>(
         return Err(qsim_mpi::Error::NotEnoughRanks { global_qubits: 1, ranks });
     }
     psi.set_schedule(Schedule::FewestExchanges);
-    // The gate alone: a Hadamard on the lowest position, always local.
+    // The gate alone: a Hadamard on the highest local position, where the swap puts the global
+    // qubit (the engine then moves it low and back, in both cases).
     let (mut best, mut local_best, mut bytes) = (f64::INFINITY, f64::INFINITY, 0);
     for _ in 0..repeat.max(1) {
         let mut local = Circuit::new(n);
-        local.h(psi.layout().logical(0))?;
+        local.h(psi.layout().logical(psi.local_qubits() - 1))?;
         world.barrier();
         let start = Instant::now();
         psi.apply_circuit(&local, &[])?;
