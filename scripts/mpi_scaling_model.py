@@ -40,10 +40,9 @@ Inputs (command-line options; the defaults are stated assumptions, not measureme
   fraction of memory the state slice may fill, default 0.9).
 * --bandwidth GB/s per node and direction, repeatable (default: 12.5 = 100 Gb/s InfiniBand EDR
   and 25 = 200 Gb/s HDR) and --measured-bandwidth, added as a third scenario: what one swap
-  reached on this machine (default 0.583 GB/s per rank and direction, through OpenMPI's shared
-  memory: `swap_bandwidth 26 5` on 2 ranks at commit 001c8bc, 256 MiB per rank in 0.4606 s, the
-  Hadamard on a global qubit less one on local position 0; a lower bound, since the first
-  includes two relayout passes the second does not, see docs/results.md).
+  reached on this machine (default 2.90 GB/s per rank and direction, through OpenMPI's shared
+  memory: `swap_bandwidth 26 5` on 2 ranks at commit 93900af, 256 MiB per rank in 0.0926 s, the
+  Hadamard on a global qubit less the same on the local position the swap fills).
 * --latency (seconds per message, default 2e-6), --schedule (default as-one-process),
   --layers (default 15; only 15 has as-one-process counts).
 * --qubits (default 36..40), --max-nodes (default 4096), --strong-qubits (default 36),
@@ -182,7 +181,7 @@ def main():
     p.add_argument("--mem-usable", type=float, default=0.9)
     p.add_argument("--bandwidth", type=float, action="append",
                    help="GB/s per node and direction (repeatable; default 12.5 and 25)")
-    p.add_argument("--measured-bandwidth", type=float, default=0.583,
+    p.add_argument("--measured-bandwidth", type=float, default=2.90,
                    help="extra scenario, GB/s (0 to leave out)")
     p.add_argument("--latency", type=float, default=2e-6, help="seconds per message")
     p.add_argument("--schedule", default="as-one-process",
