@@ -82,8 +82,10 @@ impl ReadoutCase {
     }
 }
 
-/// Reads `{bitstring: number}` from a JSON object or from the text of a Python dict.
-fn number_map(value: &Value) -> std::result::Result<BTreeMap<String, f64>, String> {
+/// Reads `{bitstring: number}` from a JSON object or from the text of a Python dict (single or
+/// double quotes, `np.float64(...)`, `np.float32(...)` or `np.int64(...)` around numbers), as the
+/// reference files store counts and mitigated answers; the error says which entry is bad.
+pub fn number_map(value: &Value) -> std::result::Result<BTreeMap<String, f64>, String> {
     match value {
         Value::Object(map) => map
             .iter()
@@ -102,6 +104,7 @@ fn number_map(value: &Value) -> std::result::Result<BTreeMap<String, f64>, Strin
                     let v = v.trim();
                     let v = v
                         .strip_prefix("np.float64(")
+                        .or_else(|| v.strip_prefix("np.float32("))
                         .or_else(|| v.strip_prefix("np.int64("))
                         .map(|s| s.trim_end_matches(')'))
                         .unwrap_or(v);

