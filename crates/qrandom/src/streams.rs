@@ -118,3 +118,9 @@ pub const UNET_DDPM_INIT: Key = Key::new(0xdd93_1a17_b45e_0002);
 /// Training the pixel DDPM's U-Net, from its training seed: the shuffles, then each batch's
 /// timesteps and noise, in order.
 pub const UNET_DDPM_TRAIN: Key = Key::new(0xdd93_1a17_b45e_0003);
+
+// qdiff-py: the Python package.
+
+/// Measurement samples drawn for a Python caller (`qdiff.sample`, the PennyLane device's shots,
+/// the Qiskit Sampler), from the seed the caller passes.
+pub const PYTHON_SAMPLES: Key = Key::new(0x7079_7468_6f6e);
