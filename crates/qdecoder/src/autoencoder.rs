@@ -249,6 +249,40 @@ impl Autoencoder {
     pub fn into_parts(self) -> (Encoder, Decoder) {
         (self.encoder, self.decoder)
     }
+
+    /// The latent encoding of images (784 x N intensities in [0, 1]): per image, the Bloch
+    /// angles `(theta, phi)` of every qubit of its product state.
+    pub fn encode_angles(&self, images: &DMatrix<f32>) -> Result<Vec<Vec<(f64, f64)>>> {
+        Ok(self
+            .encoder
+            .encode(images)?
+            .iter()
+            .map(|s| s.qubits().iter().map(|a| (a.theta, a.phi)).collect())
+            .collect())
+    }
+
+    /// Decodes read-out Bloch features (per sample `<X_0>, <Y_0>, <Z_0>, <X_1>, ...`, three per
+    /// qubit) into 784 x N intensities. Every qubit's vector is first scaled to unit length
+    /// ([`Statistics::project_to_sphere`]): the decoder was trained on pure product states,
+    /// whose Bloch vectors have length 1, and an entangled state's are shorter.
+    pub fn decode_bloch_features(&self, features: &[Vec<f64>]) -> Result<DMatrix<f32>> {
+        let dim = 3 * self.decoder.num_qubits();
+        if let Some(bad) = features.iter().find(|f| f.len() != dim) {
+            return Err(Error::DimensionMismatch {
+                what: "Bloch features per sample (three per qubit of the decoder)",
+                expected: dim,
+                got: bad.len(),
+            });
+        }
+        let stats: Vec<Statistics> = features
+            .iter()
+            .map(|f| {
+                Statistics::Bloch(f.chunks_exact(3).map(|b| [b[0], b[1], b[2]]).collect())
+                    .project_to_sphere()
+            })
+            .collect();
+        self.decoder.decode(&stats)
+    }
 }
 
 /// Loss and gradients of encoder and decoder on one batch, over parallel chunks of columns.

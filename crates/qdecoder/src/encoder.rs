@@ -334,6 +334,16 @@ pub fn amplitude_state(image: &[f32]) -> Result<Vec<f64>> {
     Ok(a)
 }
 
+/// [`amplitude_image`] of every Born distribution of `distributions` (1024 outcomes each):
+/// 784 x N intensities, one column per distribution.
+pub fn amplitude_images(distributions: &[Vec<f64>]) -> Result<DMatrix<f32>> {
+    let mut out = DMatrix::<f32>::zeros(IMAGE_PIXELS, distributions.len());
+    for (mut column, p) in out.column_iter_mut().zip(distributions) {
+        column.copy_from_slice(&amplitude_image(p)?);
+    }
+    Ok(out)
+}
+
 /// Inverse of the amplitude encoding's pixel layout: the 28 x 28 image inside a 1024-outcome
 /// distribution, rescaled so its brightest pixel is 1 (the encoding loses the overall intensity).
 pub fn amplitude_image(distribution: &[f64]) -> Result<Vec<f32>> {

@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 
 pub mod arrays;
 pub mod circuit;
+pub mod diffusion;
 pub mod error;
 pub mod observable;
 pub mod simulate;
@@ -29,5 +30,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<circuit::Circuit>()?;
     m.add_class::<observable::PauliSum>()?;
     simulate::register(m)?;
+    diffusion::register(m)?;
     Ok(())
 }

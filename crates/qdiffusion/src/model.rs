@@ -2,11 +2,11 @@
 //! it describes, built without reaching into the crates below.
 
 use qansatz_mps::ansatz::{AncillaCoupling, AnsatzConfig, Block, Entangler};
-use qansatz_mps::embedding::{ConditionalAnsatz, Conditioning};
+use qansatz_mps::embedding::{ConditionalAnsatz, ConditionalConfig, Conditioning};
 use qchannels::schedule::Schedule;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::forward::{ForwardProcess, NoiseKind};
 use crate::reverse::ReverseModel;
 
@@ -70,6 +70,41 @@ impl ModelConfig {
             ancilla_coupling: self.ancilla_coupling,
         };
         ReverseModel::new(ConditionalAnsatz::new(ansatz, self.conditioning, self.steps)?)
+    }
+
+    /// The model configuration of a stored reverse process (the `model` of a training
+    /// checkpoint or a parameter file), if it has the shape [`ModelConfig::reverse_model`]
+    /// builds (RY-RZ blocks and a final block). Those files do not store the forward process's
+    /// schedule: the cosine offset is the default one, the MNIST experiment's.
+    ///
+    /// ```
+    /// use qdiffusion::model::ModelConfig;
+    /// let config = ModelConfig { qubits: 3, steps: 4, ..ModelConfig::default() };
+    /// let stored = config.reverse_model()?.model().config();
+    /// assert_eq!(ModelConfig::from_stored(&stored)?, config);
+    /// # Ok::<(), qdiffusion::Error>(())
+    /// ```
+    pub fn from_stored(stored: &ConditionalConfig) -> Result<Self> {
+        let ansatz = &stored.ansatz;
+        if ansatz.block != Block::RyRz || !ansatz.final_block {
+            return Err(Error::InvalidConfig {
+                reason: format!(
+                    "a diffusion model has RY-RZ blocks and a final block; the stored ansatz has \
+                     {:?} blocks and final_block = {}",
+                    ansatz.block, ansatz.final_block
+                ),
+            });
+        }
+        Ok(Self {
+            qubits: ansatz.num_qubits,
+            ancillas: ansatz.num_ancillas,
+            steps: stored.steps,
+            layers: ansatz.layers,
+            entangler: ansatz.entangler,
+            ancilla_coupling: ansatz.ancilla_coupling,
+            conditioning: stored.conditioning,
+            cosine_offset: Self::default().cosine_offset,
+        })
     }
 
     /// The forward process: local depolarizing noise on the cosine schedule.

@@ -3,13 +3,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use num_complex::Complex64;
 use qdecoder::autoencoder::Autoencoder;
 use qdecoder::checkpoint::CacheStatus;
-use qdecoder::dataset::{IMAGE_PIXELS, LabeledImages};
-use qdecoder::encoder::{AMPLITUDE_QUBITS, amplitude_image, amplitude_state};
-use qdecoder::statistics::Statistics;
+use qdecoder::dataset::LabeledImages;
+use qdecoder::encoder::{AMPLITUDE_QUBITS, amplitude_images, amplitude_state};
 use qdiffusion::data::EncodedData;
 use qdiffusion::{Error, Result};
 
@@ -79,15 +78,7 @@ impl Codec {
     /// The training images (784 x N intensities) as states.
     pub(crate) fn encode(&self, images: &DMatrix<f32>) -> Result<EncodedData> {
         match &self.autoencoder {
-            Some(ae) => {
-                let states = ae.encoder().encode(images)?;
-                Ok(EncodedData::Product(
-                    states
-                        .iter()
-                        .map(|s| s.qubits().iter().map(|a| (a.theta, a.phi)).collect())
-                        .collect(),
-                ))
-            }
+            Some(ae) => Ok(EncodedData::Product(ae.encode_angles(images)?)),
             None => Ok(EncodedData::Amplitudes(
                 (0..images.ncols())
                     .map(|j| {
@@ -102,23 +93,8 @@ impl Codec {
     /// Readout features (one vector per sample) to 784 x N intensities.
     pub(crate) fn decode(&self, features: &[Vec<f64>]) -> Result<DMatrix<f32>> {
         match &self.autoencoder {
-            Some(ae) => {
-                let stats: Vec<Statistics> = features
-                    .iter()
-                    .map(|f| {
-                        Statistics::Bloch(f.chunks_exact(3).map(|b| [b[0], b[1], b[2]]).collect())
-                            .project_to_sphere()
-                    })
-                    .collect();
-                Ok(ae.decoder().decode(&stats)?)
-            }
-            None => {
-                let mut out = DMatrix::<f32>::zeros(IMAGE_PIXELS, features.len());
-                for (j, p) in features.iter().enumerate() {
-                    out.set_column(j, &DVector::from_vec(amplitude_image(p)?));
-                }
-                Ok(out)
-            }
+            Some(ae) => Ok(ae.decode_bloch_features(features)?),
+            None => Ok(amplitude_images(features)?),
         }
     }
 }

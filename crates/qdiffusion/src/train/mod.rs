@@ -36,7 +36,7 @@ pub use share::{check_agreement, share_state};
 use std::path::Path;
 
 use qansatz_mps::ansatz::Init;
-use qansatz_mps::embedding::ConditionalConfig;
+use qansatz_mps::embedding::{ConditionalAnsatz, ConditionalConfig};
 use qansatz_mps::optim::Adam;
 use qcomm::{Collective, SingleProcess};
 use qfile::Format;
@@ -117,6 +117,15 @@ impl Default for TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// The parameters training starts from: `model`'s initial parameters drawn with `init` from
+    /// the training seed (what [`Trainer::init_state`] holds before the first iteration).
+    pub fn initial_params(&self, model: &ConditionalAnsatz) -> Vec<f64> {
+        let mut rng = TRAIN_INIT.rng(self.seed, 0);
+        model.init_params(self.init, &mut rng)
+    }
+}
+
 /// Where training stands: enough to resume exactly (what a checkpoint stores).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainState {
@@ -192,6 +201,28 @@ impl CheckpointFile {
     /// The training state it holds.
     pub fn state(&self) -> &TrainState {
         &self.state
+    }
+
+    /// The configuration of the model it was written for (rebuild the model with
+    /// [`ConditionalAnsatz::from_config`]).
+    pub fn model_config(&self) -> &ConditionalConfig {
+        &self.model
+    }
+
+    /// The training settings it was written with.
+    pub fn train_config(&self) -> &TrainConfig {
+        &self.train
+    }
+
+    /// [`EncodedData::fingerprint`] of the data it was trained on.
+    pub fn data_fingerprint(&self) -> u64 {
+        self.data
+    }
+
+    /// Writes it to `path` atomically ([`CHECKPOINT_FORMAT`]).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        CHECKPOINT_FORMAT.save(path, self)?;
+        Ok(())
     }
 }
 
@@ -276,8 +307,7 @@ impl<'a> Trainer<'a> {
 
     /// Initial parameters and optimiser.
     pub fn init_state(&self) -> TrainState {
-        let mut rng = TRAIN_INIT.rng(self.config.seed, 0);
-        let params = self.reverse.model().init_params(self.config.init, &mut rng);
+        let params = self.config.initial_params(self.reverse.model());
         let adam = Adam::new(params.len(), self.config.learning_rate);
         TrainState { iteration: 0, params, adam, losses: Vec::new(), average: Vec::new() }
     }
@@ -413,14 +443,18 @@ impl<'a> Trainer<'a> {
 
     /// Writes the state atomically, with the configuration it belongs to.
     pub fn save_checkpoint(&self, path: &Path, state: &TrainState) -> Result<()> {
-        let file = CheckpointFile {
+        self.checkpoint(state).save(path)
+    }
+
+    /// What [`Trainer::save_checkpoint`] writes: `state` with this run's model, settings and
+    /// data fingerprint.
+    pub fn checkpoint(&self, state: &TrainState) -> CheckpointFile {
+        CheckpointFile {
             model: self.reverse.model().config(),
             train: self.config.clone(),
             data: self.data_fingerprint,
             state: state.clone(),
-        };
-        CHECKPOINT_FORMAT.save(path, &file)?;
-        Ok(())
+        }
     }
 
     /// Reads a checkpoint written for this model and configuration (the number of iterations
