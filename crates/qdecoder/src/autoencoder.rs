@@ -345,3 +345,53 @@ fn shot_estimates(bloch: &DMatrix<f32>, seeds: &[u64], shots: u64) -> Result<DMa
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small autoencoder on synthetic images (two qubits, one short epoch).
+    fn small() -> Autoencoder {
+        let pixels: Vec<u8> = (0..32 * IMAGE_PIXELS).map(|i| ((i * 37) % 251) as u8).collect();
+        let config = AutoencoderConfig {
+            num_qubits: 2,
+            encoder_hidden: vec![8],
+            decoder_hidden: vec![8],
+            shots: None,
+            train: TrainConfig { epochs: 1, batch_size: 16, ..TrainConfig::default() },
+        };
+        Autoencoder::train(&ImageSet::new(pixels).unwrap(), &config, |_| {}).unwrap()
+    }
+
+    #[test]
+    fn encoded_angles_decode_through_their_bloch_features() {
+        let ae = small();
+        let images = DMatrix::from_fn(IMAGE_PIXELS, 3, |r, c| ((r + 5 * c) % 9) as f32 / 8.0);
+        let angles = ae.encode_angles(&images).unwrap();
+        assert_eq!((angles.len(), angles[0].len()), (3, 2));
+        let bloch: Vec<Vec<f64>> = angles
+            .iter()
+            .map(|a| a.iter().flat_map(|&(t, p)| [t.sin() * p.cos(), t.sin() * p.sin(), t.cos()]))
+            .map(Iterator::collect)
+            .collect();
+        let states: Vec<Statistics> = ae
+            .encoder()
+            .encode(&images)
+            .unwrap()
+            .iter()
+            .map(|s| Statistics::exact(s, StatisticsKind::Bloch))
+            .collect();
+        let direct = ae.decoder().decode(&states).unwrap();
+        let decoded = ae.decode_bloch_features(&bloch).unwrap();
+        assert!((decoded - &direct).abs().max() < 1e-5);
+        // Shorter vectors are projected onto the sphere first: the same images.
+        let shorter: Vec<Vec<f64>> =
+            bloch.iter().map(|f| f.iter().map(|x| 0.5 * x).collect()).collect();
+        assert!((ae.decode_bloch_features(&shorter).unwrap() - &direct).abs().max() < 1e-5);
+        // Three numbers per qubit of the decoder, or an error.
+        assert!(matches!(
+            ae.decode_bloch_features(&[vec![0.0; 5]]),
+            Err(Error::DimensionMismatch { expected: 6, got: 5, .. })
+        ));
+    }
+}

@@ -404,6 +404,22 @@ mod tests {
     }
 
     #[test]
+    fn amplitude_images_decode_every_distribution_as_one_column() {
+        let image = |k: usize| -> Vec<f32> {
+            (0..IMAGE_PIXELS).map(|i| ((i * (k + 3)) % 5) as f32 / 4.0).collect()
+        };
+        let distributions: Vec<Vec<f64>> = (0..3)
+            .map(|k| amplitude_state(&image(k)).unwrap().iter().map(|a| a * a).collect())
+            .collect();
+        let images = amplitude_images(&distributions).unwrap();
+        assert_eq!(images.shape(), (IMAGE_PIXELS, 3));
+        for (k, p) in distributions.iter().enumerate() {
+            assert_eq!(images.column(k).as_slice(), amplitude_image(p).unwrap().as_slice());
+        }
+        assert!(amplitude_images(&[vec![0.5; 10]]).is_err());
+    }
+
+    #[test]
     fn real_state_bloch_vectors_of_a_product_state() {
         // |+> on qubit 0, |1> on qubit 1: amplitudes at indices 0b10 and 0b11.
         let h = std::f64::consts::FRAC_1_SQRT_2;

@@ -228,6 +228,17 @@ fn resuming_from_a_checkpoint_reproduces_an_uninterrupted_run() {
     assert_eq!(resumed.params(), uninterrupted.params(), "bit-identical parameters");
     assert_eq!(resumed.losses(), uninterrupted.losses());
 
+    // What the checkpoint holds, read back.
+    let file =
+        qdiffusion::train::CheckpointFile::decode(&std::fs::read(&path).unwrap(), &path).unwrap();
+    assert_eq!(file.state(), &resumed);
+    assert_eq!(file.model_config(), &reverse.model().config());
+    assert_eq!(file.train_config(), second.config());
+    assert_eq!(file.data_fingerprint(), data.fingerprint());
+    assert_eq!(second.checkpoint(&resumed), file);
+    // Training starts from the configuration's initial parameters.
+    assert_eq!(second.init_state().params(), second.config().initial_params(reverse.model()));
+
     // Another loss or learning rate cannot resume this checkpoint.
     let other =
         Trainer::new(&reverse, &forward, &data, config(Loss::DenoisingFidelity, 12)).unwrap();
