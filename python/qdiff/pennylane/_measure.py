@@ -41,6 +41,9 @@ def _analytic(mp, state, qmap, wire_order, num_qubits):
         obs = mp.obs
         if obs is not None and obs.pauli_rep is not None:
             return np.float64(pauli_sum(obs.pauli_rep, qmap).expectation(state))
+        if isinstance(obs, qml.SparseHamiltonian):
+            matrix = obs.sparse_matrix(wire_order=wire_order)
+            return np.float64(np.vdot(state, matrix @ state).real)
     elif kind is VarianceMP:
         obs = mp.obs
         if obs is not None and obs.pauli_rep is not None:

@@ -44,8 +44,13 @@ _NAME = "qdiff.qubit"
 
 
 def _supports_observable(obs) -> bool:
-    """Observables the device measures: a Pauli form, or a matrix (through the state)."""
-    return obs.pauli_rep is not None or obs.has_matrix
+    """Observables the device measures exactly: a Pauli form, diagonalising gates and
+    eigenvalues (through the state in NumPy), or a ``SparseHamiltonian``."""
+    return (
+        obs.pauli_rep is not None
+        or obs.has_diagonalizing_gates
+        or isinstance(obs, qml.SparseHamiltonian)
+    )
 
 
 def _supports_observable_shots(obs) -> bool:
@@ -145,7 +150,7 @@ class QdiffQubit(Device):
                 f"mcm_method={mcm.mcm_method!r} is not supported on qdiff.qubit: mid-circuit "
                 "measurements are deferred (mcm_method='deferred')"
             )
-        if mcm.postselect_mode not in (None, "hw-like", "fill-shots") or mcm.mcm_method is None:
+        if mcm.mcm_method is None:
             updated["mcm_config"] = replace(mcm, mcm_method="deferred")
         return replace(config, **updated)
 
@@ -288,10 +293,7 @@ class QdiffQubit(Device):
     def _vjp(self, tape, cotangent):
         """``(results, vjp)`` of one tape by the adjoint method."""
         circuit, initial, observables, theta = self._adjoint_setup(tape)
-        m = len(observables)
-        dy = np.asarray(cotangent, dtype=np.float64)
-        if m == 1:
-            dy = dy.reshape(1, *dy.shape)
+        dy = _cotangents(cotangent, len(observables))
         if dy.ndim == 1:
             values, grad = adjoint_vjp(circuit, observables, dy, theta, initial)
             return _values(values), tuple(_pad(grad, len(theta)))
@@ -312,6 +314,17 @@ class QdiffQubit(Device):
         """The results and the vector-Jacobian product of every circuit."""
         pairs = [self._vjp(t, c) for t, c in zip(circuits, cotangents)]
         return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
+def _cotangents(cotangent, num_outputs):
+    """The cotangents of one tape as an array ``(outputs,)`` or, batched, ``(outputs, batch)``
+    (scalar zeros PennyLane gives for unused outputs are broadcast to the batch)."""
+    if num_outputs == 1:
+        dy = np.asarray(cotangent, dtype=np.float64)
+        return dy.reshape(1, *dy.shape)
+    parts = [np.asarray(c, dtype=np.float64) for c in cotangent]
+    shape = next((c.shape for c in parts if c.ndim), ())
+    return np.stack([np.broadcast_to(c, shape) for c in parts])
 
 
 def _pad(vector, length):
