@@ -1,4 +1,4 @@
-"""The PennyLane device ``qdiff.qubit`` against Qiskit's reference states and ``lightning.qubit``."""
+"""The PennyLane device ``qdiff.qubit`` against Qiskit's reference states and lightning.qubit."""
 
 from __future__ import annotations
 
@@ -243,6 +243,62 @@ def test_adjoint_gradient_of_every_parametrised_gate(gate, wires):
     np.testing.assert_allclose(jac, ref, atol=ATOL)
     if gate is not qml.GlobalPhase:
         assert np.abs(jac).max() > 1e-3  # a real test, not zeros against zeros
+
+
+DECOMPOSED_OPS = [
+    qml.IsingXY(0.7, [0, 3]),
+    qml.ISWAP([2, 4]),
+    qml.SISWAP([1, 0]),
+    qml.ECR([3, 1]),
+    qml.CCZ([4, 1, 2]),
+    qml.PSWAP(0.4, [0, 2]),
+    qml.MultiControlledX(wires=[0, 1, 2], control_values=[0, 1]),
+    qml.ctrl(qml.RX(0.8, 3), control=[0, 4], control_values=[1, 0]),
+    qml.PauliRot(0.9, "XYZ", wires=[1, 3, 4]),
+    qml.MultiRZ(-0.3, wires=[0, 1, 2, 3]),
+    qml.SingleExcitation(0.5, [1, 2]),
+    qml.DoubleExcitation(0.6, [0, 1, 3, 4]),
+    qml.DiagonalQubitUnitary(np.exp(1j * np.arange(4.0)), wires=[4, 0]),
+    qml.adjoint(qml.RX(0.3, 2)),
+    qml.adjoint(qml.U3(0.1, 0.2, 0.3, 1)),
+    qml.pow(qml.T(0), 3),
+    qml.QFT(wires=[4, 2, 0]),
+    qml.GroverOperator(wires=[0, 1, 3]),
+]
+
+
+@pytest.mark.parametrize("op", DECOMPOSED_OPS, ids=lambda op: op.name)
+def test_decomposed_operations(op):
+    """Operations qdiff.qubit does not run natively are decomposed by PennyLane, exactly."""
+    from qdiff.pennylane._translate import supports_operation
+
+    assert not supports_operation(op)
+    rng = np.random.default_rng(3)
+    vector = rng.normal(size=32) + 1j * rng.normal(size=32)
+    vector /= np.linalg.norm(vector)
+
+    def circuit():
+        qml.StatePrep(vector, wires=range(5))
+        qml.apply(op)
+        return qml.state()
+
+    ours = qml.QNode(circuit, qml.device("qdiff.qubit", wires=5))
+    theirs = qml.QNode(circuit, qml.device("default.qubit", wires=5))
+    np.testing.assert_allclose(ours(), theirs(), atol=ATOL)
+
+
+def test_basis_state_input():
+    """A leading ``BasisState`` on some wires is the initial state (the others stay |0>)."""
+
+    def circuit(x):
+        qml.BasisState(np.array([1, 0, 1]), wires=[3, 1, 0])
+        qml.RY(x, wires=2)
+        qml.CNOT(wires=[3, 2])
+        return qml.state()
+
+    ours = qml.QNode(circuit, qml.device("qdiff.qubit", wires=4))
+    theirs = qml.QNode(circuit, qml.device("default.qubit", wires=4))
+    np.testing.assert_allclose(ours(0.4), theirs(0.4), atol=ATOL)
 
 
 # --------------------------------------------------------------------------- against lightning

@@ -269,8 +269,10 @@ class QdiffQubit(Device):
         trainable = {p: j for j, p in enumerate(tape.trainable_params)}
         circuit, initial, _ = build_circuit(tape, qmap, n, trainable)
         params = tape.get_parameters(trainable_only=False)
-        theta = np.array([float(np.real(params[p])) if np.ndim(params[p]) == 0 else 0.0
-                          for p in tape.trainable_params])
+        # Trainable parameters of observables (no adjoint gradient) are placeholders.
+        theta = np.array(
+            [float(np.real(params[p])) if np.ndim(params[p]) == 0 else 0.0 for p in trainable]
+        )
         observables = [observable_sum(mp.obs, qmap) for mp in tape.measurements]
         return circuit, initial, observables, theta
 
