@@ -18,11 +18,7 @@ from pennylane.devices.preprocess import (
     validate_measurements,
     validate_observables,
 )
-from pennylane.exceptions import (
-    DecompositionUndefinedError,
-    DeviceError,
-    QuantumFunctionError,
-)
+from pennylane.exceptions import DeviceError
 from pennylane.measurements import ExpectationMP
 from pennylane.transforms.core import CompilePipeline
 
@@ -240,7 +236,12 @@ class QdiffQubit(Device):
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
         """True for the adjoint method (``"adjoint"``, ``"best"``, ``"device"``) on analytic
-        circuits the adjoint preprocessing accepts."""
+        circuits whose measurements are all expectation values of observables with a Pauli
+        form and whose state preparation is not trainable.
+
+        Operations are not checked here: every operation the device runs at all is either
+        differentiated natively or decomposed into ones that are, and checking would mean
+        decomposing the circuit twice per QNode call."""
         if execution_config is None:
             return circuit is None or not circuit.shots
         if execution_config.gradient_method not in ("adjoint", "best", "device"):
@@ -251,11 +252,14 @@ class QdiffQubit(Device):
             return True
         if circuit.shots:
             return False
-        config = replace(execution_config, gradient_method="adjoint")
-        try:
-            self.preprocess_transforms(config)((circuit,))
-        except (DeviceError, QuantumFunctionError, DecompositionUndefinedError):
-            return False
+        for mp in circuit.measurements:
+            if not _adjoint_measurement(mp) or mp.obs is None:
+                return False
+            if not _supports_adjoint_observable(mp.obs):
+                return False
+        for op in circuit.operations[: circuit.num_preps]:
+            if any(qml.math.requires_grad(d) for d in op.data):
+                return False
         return True
 
     def supports_vjp(self, execution_config=None, circuit=None) -> bool:
