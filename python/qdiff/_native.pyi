@@ -77,7 +77,7 @@ class PauliSum:
 
     def __init__(self, terms: Sequence[tuple[float, str]]) -> None: ...
     def terms(self) -> list[tuple[float, str]]:
-        """`(coeff, sparse string)` pairs; the identity is the empty string."""
+        """`(coeff, sparse string)` pairs; the identity is "I"."""
     def expectation(self, state: npt.ArrayLike) -> float:
         """<psi|O|psi> for the amplitudes `state`."""
     @property

@@ -189,3 +189,11 @@ def test_the_gil_is_released_during_simulation():
         t.join()
     for r in results:
         np.testing.assert_array_equal(r, expected)
+
+
+def test_identity_terms_round_trip():
+    obs = qdiff.PauliSum([(2.0, ""), (1.0, "I"), (0.5, "Z1")])
+    assert obs.terms() == [(2.0, "I"), (1.0, "I"), (0.5, "Z1")]
+    again = qdiff.PauliSum(obs.terms())
+    state = qdiff.simulate(qdiff.Circuit(2).gate("x", [1]))
+    assert abs(again.expectation(state) - 2.5) < 1e-15

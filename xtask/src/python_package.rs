@@ -67,9 +67,7 @@ fn install(root: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot list {}: {e}", wheels.display()))?
         .flatten()
         .map(|entry| entry.path())
-        .find(|path| {
-            path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("qdiff-"))
-        })
+        .find(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("qdiff-")))
         .ok_or_else(|| format!("maturin wrote no qdiff wheel into {}", wheels.display()))?;
     let mut pip = Command::new(&python);
     pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
