@@ -372,3 +372,39 @@ def test_bad_training_input_raises_qdiff_error(trained):
         model.sample(2, readout="husimi")
     # A failed call leaves the model as it was.
     assert model.iteration == TINY["iterations"]
+
+
+# --- the GIL ------------------------------------------------------------------------------------
+
+
+def ticks_during(call) -> int:
+    """How often the main thread ran Python while `call` ran in another thread: none if the call
+    held the GIL throughout."""
+    import threading
+    import time
+
+    span = []
+
+    def worker():
+        start = time.perf_counter()
+        call()
+        span.extend([start, time.perf_counter()])
+
+    thread = threading.Thread(target=worker)
+    stamps = []
+    thread.start()
+    while thread.is_alive():
+        stamps.append(time.perf_counter())
+        time.sleep(0.0005)
+    thread.join()
+    start, end = span
+    return sum(start < t < end for t in stamps)
+
+
+def test_training_sampling_and_scoring_release_the_gil(evaluator):
+    model = qd.DiffusionModel(qd.ModelConfig(qubits=6, ancillas=2, steps=10))
+    data = np.random.default_rng(1).uniform(0, math.pi, (8, 6, 2))
+    assert ticks_during(lambda: model.train(data, iterations=4, batch=16, data_batch=8)) >= 2
+    assert ticks_during(lambda: model.sample(300, seed=2)) >= 2
+    test, _ = qd.load_mnist(DATA, "test")
+    assert ticks_during(lambda: evaluator.fid(np.concatenate([test] * 4))) >= 2

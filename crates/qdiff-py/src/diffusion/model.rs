@@ -100,18 +100,25 @@ impl PyModelConfig {
     fn __repr__(&self) -> String {
         let c = &self.inner;
         format!(
-            "ModelConfig(qubits={}, ancillas={}, steps={}, layers={}, entangler={:?}, \
-             ancilla_coupling={:?}, conditioning={:?}, cosine_offset={})",
+            "ModelConfig(qubits={}, ancillas={}, steps={}, layers={}, entangler={}, \
+             ancilla_coupling={}, conditioning={}, cosine_offset={})",
             c.qubits,
             c.ancillas,
             c.steps,
             c.layers,
-            c.entangler,
-            c.ancilla_coupling,
-            c.conditioning,
+            json_text(&c.entangler),
+            json_text(&c.ancilla_coupling),
+            json_text(&c.conditioning),
             c.cosine_offset
         )
     }
+}
+
+/// A setting as JSON text, how Python spells it in `ModelConfig(...)` (`"Spread"`,
+/// `{"Embedded":{"dim":8}}`).
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    // Every configuration type serializes; an empty text would only shorten a repr.
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// The training settings of the library (`qdiffusion::train::TrainConfig::default()`) as a
