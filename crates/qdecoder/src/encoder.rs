@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn amplitude_images_decode_every_distribution_as_one_column() {
         let image = |k: usize| -> Vec<f32> {
-            (0..IMAGE_PIXELS).map(|i| ((i * (k + 3)) % 5) as f32 / 4.0).collect()
+            (0..IMAGE_PIXELS).map(|i| ((i * (k + 2)) % 7) as f32 / 6.0).collect()
         };
         let distributions: Vec<Vec<f64>> = (0..3)
             .map(|k| amplitude_state(&image(k)).unwrap().iter().map(|a| a * a).collect())
