@@ -202,6 +202,21 @@ def test_samples_have_the_readouts_shapes_and_ranges(trained):
     assert model.sample(0).shape == (0, 3 * qubits)
 
 
+def test_arrays_convert_like_numpy(trained, autoencoder):
+    model, _ = trained
+    # Lists and other numeric dtypes are converted: the same losses as float64 angles.
+    reference = tiny_model().train(TINY_DATA, **TINY)
+    assert np.array_equal(tiny_model().train(TINY_DATA.tolist(), **TINY), reference)
+    # The readout is spelt as sample() takes it, or as the library does.
+    born = tiny_model().train(TINY_DATA, readout="born", **TINY)
+    assert np.array_equal(tiny_model().train(TINY_DATA, readout="Born", **TINY), born)
+    features = np.random.default_rng(3).uniform(-1, 1, (4, 3 * autoencoder.num_qubits))
+    images = qd.decode(features, autoencoder)
+    assert np.array_equal(qd.decode(features.astype(np.float32), autoencoder), qd.decode(
+        features.astype(np.float32).astype(np.float64), autoencoder))
+    assert np.array_equal(autoencoder.decode(features.tolist()), images)
+
+
 def test_the_examples_checkpoint_loads_with_its_metadata(run):
     model = run.model()
     quantum = run.config["quantum"]

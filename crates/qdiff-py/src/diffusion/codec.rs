@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use numpy::{PyArray2, PyArray3, PyReadonlyArray2};
+use numpy::{PyArray2, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use qdecoder::autoencoder::AutoencoderConfig;
@@ -122,7 +122,7 @@ impl Autoencoder {
         py: Python<'py>,
         features: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray3<f32>>> {
-        let rows = rows_in(features, "Bloch features")?;
+        let (rows, _) = rows_in(features, "Bloch features")?;
         let images = py.detach(|| self.inner.decode_bloch_features(&rows)).map_err(to_py)?;
         images_out(py, &images)
     }
@@ -132,19 +132,19 @@ impl Autoencoder {
     }
 }
 
-/// Sampled features `(N, d)` to images: through `autoencoder` if given (Bloch features), else
-/// in closed form for Born distributions of 10 qubits (the amplitude encoding).
+/// Sampled features (rows of `width` numbers) to images: through `autoencoder` if given (Bloch
+/// features), else in closed form for Born distributions of 10 qubits (the amplitude
+/// encoding).
 pub fn decode_rows<'py>(
     py: Python<'py>,
-    features: &PyReadonlyArray2<'py, f64>,
+    rows: &[Vec<f64>],
+    width: usize,
     autoencoder: Option<&Autoencoder>,
 ) -> PyResult<Bound<'py, PyArray3<f32>>> {
-    let rows = rows_in(features.as_any(), "features")?;
-    let width = features.as_array().ncols();
     let images = match autoencoder {
-        Some(ae) => py.detach(|| ae.inner.decode_bloch_features(&rows)).map_err(to_py)?,
+        Some(ae) => py.detach(|| ae.inner.decode_bloch_features(rows)).map_err(to_py)?,
         None if width == 1 << AMPLITUDE_QUBITS => {
-            py.detach(|| amplitude_images(&rows)).map_err(to_py)?
+            py.detach(|| amplitude_images(rows)).map_err(to_py)?
         }
         None => {
             return Err(invalid(format!(
@@ -168,12 +168,9 @@ pub fn decode<'py>(
     features: &Bound<'py, PyAny>,
     autoencoder: Option<PyRef<'py, Autoencoder>>,
 ) -> PyResult<Bound<'py, PyArray3<f32>>> {
-    let array = features.extract::<PyReadonlyArray2<'py, f64>>().map_err(|_| {
-        invalid("features must be a float64 array shaped (N, features), as sample() returns")
-    })?;
-    decode_rows(py, &array, autoencoder.as_deref())
+    let (rows, width) = rows_in(features, "features")?;
+    decode_rows(py, &rows, width, autoencoder.as_deref())
 }
-
 /// The amplitude encoding of `images` (the MNIST example's `--encoding amplitude`): per image
 /// the 1024 amplitudes `sqrt(x_k / sum x)` of the image padded to 32 x 32, `float64`
 /// `(N, 1024)`, the training data of a 10-qubit Born model. Blank images have no encoding.

@@ -117,15 +117,35 @@ pub fn rows_out<'py, T: numpy::Element + Copy>(
     PyArray1::from_vec(py, flat).reshape([rows.len(), width])
 }
 
-/// A 2-D array of finite `float64` values as rows.
-pub fn rows_in(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Vec<f64>>> {
-    let array = obj.extract::<PyReadonlyArrayDyn<'_, f64>>().map_err(|_| {
+/// `obj` as a NumPy array of `float64` (of `complex128` if it is complex and `complex_ok`),
+/// converted by NumPy from lists and other numeric dtypes; anything else (strings, objects) is
+/// returned as it is, for the caller's error message.
+pub fn numeric<'py>(obj: &Bound<'py, PyAny>, complex_ok: bool) -> Bound<'py, PyAny> {
+    let convert = || -> PyResult<Option<Bound<'py, PyAny>>> {
+        let numpy = obj.py().import("numpy")?;
+        let array = numpy.call_method1("asarray", (obj,))?;
+        let kind: String = array.getattr("dtype")?.getattr("kind")?.extract()?;
+        let target = match kind.as_str() {
+            "f" | "i" | "u" | "b" => "float64",
+            "c" if complex_ok => "complex128",
+            _ => return Ok(None),
+        };
+        Ok(Some(numpy.call_method1("asarray", (array, target))?))
+    };
+    convert().ok().flatten().unwrap_or_else(|| obj.clone())
+}
+
+/// A 2-D array of finite numbers (any float or integer dtype, or nested lists) as rows of
+/// `f64`, and the row width.
+pub fn rows_in(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Vec<Vec<f64>>, usize)> {
+    let converted = numeric(obj, false);
+    let array = converted.extract::<PyReadonlyArrayDyn<'_, f64>>().map_err(|_| {
         invalid(format!(
-            "{what}: expected a float64 array shaped (N, features), got {}",
+            "{what}: expected a real array shaped (N, features), got {}",
             type_name(obj)
         ))
     })?;
-    let [_, width] = array.shape() else {
+    let &[_, width] = array.shape() else {
         return Err(invalid(format!(
             "{what}: expected a 2-D array (N, features), got shape {:?}",
             array.shape()
@@ -135,7 +155,7 @@ pub fn rows_in(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Vec<f64>>> {
     if values.iter().any(|v| !v.is_finite()) {
         return Err(invalid(format!("{what}: every value must be finite")));
     }
-    Ok(values.chunks(*width.max(&1)).map(<[f64]>::to_vec).collect())
+    Ok((values.chunks(width.max(1)).map(<[f64]>::to_vec).collect(), width))
 }
 
 /// `value` as a Python object through JSON (configurations as plain dicts).

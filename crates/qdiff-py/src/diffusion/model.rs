@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use num_complex::Complex64;
 use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
-use numpy::{PyArrayMethods, PyUntypedArrayMethods};
+use numpy::PyUntypedArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use qansatz_mps::params;
@@ -22,7 +22,7 @@ use qdiffusion::sample;
 use qdiffusion::train::{CHECKPOINT_FORMAT, CheckpointFile, TrainConfig, Trainer};
 
 use super::codec::{Autoencoder, decode_rows};
-use super::convert::{check_count, merged, rows_out, to_python};
+use super::convert::{check_count, merged, numeric, rows_out, to_python};
 use crate::error::{invalid, to_py};
 
 /// The shape of a quantum diffusion model (qdiffusion's `ModelConfig`).
@@ -158,6 +158,21 @@ impl DiffusionModel {
         Ok(Self { config, reverse, params, readout, checkpoint: None })
     }
 
+    /// The features of `n` samples (the GIL released while the chains run).
+    fn sample_rows(
+        &self,
+        py: Python<'_>,
+        n: usize,
+        seed: u64,
+        readout: Readout,
+    ) -> PyResult<Vec<Vec<f64>>> {
+        check_count(n, "samples")?;
+        py.detach(|| {
+            let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
+            sample::generate(&self.reverse, &self.params, &seeds, seed, readout).map_err(to_py)
+        })
+    }
+
     /// The readout to sample with: `readout` if given, else the model's.
     fn readout_or_own(&self, readout: Option<&str>) -> PyResult<Readout> {
         readout.map_or(Ok(self.readout), parse_readout)
@@ -171,6 +186,22 @@ fn parse_readout(name: &str) -> PyResult<Readout> {
         "born" => Ok(Readout::Born),
         _ => Err(invalid(format!("unknown readout {name:?}: use \"bloch\" or \"born\""))),
     }
+}
+
+/// A copy of the settings `dict` with a `"readout"` given as `sample` takes it (`"bloch"`,
+/// `"born"`, any case) in the library's spelling.
+fn readout_spelled<'py>(dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyDict>> {
+    let copy = dict.copy()?;
+    if let Some(value) = copy.get_item("readout")? {
+        if let Ok(name) = value.extract::<String>() {
+            let spelled = match parse_readout(&name)? {
+                Readout::Bloch => "Bloch",
+                Readout::Born => "Born",
+            };
+            copy.set_item("readout", spelled)?;
+        }
+    }
+    Ok(copy)
 }
 
 /// The readout's name in Python.
@@ -228,6 +259,7 @@ fn load_file(path: &Path) -> PyResult<DiffusionModel> {
 /// Training data from Python: angles `(N, qubits, 2)` as product states, amplitudes
 /// `(N, 2**qubits)` (complex or real) as state vectors.
 fn encoded_data(data: &Bound<'_, PyAny>) -> PyResult<EncodedData> {
+    let data = &numeric(data, true);
     if let Ok(angles) = data.extract::<PyReadonlyArray3<'_, f64>>() {
         let &[n, qubits, two] = angles.shape() else {
             return Err(invalid("angle data must be a 3-D array (N, qubits, 2)"));
@@ -381,11 +413,7 @@ impl DiffusionModel {
         readout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let readout = self.readout_or_own(readout)?;
-        check_count(n, "samples")?;
-        let rows = py.detach(|| -> PyResult<Vec<Vec<f64>>> {
-            let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
-            sample::generate(&self.reverse, &self.params, &seeds, seed, readout).map_err(to_py)
-        })?;
+        let rows = self.sample_rows(py, n, seed, readout)?;
         rows_out(py, &rows, readout.dim(self.config.qubits))
     }
 
@@ -420,8 +448,8 @@ impl DiffusionModel {
         seed: u64,
         autoencoder: Option<PyRef<'py, Autoencoder>>,
     ) -> PyResult<Bound<'py, PyArray3<f32>>> {
-        let features = self.sample(py, n, seed, None)?.readonly();
-        decode_rows(py, &features, autoencoder.as_deref())
+        let rows = self.sample_rows(py, n, seed, self.readout)?;
+        decode_rows(py, &rows, self.readout.dim(self.config.qubits), autoencoder.as_deref())
     }
 
     /// Trains the model on `data` and returns the loss of every iteration (a `float64` array).
@@ -453,7 +481,10 @@ impl DiffusionModel {
         if matches!(data, EncodedData::Amplitudes(_)) {
             defaults.readout = Readout::Born;
         }
-        let config: TrainConfig = merged(py, &defaults, &[settings, overrides], "train settings")?;
+        let settings = settings.map(readout_spelled).transpose()?;
+        let overrides = overrides.map(readout_spelled).transpose()?;
+        let config: TrainConfig =
+            merged(py, &defaults, &[settings.as_ref(), overrides.as_ref()], "train settings")?;
         if resume && checkpoint.is_none() {
             return Err(invalid("resume=True needs the checkpoint to resume from"));
         }
