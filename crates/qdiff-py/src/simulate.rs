@@ -14,6 +14,9 @@ use crate::circuit::Circuit;
 use crate::error::{invalid, to_py};
 use crate::observable::PauliSum;
 
+/// A `float64` vector handed to Python.
+type Vector1<'py> = Bound<'py, PyArray1<f64>>;
+
 /// Adds this module's functions to the extension module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
@@ -74,7 +77,7 @@ fn adjoint_jacobian<'py>(
     observables: Vec<PyRef<'py, PauliSum>>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<(Vector1<'py>, Bound<'py, PyArray2<f64>>)> {
     let theta = theta.as_slice().map_err(to_py)?.to_vec();
     let initial = initial(initial_state.as_ref())?;
     let observables: Vec<&qsim_core::pauli::PauliSum> =
@@ -111,7 +114,7 @@ fn adjoint_vjp<'py>(
     dy: Vector<'py>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<(Vector1<'py>, Vector1<'py>)> {
     let dy = dy.as_slice().map_err(to_py)?.to_vec();
     if dy.len() != observables.len() {
         return Err(invalid(format!(
@@ -125,7 +128,7 @@ fn adjoint_vjp<'py>(
     let mut weighted = qsim_core::pauli::PauliSum::new();
     for (o, &w) in observables.iter().zip(&dy) {
         for (c, p) in o.inner.terms() {
-            weighted.add(w * c, p.clone()).map_err(to_py)?;
+            weighted.add(w * c, *p).map_err(to_py)?;
         }
     }
     let observables: Vec<&qsim_core::pauli::PauliSum> =

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use num_complex::Complex64;
-use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use numpy::PyUntypedArrayMethods;
+use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use qansatz_mps::params;
