@@ -383,6 +383,9 @@ def test_bad_training_input_raises_qdiff_error(trained):
         model.with_params([0.0, 1.0])
     with pytest.raises(QdiffError, match="at most"):
         model.sample(10**12)
+    wide = qd.DiffusionModel(qd.ModelConfig(qubits=20, ancillas=1, steps=1))
+    with pytest.raises(QdiffError, match="GiB of seed states"):
+        wide.sample(10**5)
     with pytest.raises(QdiffError, match="readout"):
         model.sample(2, readout="husimi")
     # A failed call leaves the model as it was.

@@ -25,6 +25,11 @@ use super::codec::{Autoencoder, decode_rows};
 use super::convert::{check_count, merged, numeric, rows_out, to_python};
 use crate::error::{invalid, to_py};
 
+/// The most bytes of seed states one sampling call may hold (the library builds every seed
+/// state before running the chains): 4 GiB, so an oversized request is an error, not an
+/// allocation failure that ends the process.
+const MAX_SEED_BYTES: usize = 1 << 32;
+
 /// The shape of a quantum diffusion model (qdiffusion's `ModelConfig`).
 ///
 /// Every keyword is optional; the defaults are the library's, the MNIST model: `qubits=10`,
@@ -158,6 +163,26 @@ impl DiffusionModel {
         Ok(Self { config, reverse, params, readout, checkpoint: None })
     }
 
+    /// Checks that `n` seed states fit [`MAX_SEED_BYTES`] (sampling holds them all at once).
+    fn check_samples(&self, n: usize) -> PyResult<()> {
+        check_count(n, "samples")?;
+        let amplitudes = u32::try_from(self.config.qubits)
+            .ok()
+            .and_then(|q| 1usize.checked_shl(q))
+            .unwrap_or(usize::MAX);
+        let per_state = 16usize.saturating_mul(amplitudes);
+        if n.saturating_mul(per_state) > MAX_SEED_BYTES {
+            return Err(invalid(format!(
+                "{n} samples of a {}-qubit model need {} GiB of seed states at once; at most \
+                 {} per call",
+                self.config.qubits,
+                n.saturating_mul(per_state) >> 30,
+                MAX_SEED_BYTES / per_state
+            )));
+        }
+        Ok(())
+    }
+
     /// The features of `n` samples (the GIL released while the chains run).
     fn sample_rows(
         &self,
@@ -166,7 +191,7 @@ impl DiffusionModel {
         seed: u64,
         readout: Readout,
     ) -> PyResult<Vec<Vec<f64>>> {
-        check_count(n, "samples")?;
+        self.check_samples(n)?;
         py.detach(|| {
             let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
             sample::generate(&self.reverse, &self.params, &seeds, seed, readout).map_err(to_py)
@@ -428,7 +453,7 @@ impl DiffusionModel {
         readout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let readout = self.readout_or_own(readout)?;
-        check_count(n, "samples")?;
+        self.check_samples(n)?;
         let rows = py.detach(|| -> PyResult<Vec<Vec<f64>>> {
             let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
             Ok(sample::ablation(&seeds, readout))
