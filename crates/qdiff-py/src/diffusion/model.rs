@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use num_complex::Complex64;
-use numpy::PyUntypedArrayMethods;
-use numpy::{PyArray1, PyArray2, PyArray3, PyReadonlyArray2, PyReadonlyArray3};
+use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use qansatz_mps::params;
@@ -22,7 +20,7 @@ use qdiffusion::sample;
 use qdiffusion::train::{CHECKPOINT_FORMAT, CheckpointFile, TrainConfig, Trainer};
 
 use super::codec::{Autoencoder, decode_rows};
-use super::convert::{check_count, merged, numeric, rows_out, to_python};
+use super::convert::{check_count, encoded_data, merged, rows_out, to_python};
 use crate::error::{invalid, to_py};
 
 /// The most bytes of seed states one sampling call may hold (the library builds every seed
@@ -279,62 +277,6 @@ fn load_file(path: &Path) -> PyResult<DiffusionModel> {
          parameter files (magic QDIFFPAR)",
         path.display()
     )))
-}
-
-/// Training data from Python: angles `(N, qubits, 2)` as product states, amplitudes
-/// `(N, 2**qubits)` (complex or real) as state vectors.
-fn encoded_data(data: &Bound<'_, PyAny>) -> PyResult<EncodedData> {
-    let data = &numeric(data, true);
-    if let Ok(angles) = data.extract::<PyReadonlyArray3<'_, f64>>() {
-        let &[n, qubits, two] = angles.shape() else {
-            return Err(invalid("angle data must be a 3-D array (N, qubits, 2)"));
-        };
-        if two != 2 || qubits == 0 || n == 0 {
-            return Err(invalid(format!(
-                "angle data must be shaped (N, qubits, 2) with N, qubits > 0 (theta, phi per \
-                 qubit), got {:?}",
-                angles.shape()
-            )));
-        }
-        let values: Vec<f64> = angles.as_array().iter().copied().collect();
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(invalid("angle data must be finite"));
-        }
-        let images = values
-            .chunks_exact(2 * qubits)
-            .map(|image| image.chunks_exact(2).map(|a| (a[0], a[1])).collect())
-            .collect();
-        return Ok(EncodedData::Product(images));
-    }
-    let states: Vec<Vec<Complex64>> =
-        if let Ok(amps) = data.extract::<PyReadonlyArray2<'_, Complex64>>() {
-            amplitude_rows(amps.shape(), amps.as_array().iter().copied().collect())?
-        } else if let Ok(amps) = data.extract::<PyReadonlyArray2<'_, f64>>() {
-            let values = amps.as_array().iter().map(|&a| Complex64::new(a, 0.0)).collect();
-            amplitude_rows(amps.shape(), values)?
-        } else {
-            return Err(invalid(
-                "training data must be float64 Bloch angles shaped (N, qubits, 2) or amplitudes \
-                 shaped (N, 2**qubits) (complex128 or float64)",
-            ));
-        };
-    Ok(EncodedData::Amplitudes(states))
-}
-
-/// Rows of `2^n` amplitudes.
-fn amplitude_rows(shape: &[usize], values: Vec<Complex64>) -> PyResult<Vec<Vec<Complex64>>> {
-    let &[n, dim] = shape else {
-        return Err(invalid("amplitude data must be a 2-D array (N, 2**qubits)"));
-    };
-    if n == 0 || dim < 2 || !dim.is_power_of_two() {
-        return Err(invalid(format!(
-            "amplitude data must be shaped (N, 2**qubits) with N > 0, got {shape:?}"
-        )));
-    }
-    if values.iter().any(|a| !(a.re.is_finite() && a.im.is_finite())) {
-        return Err(invalid("amplitudes must be finite"));
-    }
-    Ok(values.chunks_exact(dim).map(<[Complex64]>::to_vec).collect())
 }
 
 #[pymethods]
