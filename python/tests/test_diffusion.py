@@ -66,7 +66,8 @@ def test_model_config_has_the_librarys_defaults_and_round_trips():
     assert qd.ModelConfig(**default.to_dict()) == default
     small = qd.ModelConfig(qubits=3, steps=4)
     assert (small.qubits, small.steps, small.ancillas) == (3, 4, default.ancillas)
-    assert small.num_params == qd.DiffusionModel(small).num_params == len(qd.DiffusionModel(small).params)
+    model = qd.DiffusionModel(small)
+    assert small.num_params == model.num_params == len(model.params)
     assert qd.ModelConfig(conditioning="PerStep", steps=4).num_params == 4 * qd.ModelConfig(
         conditioning="None", steps=4
     ).num_params
