@@ -106,14 +106,15 @@ def load_metrics(path: str | Path) -> dict[str, Any]:
     return metrics
 
 
-def _cached(directory: Path, stem: str, loader, settings: dict[str, Any]):
-    """The first model ``directory/stem*.bin`` that loads and was trained with ``settings``."""
+def _cached(directory: Path, stem: str, loader, is_stale):
+    """The first model ``directory/stem*.bin`` that loads and is not stale (``is_stale(model)``
+    gives why not, or ``None``)."""
     for file in sorted(directory.glob(f"{stem}*.bin")):
         try:
             model = loader(file)
         except QdiffError:
             continue
-        if model.settings == settings:
+        if is_stale(model) is None:
             return model
     return None
 
@@ -164,16 +165,22 @@ class ExampleRun:
 
     def classifier(self, data_dir: str | Path, cache_dir: str | Path | None = None) -> Classifier:
         """The FID classifier the run scored with: the one in ``cache_dir`` (the example's
-        ``--cache``, default ``out/cache``) trained with the run's settings, else trained afresh
+        ``--cache``, default ``out/cache``) trained with the run's settings on the same digits,
+        else trained afresh
         on the MNIST training split of ``data_dir`` exactly as the example trains it (the
         library's training is deterministic; the default classifier takes minutes, the
         ``--quick`` one seconds). Nothing is written to the cache."""
         settings = self.config["classifier"]
+        images, labels = load_mnist(data_dir, "train")
         if cache_dir is not None:
-            found = _cached(Path(cache_dir), "fid_classifier", Classifier.load, settings)
+            found = _cached(
+                Path(cache_dir),
+                "fid_classifier",
+                Classifier.load,
+                lambda c: c.stale_for(images, labels, settings=settings),
+            )
             if found is not None:
                 return found
-        images, labels = load_mnist(data_dir, "train")
         return Classifier.train(images, labels, settings=settings)
 
     def evaluator(self, data_dir: str | Path, cache_dir: str | Path | None = None) -> Evaluator:
@@ -185,17 +192,22 @@ class ExampleRun:
 
     def autoencoder(self, data_dir: str | Path, cache_dir: str | Path | None = None) -> Autoencoder:
         """The latent encoding's autoencoder of the run: from ``cache_dir`` if it holds one
-        trained with the run's settings, else trained afresh on the split the example fits on
+        trained with the run's settings on the same digits, else trained afresh on the split the example fits on
         (deterministic; seconds for ``--quick``, minutes for the full run). Nothing is written
         to the cache."""
         if self.encoding != "latent":
             raise QdiffError(f"the {self.encoding} encoding has no autoencoder")
         settings = self.config["autoencoder"]
+        images, _ = load_mnist(data_dir, "fit")
         if cache_dir is not None:
-            found = _cached(Path(cache_dir), "autoencoder", Autoencoder.load, settings)
+            found = _cached(
+                Path(cache_dir),
+                "autoencoder",
+                Autoencoder.load,
+                lambda a: a.stale_for(images, settings=settings),
+            )
             if found is not None:
                 return found
-        images, _ = load_mnist(data_dir, "fit")
         return Autoencoder.train(images, settings=settings)
 
     def sample_images(

@@ -287,6 +287,22 @@ def test_classifier_and_autoencoder_files_round_trip(evaluator, autoencoder, tmp
     assert loaded_flag and np.array_equal(cached.encode(images[:5]), angles)
 
 
+def test_the_runs_models_are_found_in_a_cache_by_settings_and_data(run, evaluator, tmp_path):
+    train, labels = qd.load_mnist(DATA, "train")
+    settings = run.config["classifier"]
+    right = evaluator.classifier
+    assert right.stale_for(train, labels, settings=settings) is None
+    # A classifier of the same settings trained on other digits is not the run's.
+    decoy = qd.Classifier.train(train[:500], labels[:500], settings=settings)
+    assert "other data" in decoy.stale_for(train, labels, settings=settings)
+    assert "configuration" in right.stale_for(train, labels, settings=dict(settings, hidden=[8]))
+    decoy.save(tmp_path / "fid_classifier_a.bin")
+    right.save(tmp_path / "fid_classifier_b.bin")
+    found = run.classifier(DATA, cache_dir=tmp_path)
+    test, _ = qd.load_mnist(DATA, "test")
+    assert np.array_equal(found.features(test[:20]), right.features(test[:20]))
+
+
 # --- MNIST and IDX ------------------------------------------------------------------------------
 
 

@@ -214,20 +214,24 @@ impl Autoencoder {
         config: &AutoencoderConfig,
         on_epoch: impl FnMut(&EpochReport),
     ) -> Result<(Self, CacheStatus)> {
-        let print = fingerprint(images);
         load_or_train(
             path.as_ref(),
-            |a: &Autoencoder| {
-                if a.config != *config {
-                    Some("the cached model has another configuration".into())
-                } else if a.train_fingerprint != print {
-                    Some("the cached model was trained on other data".into())
-                } else {
-                    None
-                }
-            },
+            |a: &Autoencoder| a.stale_for(images, config),
             || Autoencoder::train(images, config, on_epoch),
         )
+    }
+
+    /// Why this autoencoder is not what [`Autoencoder::train`] makes of `images` with `config`
+    /// (another configuration, or other images), or `None` if it is: the check
+    /// [`Autoencoder::load_or_train`] makes of a cached model.
+    pub fn stale_for(&self, images: &ImageSet, config: &AutoencoderConfig) -> Option<String> {
+        if self.config != *config {
+            Some("the cached model has another configuration".into())
+        } else if self.train_fingerprint != fingerprint(images) {
+            Some("the cached model was trained on other data".into())
+        } else {
+            None
+        }
     }
 
     /// The encoder (always [`Encoder::Learned`]).
@@ -388,6 +392,14 @@ mod tests {
         let shorter: Vec<Vec<f64>> =
             bloch.iter().map(|f| f.iter().map(|x| 0.5 * x).collect()).collect();
         assert!((ae.decode_bloch_features(&shorter).unwrap() - &direct).abs().max() < 1e-5);
+        // It is what training makes of its images and settings, and of nothing else.
+        let pixels: Vec<u8> = (0..32 * IMAGE_PIXELS).map(|i| ((i * 37) % 251) as u8).collect();
+        let trained_on = ImageSet::new(pixels).unwrap();
+        assert_eq!(ae.stale_for(&trained_on, ae.config()), None);
+        let fewer = trained_on.select(&(0..31).collect::<Vec<_>>()).unwrap();
+        assert!(ae.stale_for(&fewer, ae.config()).unwrap().contains("other data"));
+        let other = AutoencoderConfig { shots: Some(10), ..ae.config().clone() };
+        assert!(ae.stale_for(&trained_on, &other).unwrap().contains("configuration"));
         // Three numbers per qubit of the decoder, or an error.
         assert!(matches!(
             ae.decode_bloch_features(&[vec![0.0; 5]]),

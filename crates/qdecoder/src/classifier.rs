@@ -185,20 +185,24 @@ impl Classifier {
         config: &ClassifierConfig,
         on_epoch: impl FnMut(&EpochReport),
     ) -> Result<(Self, CacheStatus)> {
-        let fingerprint = train.fingerprint();
         load_or_train(
             path.as_ref(),
-            |c: &Classifier| {
-                if c.config != *config {
-                    Some("the cached model has another configuration".into())
-                } else if c.train_fingerprint != fingerprint {
-                    Some("the cached model was trained on other data".into())
-                } else {
-                    None
-                }
-            },
+            |c: &Classifier| c.stale_for(train, config),
             || Classifier::train(train, config, on_epoch),
         )
+    }
+
+    /// Why this classifier is not what [`Classifier::train`] makes of `train` with `config`
+    /// (another configuration, or other data), or `None` if it is: the check
+    /// [`Classifier::load_or_train`] makes of a cached model.
+    pub fn stale_for(&self, train: &LabeledImages, config: &ClassifierConfig) -> Option<String> {
+        if self.config != *config {
+            Some("the cached model has another configuration".into())
+        } else if self.train_fingerprint != train.fingerprint() {
+            Some("the cached model was trained on other data".into())
+        } else {
+            None
+        }
     }
 
     /// The configuration it was trained with.
@@ -287,5 +291,26 @@ impl Classifier {
         let predicted = self.predict(&data.images().to_matrix())?;
         let correct = predicted.iter().zip(data.labels()).filter(|(a, b)| a == b).count();
         Ok(correct as f64 / data.len() as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::ImageSet;
+
+    #[test]
+    fn a_classifier_is_stale_for_other_data_or_settings() {
+        let pixels: Vec<u8> = (0..40 * IMAGE_PIXELS).map(|i| ((i * 31) % 253) as u8).collect();
+        let labels: Vec<u8> = (0..40).map(|i| (i % 10) as u8).collect();
+        let data = LabeledImages::new(ImageSet::new(pixels).unwrap(), labels).unwrap();
+        let mut config = ClassifierConfig { hidden: vec![8], ..ClassifierConfig::default() };
+        config.train.epochs = 1;
+        let classifier = Classifier::train(&data, &config, |_| {}).unwrap();
+        assert_eq!(classifier.stale_for(&data, &config), None);
+        let fewer = data.select(&(0..39).collect::<Vec<_>>()).unwrap();
+        assert!(classifier.stale_for(&fewer, &config).unwrap().contains("other data"));
+        let wider = ClassifierConfig { hidden: vec![9], ..config };
+        assert!(classifier.stale_for(&data, &wider).unwrap().contains("configuration"));
     }
 }

@@ -84,6 +84,27 @@ impl Autoencoder {
         Ok((Self { inner }, matches!(status, CacheStatus::Loaded)))
     }
 
+    /// Why this autoencoder is not what `train` makes of these images and settings (another
+    /// configuration, or other images), or `None` if it is: how to tell whether a cached
+    /// autoencoder is the one an example run used.
+    #[pyo3(signature = (images, settings = None, **overrides))]
+    fn stale_for<'py>(
+        &self,
+        py: Python<'py>,
+        images: &Bound<'py, PyAny>,
+        settings: Option<&Bound<'py, PyDict>>,
+        overrides: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Option<String>> {
+        let images = image_set_in(images, "autoencoder training images")?;
+        let config: AutoencoderConfig = merged(
+            py,
+            &AutoencoderConfig::default(),
+            &[settings, overrides],
+            "autoencoder settings",
+        )?;
+        Ok(py.detach(|| self.inner.stale_for(&images, &config)))
+    }
+
     /// Writes the autoencoder atomically.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| self.inner.save(&path)).map_err(to_py)

@@ -93,6 +93,28 @@ impl Classifier {
         Ok((Self { inner }, matches!(status, CacheStatus::Loaded)))
     }
 
+    /// Why this classifier is not what `train` makes of these images, labels and settings
+    /// (another configuration, or other data), or `None` if it is: how to tell whether a cached
+    /// classifier is the one an example run used.
+    #[pyo3(signature = (images, labels, settings = None, **overrides))]
+    fn stale_for<'py>(
+        &self,
+        py: Python<'py>,
+        images: &Bound<'py, PyAny>,
+        labels: Vec<u8>,
+        settings: Option<&Bound<'py, PyDict>>,
+        overrides: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Option<String>> {
+        let data = labelled(images, labels)?;
+        let config: ClassifierConfig = merged(
+            py,
+            &ClassifierConfig::default(),
+            &[settings, overrides],
+            "classifier settings",
+        )?;
+        Ok(py.detach(|| self.inner.stale_for(&data, &config)))
+    }
+
     /// Writes the classifier atomically.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| self.inner.save(&path)).map_err(to_py)
