@@ -233,7 +233,10 @@ class Autoencoder:
         **overrides: Any,
     ) -> tuple[Autoencoder, bool]: ...
     def stale_for(
-        self, images: npt.NDArray[np.uint8], settings: dict[str, Any] | None = None, **overrides: Any
+        self,
+        images: npt.NDArray[np.uint8],
+        settings: dict[str, Any] | None = None,
+        **overrides: Any,
     ) -> str | None: ...
     def save(self, path: _Path) -> None: ...
     @property

@@ -192,9 +192,9 @@ class ExampleRun:
 
     def autoencoder(self, data_dir: str | Path, cache_dir: str | Path | None = None) -> Autoencoder:
         """The latent encoding's autoencoder of the run: from ``cache_dir`` if it holds one
-        trained with the run's settings on the same digits, else trained afresh on the split the example fits on
-        (deterministic; seconds for ``--quick``, minutes for the full run). Nothing is written
-        to the cache."""
+        trained with the run's settings on the same digits, else trained afresh on the split the
+        example fits on (deterministic; seconds for ``--quick``, minutes for the full run).
+        Nothing is written to the cache."""
         if self.encoding != "latent":
             raise QdiffError(f"the {self.encoding} encoding has no autoencoder")
         settings = self.config["autoencoder"]
