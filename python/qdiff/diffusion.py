@@ -166,10 +166,9 @@ class ExampleRun:
     def classifier(self, data_dir: str | Path, cache_dir: str | Path | None = None) -> Classifier:
         """The FID classifier the run scored with: the one in ``cache_dir`` (the example's
         ``--cache``, default ``out/cache``) trained with the run's settings on the same digits,
-        else trained afresh
-        on the MNIST training split of ``data_dir`` exactly as the example trains it (the
-        library's training is deterministic; the default classifier takes minutes, the
-        ``--quick`` one seconds). Nothing is written to the cache."""
+        else trained afresh on the MNIST training split of ``data_dir`` exactly as the example
+        trains it (the library's training is deterministic; the default classifier takes
+        minutes, the ``--quick`` one seconds). Nothing is written to the cache."""
         settings = self.config["classifier"]
         images, labels = load_mnist(data_dir, "train")
         if cache_dir is not None:
