@@ -66,7 +66,8 @@ def _from_sparse_observable(obs: SparseObservable) -> PauliSum:
                 f"the observable has the coefficient {coeff} on `{letters}` {list(qubits)}: an "
                 "imaginary part makes it non-Hermitian, which an expectation value cannot have"
             )
-        terms.append((coeff.real, " ".join(f"{l}{q}" for l, q in zip(letters, qubits))))
+        label = " ".join(f"{l}{q}" for l, q in zip(letters, qubits))
+        terms.append((coeff.real, label or "I"))
     result = PauliSum(terms)
     _CACHE[key] = result
     if len(_CACHE) > _CACHE_SIZE:
