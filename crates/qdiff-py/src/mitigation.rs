@@ -174,7 +174,9 @@ impl ReadoutModel {
 /// The probability distribution closest to the quasi-distribution `quasi` in Euclidean
 /// distance (Smolin, Gambetta and Smith 2012), on the same bitstrings (zeros dropped).
 #[pyfunction]
-fn nearest_probability_distribution(quasi: HashMap<String, f64>) -> PyResult<BTreeMap<String, f64>> {
+fn nearest_probability_distribution(
+    quasi: HashMap<String, f64>,
+) -> PyResult<BTreeMap<String, f64>> {
     Ok(quasi_from(&quasi)?.nearest_probability().to_bitstrings())
 }
 
