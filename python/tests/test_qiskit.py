@@ -16,7 +16,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2
 from qiskit.circuit import Gate, Parameter, ParameterVector
 from qiskit.circuit.library import UnitaryGate, XXPlusYYGate
 from qiskit.primitives import StatevectorEstimator, StatevectorSampler
-from qiskit.quantum_info import Operator, SparsePauliOp, Statevector, random_unitary
+from qiskit.quantum_info import SparsePauliOp, Statevector, random_statevector, random_unitary
 from scipy import stats
 
 import qdiff
@@ -317,6 +317,20 @@ def test_gates_outside_qsim_run_by_matrix_or_definition():
     qc.mcp(0.8, [0, 1, 2], 3)
     expected = Statevector(qc.assign_parameters([0.9])).data
     assert np.max(np.abs(statevector(qc, [0.9]) - expected)) < 1e-10
+
+
+def test_initialize_on_fresh_qubits_keeps_the_estimator_exact():
+    qc = QuantumCircuit(3)
+    qc.initialize(random_statevector(4, seed=5).data, [2, 0])  # its resets act on |0>: dropped
+    qc.h(1)
+    qc.cx(0, 1)
+    pub = (qc, [["XYZ"], ["ZIZ"]])
+    ours = Estimator().run([pub]).result()[0].data.evs
+    theirs = StatevectorEstimator().run([pub]).result()[0].data.evs
+    assert np.max(np.abs(ours - theirs)) < 1e-10
+    qc.reset(0)  # after a gate: a real reset, which the Estimator refuses
+    with pytest.raises(qdiff.QdiffError, match="unitary"):
+        Estimator().run([pub]).result()
 
 
 def test_observable_conversion_orders_qubits_like_qiskit():

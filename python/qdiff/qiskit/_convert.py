@@ -54,6 +54,9 @@ class Converted:
     phase_expressions: list[ParameterExpression] = field(default_factory=list)
     has_measurements: bool = False
     has_resets: bool = False
+    # Qubits no instruction has acted on yet: a reset of one of them is a no-op and is dropped
+    # (so `initialize` at the start of a circuit keeps it unitary).
+    untouched: set = field(default_factory=set)
 
     @property
     def is_unitary(self) -> bool:
@@ -87,6 +90,7 @@ def convert(circuit: QuantumCircuit) -> Converted:
     out = Converted(
         circuit=Circuit(circuit.num_qubits, circuit.num_clbits),
         parameters=parameters,
+        untouched=set(range(circuit.num_qubits)),
     )
     index = {p: k for k, p in enumerate(parameters)}
     qmap = {q: i for i, q in enumerate(circuit.qubits)}
@@ -107,6 +111,8 @@ def _append(out: Converted, index, circuit: QuantumCircuit, qmap, cmap, depth: i
             qsim = _MCX.get(len(inst.qubits))
         if qsim is not None:
             qubits = [qmap[q] for q in inst.qubits]
+            if out.untouched:
+                out.untouched.difference_update(qubits)
             params = inst.params
             if not params:
                 c.gate(qsim, qubits)
@@ -114,18 +120,24 @@ def _append(out: Converted, index, circuit: QuantumCircuit, qmap, cmap, depth: i
             values, refs = _angles(out, index, params)
             c.gate(qsim, qubits, values, refs)
         elif name == "measure":
-            c.measure(qmap[inst.qubits[0]], cmap[inst.clbits[0]])
+            q = qmap[inst.qubits[0]]
+            c.measure(q, cmap[inst.clbits[0]])
+            out.untouched.discard(q)
             out.has_measurements = True
         elif name == "reset":
-            c.reset(qmap[inst.qubits[0]])
-            out.has_resets = True
+            q = qmap[inst.qubits[0]]
+            if q not in out.untouched:
+                c.reset(q)
+                out.has_resets = True
         elif name in _SKIP:
             continue
         elif name == "global_phase":
             _add_phase(out, inst.params[0])
         elif name == "unitary":
             matrix = np.asarray(inst.operation.to_matrix(), dtype=complex)
-            c.unitary([qmap[q] for q in inst.qubits], matrix)
+            qubits = [qmap[q] for q in inst.qubits]
+            out.untouched.difference_update(qubits)
+            c.unitary(qubits, matrix)
         else:
             _fallback(out, index, inst, qmap, cmap, depth)
 
@@ -150,7 +162,9 @@ def _fallback(out: Converted, index, inst, qmap, cmap, depth: int) -> None:
         except Exception:  # noqa: BLE001 - no matrix: fall through to the definition
             matrix = None
         if matrix is not None:
-            out.circuit.unitary([qmap[q] for q in inst.qubits], matrix)
+            qubits = [qmap[q] for q in inst.qubits]
+            out.untouched.difference_update(qubits)
+            out.circuit.unitary(qubits, matrix)
             return
     definition = getattr(op, "definition", None)
     if definition is None:
