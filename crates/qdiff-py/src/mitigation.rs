@@ -35,7 +35,7 @@ type Confusion = [[f64; 2]; 2];
 /// matrix is invertible, or the constructor raises `QdiffError`.
 ///
 /// >>> model = ReadoutModel([[[0.98, 0.05], [0.02, 0.95]]])
-/// >>> model.m3({"0": 900, "1": 100})
+/// >>> quasi, iterations, residual = model.m3({"0": 900, "1": 100})
 #[pyclass(module = "qdiff._native", frozen)]
 pub struct ReadoutModel {
     /// The wrapped model.
@@ -291,7 +291,8 @@ fn estimate_confusions(num_bits: usize, records: &[(&str, Counts)]) -> PyResult<
                 }
             };
             for (outcome, n) in counts.iter() {
-                shots[l][p][(outcome >> l) & 1] += n;
+                let cell = &mut shots[l][p][(outcome >> l) & 1];
+                *cell = cell.saturating_add(n);
             }
         }
     }
@@ -301,7 +302,7 @@ fn estimate_confusions(num_bits: usize, records: &[(&str, Counts)]) -> PyResult<
         .map(|(l, s)| {
             let mut m = [[0.0; 2]; 2];
             for p in 0..2 {
-                let total = s[p][0] + s[p][1];
+                let total = s[p][0].saturating_add(s[p][1]);
                 if total == 0 {
                     return Err(invalid(format!(
                         "no calibration circuit prepared bit {l} in |{p}>: its confusion matrix \
