@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2
 from qiskit.circuit import Gate, Parameter, ParameterVector
-from qiskit.circuit.library import UnitaryGate, XXPlusYYGate
+from qiskit.circuit.library import C3SXGate, C4XGate, RC3XGate, UnitaryGate, XXPlusYYGate
 from qiskit.primitives import StatevectorEstimator, StatevectorSampler
 from qiskit.quantum_info import SparsePauliOp, Statevector, random_statevector, random_unitary
 from scipy import stats
@@ -26,6 +26,7 @@ from qdiff.qiskit import (
     Sampler,
     calibration_circuits,
     calibration_strings,
+    convert,
     statevector,
     to_pauli_sum,
 )
@@ -139,6 +140,17 @@ def test_estimator_parameter_dict_and_several_pubs():
         assert a.data.evs.shape == b.data.evs.shape
         assert np.max(np.abs(a.data.evs - b.data.evs)) < 1e-10
     assert ours[0].data.evs.shape == (5,) and ours[1].data.evs.shape == (2, 2)
+
+
+def test_parameterised_circuit_is_converted_once_with_symbolic_angles():
+    conv = convert(parameterised_circuit())
+    # a, b, v[0], v[1], then one entry per expression: 2*b + 0.3, a*b, v[1] - a.
+    assert [p.name for p in conv.parameters] == ["a", "b", "v[0]", "v[1]"]
+    assert len(conv.expressions) == 3 and conv.circuit.num_params == 7
+    values = np.array([[0.5, -1.0, 0.1, 0.2], [1.0, 2.0, 0.0, 0.0]])
+    theta = conv.thetas(values)
+    assert theta.shape == (2, 7)
+    assert np.allclose(theta[:, 4:], [[-1.7, -0.5, -0.3], [4.3, 2.0, -1.0]])
 
 
 def test_global_phase_and_parameters_in_statevector():
@@ -305,8 +317,16 @@ def test_unsupported_instructions_and_bad_observables_raise():
 
 def test_gates_outside_qsim_run_by_matrix_or_definition():
     a = Parameter("a")
-    qc = QuantumCircuit(4)
-    qc.h([0, 1, 2, 3])
+    # A user gate with a parameter expression and a global phase in its definition.
+    sub = QuantumCircuit(2, global_phase=a / 2)
+    sub.rx(3 * a, 0)
+    sub.cp(a**2, 0, 1)
+    qc = QuantumCircuit(5)
+    qc.h([0, 1, 2, 3, 4])
+    qc.append(sub.to_gate(label="mine"), [4, 1])
+    qc.append(C4XGate(), [4, 0, 1, 2, 3])  # mcx, 4 controls: qsim's c4x
+    qc.append(C3SXGate(), [1, 3, 0, 4])  # qsim's c3sqrtx
+    qc.append(RC3XGate(), [2, 4, 3, 1])  # qsim's rc3x
     qc.append(UnitaryGate(random_unitary(4, seed=1)), [2, 0])
     qc.iswap(0, 3)
     qc.ecr(1, 2)
