@@ -199,7 +199,9 @@ def joint_counts(data, names, index=None) -> dict:
 def registers_circuit():
     a = Parameter("a")
     qr = QuantumRegister(4)
-    alpha, beta, gamma = ClassicalRegister(2, "alpha"), ClassicalRegister(1, "beta"), ClassicalRegister(3, "gamma")
+    alpha = ClassicalRegister(2, "alpha")
+    beta = ClassicalRegister(1, "beta")
+    gamma = ClassicalRegister(3, "gamma")
     qc = QuantumCircuit(qr, alpha, beta, gamma)
     qc.h(0)
     qc.cx(0, 1)
@@ -228,7 +230,8 @@ def test_sampler_matches_statevector_sampler_statistically():
         assert sum(counts.values()) == shots
         assert two_sample_p_value(counts, joint_counts(theirs.data, names, i)) > SIGNIFICANCE
         # One-sample test against the exact distribution of the four measured qubits.
-        probs = Statevector(qc.remove_final_measurements(inplace=False).assign_parameters([theta])).probabilities_dict()
+        unitary_part = qc.remove_final_measurements(inplace=False).assign_parameters([theta])
+        probs = Statevector(unitary_part).probabilities_dict()
         exact: dict = {}
         for bits, p in probs.items():
             q = bits[::-1]  # q[i] = value of qubit i
@@ -239,7 +242,8 @@ def test_sampler_matches_statevector_sampler_statistically():
         assert set(counts) <= set(keys)
         observed = np.array([counts.get(k, 0) for k in keys])
         expected = np.array([exact[k] for k in keys]) * shots
-        assert stats.chisquare(observed, expected * observed.sum() / expected.sum()).pvalue > SIGNIFICANCE
+        expected *= observed.sum() / expected.sum()
+        assert stats.chisquare(observed, expected).pvalue > SIGNIFICANCE
 
 
 def test_sampler_seeds_are_reproducible_and_measure_all_works():
@@ -253,6 +257,9 @@ def test_sampler_seeds_are_reproducible_and_measure_all_works():
     other = Sampler(seed=6, default_shots=500).run([qc]).result()[0]
     assert np.array_equal(first.data.meas.array, second.data.meas.array)
     assert not np.array_equal(first.data.meas.array, other.data.meas.array)
+    # Two PUBs of one call draw different shots.
+    twice = Sampler(seed=5).run([qc, qc], shots=500).result()
+    assert not np.array_equal(twice[0].data.meas.array, twice[1].data.meas.array)
     counts = first.data.meas.get_counts()
     assert sum(counts.values()) == 500 and first.data.meas.num_bits == 3
     assert all(k[1] == k[2] for k in counts)  # qubits 0 and 1 agree (Bell pair)

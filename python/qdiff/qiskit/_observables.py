@@ -6,6 +6,7 @@ Qiskit writes Pauli labels with qubit 0 rightmost; ``PauliSum`` takes sparse str
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -15,6 +16,8 @@ from qdiff._native import PauliSum, QdiffError
 
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 4096
+# Jobs run in threads: the cache is shared.
+_LOCK = threading.Lock()
 # Tolerance on the imaginary part of a coefficient (as Qiskit's `np.real_if_close` allows).
 _IMAG_TOL = 1e-10
 
@@ -53,10 +56,11 @@ def _key(obs: SparseObservable):
 
 def _from_sparse_observable(obs: SparseObservable) -> PauliSum:
     key = _key(obs)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        return hit
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
     paulis = obs.as_paulis().simplify()
     terms = []
     for letters, qubits, coeff in paulis.to_sparse_list():
@@ -69,7 +73,8 @@ def _from_sparse_observable(obs: SparseObservable) -> PauliSum:
         label = " ".join(f"{l}{q}" for l, q in zip(letters, qubits))
         terms.append((coeff.real, label or "I"))
     result = PauliSum(terms)
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[key] = result
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result

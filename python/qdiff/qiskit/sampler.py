@@ -31,9 +31,10 @@ class Sampler(BaseSamplerV2):
     measurement is final the state is simulated once per binding and the shots are drawn from
     it, otherwise every shot follows its own trajectory.
 
-    Results are reproducible for an integer ``seed``: each PUB draws the seeds of its bindings
-    from ``numpy.random.default_rng(seed)``. Classical bits not written by any measurement read
-    0. At most 64 classical bits per circuit; control flow is not supported.
+    Results are reproducible for an integer ``seed``: each call of ``run`` draws one seed per
+    binding of every PUB, in order, from ``numpy.random.default_rng(seed)``. Classical bits
+    not written by any measurement read 0. At most 64 classical bits per circuit; control flow
+    is not supported.
 
     Args:
         default_shots: Shots per binding when neither ``run`` nor the PUB gives a number.
@@ -73,15 +74,19 @@ class Sampler(BaseSamplerV2):
 
     def _run(self, pubs: list[SamplerPub]) -> PrimitiveResult[SamplerPubResult]:
         converted: dict[int, Converted] = {}
+        # One stream per call: every binding of every PUB gets its own seed from it.
+        rng = np.random.default_rng(self._seed)
         results = []
         for pub in pubs:
             conv = converted.get(id(pub.circuit))
             if conv is None:
                 conv = converted[id(pub.circuit)] = convert(pub.circuit)
-            results.append(self._run_pub(pub, conv))
+            results.append(self._run_pub(pub, conv, rng))
         return PrimitiveResult(results, metadata={"version": 2})
 
-    def _run_pub(self, pub: SamplerPub, conv: Converted) -> SamplerPubResult:
+    def _run_pub(
+        self, pub: SamplerPub, conv: Converted, rng: np.random.Generator
+    ) -> SamplerPubResult:
         circuit = pub.circuit
         if circuit.num_clbits > 64:
             raise QdiffError(
@@ -91,7 +96,6 @@ class Sampler(BaseSamplerV2):
         bindings = pub.parameter_values
         values = bindings.as_array(conv.parameters) if conv.parameters else None
         thetas = conv.thetas(values).reshape(bindings.size, -1)
-        rng = np.random.default_rng(self._seed)
         seeds = rng.integers(0, 2**63, size=bindings.size, dtype=np.uint64)
         shots = pub.shots
         registers = [
