@@ -389,8 +389,8 @@ def test_m3_matches_mthree_on_the_reference_cases():
                 worst = max(worst, abs(quasi[key] - expected))
             assert quasi.shots == case["shots"]
             assert abs(sum(quasi.values()) - 1) < 1e-9
-    # mthree solves in single precision; the Rust test uses the same bound.
-    assert worst < 1e-5, worst
+    # mthree solves in single precision (the Rust test allows 1e-5; the worst case is 1.6e-7).
+    assert worst < 1e-6, worst
 
 
 def test_tensored_inverse_matches_the_reference_cases():
@@ -399,7 +399,7 @@ def test_tensored_inverse_matches_the_reference_cases():
         quasi = mit.apply_correction(case["counts"], list(range(n)), method="tensored")
         assert len(quasi) == 2**n
         for key, expected in case["tensored_inverse"].items():
-            assert abs(quasi[key] - expected) < 1e-9, (path.name, key)
+            assert abs(quasi[key] - expected) < 1e-12, (path.name, key)
 
 
 def test_quasi_distribution_helpers():
