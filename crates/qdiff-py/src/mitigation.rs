@@ -316,3 +316,57 @@ fn estimate_confusions(num_bits: usize, records: &[(&str, Counts)]) -> PyResult<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(num_bits: usize, pairs: &[(&str, f64)]) -> Counts {
+        let map: HashMap<String, f64> = pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect();
+        counts_from(num_bits, &map).unwrap()
+    }
+
+    #[test]
+    fn calibration_pools_the_shots_of_every_circuit_that_prepared_a_bit() {
+        // Bit 0: prepared 0 in both circuits (3 + 1 wrong of 200), prepared 1 nowhere but the
+        // second; bit 1 is `-` in the second circuit, so only the first counts for it.
+        let records = vec![
+            ("00", counts(2, &[("00", 95.0), ("01", 3.0), ("10", 2.0)])),
+            ("-0", counts(2, &[("00", 50.0), ("01", 1.0), ("11", 49.0)])),
+            ("11", counts(2, &[("11", 90.0), ("10", 6.0), ("01", 4.0)])),
+        ];
+        let refs: Vec<(&str, Counts)> = records.iter().map(|(p, c)| (*p, c.clone())).collect();
+        let m = estimate_confusions(2, &refs).unwrap();
+        assert!((m[0][1][0] - 53.0 / 200.0).abs() < 1e-15); // P(1|0) of bit 0: 3 + 1 + 49 of 200
+        assert!((m[0][0][1] - 6.0 / 100.0).abs() < 1e-15); // P(0|1) of bit 0
+        assert!((m[1][1][0] - 2.0 / 100.0).abs() < 1e-15); // P(1|0) of bit 1: first circuit only
+        assert!((m[1][0][1] - 4.0 / 100.0).abs() < 1e-15); // P(0|1) of bit 1
+        for q in &m {
+            for col in 0..2 {
+                assert!((q[0][col] + q[1][col] - 1.0).abs() < 1e-15);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_calibrations_and_counts_are_errors_not_panics() {
+        let zeros = counts(1, &[("0", 10.0)]);
+        assert!(estimate_confusions(1, &[("0", zeros.clone())]).is_err()); // never prepared 1
+        assert!(estimate_confusions(1, &[("01", zeros.clone())]).is_err()); // wrong length
+        assert!(estimate_confusions(1, &[("2", zeros.clone())]).is_err()); // not 0, 1 or -
+        assert!(estimate_confusions(1, &[]).is_err());
+        assert!(estimate_confusions(0, &[("", zeros)]).is_err());
+        let map = |pairs: &[(&str, f64)]| -> HashMap<String, f64> {
+            pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect()
+        };
+        assert!(counts_from(2, &map(&[])).is_err());
+        assert!(counts_from(2, &map(&[("001", 1.0)])).is_err());
+        assert!(counts_from(2, &map(&[("01", -1.0)])).is_err());
+        assert!(counts_from(2, &map(&[("01", 0.5)])).is_err());
+        assert!(counts_from(2, &map(&[("01", 0.0)])).is_err()); // no shots at all
+        assert!(counts_from(70, &map(&[("01", 1.0)])).is_err());
+        assert!(quasi_from(&map(&[])).is_err());
+        assert!(quasi_from(&map(&[("01", 0.5), ("1", 0.5)])).is_err());
+        assert!(quasi_from(&map(&[("01", f64::NAN)])).is_err());
+    }
+}
