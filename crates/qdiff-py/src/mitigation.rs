@@ -330,21 +330,18 @@ mod tests {
     fn calibration_pools_the_shots_of_every_circuit_that_prepared_a_bit() {
         // Bit 0: prepared 0 in both circuits (3 + 1 wrong of 200), prepared 1 nowhere but the
         // second; bit 1 is `-` in the second circuit, so only the first counts for it.
-        let records = vec![
+        let records = [
             ("00", counts(2, &[("00", 95.0), ("01", 3.0), ("10", 2.0)])),
             ("-0", counts(2, &[("00", 50.0), ("01", 1.0), ("11", 49.0)])),
             ("11", counts(2, &[("11", 90.0), ("10", 6.0), ("01", 4.0)])),
         ];
-        let refs: Vec<(&str, Counts)> = records.iter().map(|(p, c)| (*p, c.clone())).collect();
-        let m = estimate_confusions(2, &refs).unwrap();
+        let m = estimate_confusions(2, &records).unwrap();
         assert!((m[0][1][0] - 53.0 / 200.0).abs() < 1e-15); // P(1|0) of bit 0: 3 + 1 + 49 of 200
         assert!((m[0][0][1] - 6.0 / 100.0).abs() < 1e-15); // P(0|1) of bit 0
         assert!((m[1][1][0] - 2.0 / 100.0).abs() < 1e-15); // P(1|0) of bit 1: first circuit only
         assert!((m[1][0][1] - 4.0 / 100.0).abs() < 1e-15); // P(0|1) of bit 1
-        for q in &m {
-            for col in 0..2 {
-                assert!((q[0][col] + q[1][col] - 1.0).abs() < 1e-15);
-            }
+        for [top, bottom] in &m {
+            assert!(top.iter().zip(bottom).all(|(a, b)| (a + b - 1.0).abs() < 1e-15));
         }
     }
 
