@@ -14,9 +14,12 @@
 //!   6. [`crash_test`]: the MNIST training killed with SIGKILL at random moments and resumed to
 //!      byte-identical files, a second run on a folder in use refused, read-only and full
 //!      output folders refused cleanly.
-//!   7. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
+//!   7. [`python_package`]: the Python package `qdiff` built as a wheel with maturin in the
+//!      virtual environment `.venv-python/` (created with pinned PennyLane, Qiskit, Aer,
+//!      pytest), installed, and its pytest suite run.
+//!   8. [`mpi`]: the distributed state vector under `mpirun` at 2, 4 and 8 ranks, and
 //!      `run_qasm --mpi` against one process (skipped, saying why, without `mpirun`).
-//!   8. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
+//!   9. [`mpi_train`]: the MNIST training under `mpirun` with 1 to 4 ranks (skipped, saying why,
 //!      without `mpirun`).
 //!
 //!   The criterion benches are compiled by step 2 but not run (`cargo bench` runs them; they
@@ -24,7 +27,11 @@
 //!   ran them ran zero tests, so it was removed. If the clippy or rustfmt component is missing
 //!   and `rustup` is available, `ci` installs it first.
 //! - `check-structure`: step 4 alone.
-//! - `mpi`: step 7 alone.
+//! - `mpi`: step 8 alone.
+//! - `python [PYTEST ARGS...]`: step 7 alone (see [`python_package`]).
+//! - `bench-interfaces [ARGS...]`: `qdiff.qubit` against `lightning.qubit` and `default.qubit`,
+//!   and qdiff's Qiskit Estimator against Aer's, through the interfaces (see
+//!   [`python_package`]).
 //! - `bench-peers`: qsim-core against Qulacs, Qiskit Aer and PennyLane Lightning (see
 //!   [`bench_peers`]).
 //! - `plots`: the figures of `docs/results.md` from the MNIST runs' `metrics.json` files (see
@@ -54,9 +61,10 @@ mod mpi_train;
 mod plots;
 mod process;
 mod python;
+mod python_package;
 mod structure;
 
-const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | crash-test | bench-peers | plots | devices | deny | fuzz>";
+const USAGE: &str = "usage: cargo xtask <ci | check-structure | mpi | mpi-train-test | crash-test | python | bench-peers | bench-interfaces | plots | devices | deny | fuzz>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,6 +79,8 @@ fn main() -> ExitCode {
         Some("crash-test") => crash_test::run(&args[1..]),
         Some("deny") => deny::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("python") => python_package::run(&args[1..]),
+        Some("bench-interfaces") => python_package::bench_interfaces(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -143,7 +153,7 @@ struct Step {
     run: fn() -> Result<(), String>,
 }
 
-const STEPS: [Step; 8] = [
+const STEPS: [Step; 9] = [
     Step {
         name: "formatting",
         run: || {
@@ -170,6 +180,7 @@ const STEPS: [Step; 8] = [
     Step { name: "structure", run: || structure::run(&workspace_root()) },
     Step { name: "tests", run: || cargo(&["test", "--workspace", "--release"]) },
     Step { name: "crash-test", run: crash_test::ci_step },
+    Step { name: "python", run: python_package::ci_step },
     Step { name: "mpi", run: || mpi::run(&workspace_root()) },
     Step { name: "mpi-train", run: mpi_train::ci_step },
 ];

@@ -1,12 +1,12 @@
 //! `qdiff.Circuit`: qsim-core's circuit, built gate by gate from Python or read from OpenQASM 2.
 
 use num_complex::Complex64;
-use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 use qsim_core::circuit::{Operation, Param};
 use qsim_core::gate::Gate;
 use qsim_core::matrix::Matrix;
 
+use crate::arrays::ComplexMatrix;
 use crate::error::{invalid, to_py};
 
 /// A quantum circuit: gates of OpenQASM 2's `qelib1.inc` (Qiskit's matrices), arbitrary
@@ -73,7 +73,7 @@ impl Circuit {
     fn unitary<'py>(
         mut slf: PyRefMut<'py, Self>,
         targets: Vec<usize>,
-        matrix: PyReadonlyArray2<'py, Complex64>,
+        matrix: ComplexMatrix<'py>,
         controls: Vec<usize>,
     ) -> PyResult<PyRefMut<'py, Self>> {
         let view = matrix.as_array();

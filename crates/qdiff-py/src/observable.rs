@@ -9,7 +9,7 @@ use crate::error::to_py;
 /// The observable `sum_j c_j P_j` with real coefficients `c_j` and Pauli strings `P_j`.
 ///
 /// A string is sparse (`"Z0 X3"`: letter then qubit) or dense in Qiskit's order (`"XIZ"`:
-/// qubit 0 is the rightmost letter).
+/// qubit 0 is the rightmost letter); the identity is `""` or `"I"`.
 ///
 /// >>> PauliSum([(0.5, "Z0 Z1"), (-1.0, "X2")])
 /// PauliSum([(0.5, 'Z0 Z1'), (-1.0, 'X2')])
@@ -26,12 +26,18 @@ impl PauliSum {
     fn new(terms: Vec<(f64, String)>) -> PyResult<Self> {
         let mut inner = qsim_core::pauli::PauliSum::new();
         for (coeff, text) in terms {
-            inner.add(coeff, PauliString::parse(&text).map_err(to_py)?).map_err(to_py)?;
+            // The identity: "" here; "I" goes through the parser.
+            let pauli = if text.trim().is_empty() {
+                PauliString::identity()
+            } else {
+                PauliString::parse(&text).map_err(to_py)?
+            };
+            inner.add(coeff, pauli).map_err(to_py)?;
         }
         Ok(PauliSum { inner })
     }
 
-    /// The terms as `(coeff, sparse_string)` pairs (the identity is the empty string).
+    /// The terms as `(coeff, sparse_string)` pairs (the identity is `"I"`).
     fn terms(&self) -> Vec<(f64, String)> {
         self.inner.terms().iter().map(|(c, p)| (*c, p.to_string())).collect()
     }
