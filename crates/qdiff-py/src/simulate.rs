@@ -26,6 +26,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
+/// Expectation values and their Jacobian, as [`adjoint_jacobian`] returns them.
+type ValuesAndJacobian<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+
+/// Expectation values and a gradient, as [`adjoint_vjp`] returns them.
+type ValuesAndGradient<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 /// The final state of a unitary `circuit` with parameters `theta`, from `initial_state` (its
 /// amplitudes) or `|0...0>`: a new `complex128` array of `2^n` amplitudes.
 #[pyfunction]
@@ -74,7 +80,7 @@ fn adjoint_jacobian<'py>(
     observables: Vec<PyRef<'py, PauliSum>>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<ValuesAndJacobian<'py>> {
     let theta = theta.as_slice().map_err(to_py)?.to_vec();
     let initial = initial(initial_state.as_ref())?;
     let observables: Vec<&qsim_core::pauli::PauliSum> =
@@ -111,7 +117,7 @@ fn adjoint_vjp<'py>(
     dy: Vector<'py>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<ValuesAndGradient<'py>> {
     let dy = dy.as_slice().map_err(to_py)?.to_vec();
     if dy.len() != observables.len() {
         return Err(invalid(format!(
@@ -125,7 +131,7 @@ fn adjoint_vjp<'py>(
     let mut weighted = qsim_core::pauli::PauliSum::new();
     for (o, &w) in observables.iter().zip(&dy) {
         for (c, p) in o.inner.terms() {
-            weighted.add(w * c, p.clone()).map_err(to_py)?;
+            weighted.add(w * c, *p).map_err(to_py)?;
         }
     }
     let observables: Vec<&qsim_core::pauli::PauliSum> =
