@@ -9,7 +9,7 @@ use qsim_core::gradient::{vjp, vjp_with_input_many};
 use qsim_core::measure::{AliasSampler, marginal};
 use qsim_core::state::StateVector;
 
-use crate::arrays::{Amplitudes, Vector};
+use crate::arrays::{Amplitudes, Vector, elements};
 use crate::circuit::Circuit;
 use crate::error::{invalid, to_py};
 use crate::observable::PauliSum;
@@ -81,7 +81,7 @@ fn adjoint_jacobian<'py>(
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
 ) -> PyResult<ValuesAndJacobian<'py>> {
-    let theta = theta.as_slice().map_err(to_py)?.to_vec();
+    let theta = elements(&theta).into_owned();
     let initial = initial(initial_state.as_ref())?;
     let observables: Vec<&qsim_core::pauli::PauliSum> =
         observables.iter().map(|o| &o.inner).collect();
@@ -118,7 +118,7 @@ fn adjoint_vjp<'py>(
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
 ) -> PyResult<ValuesAndGradient<'py>> {
-    let dy = dy.as_slice().map_err(to_py)?.to_vec();
+    let dy = elements(&dy).into_owned();
     if dy.len() != observables.len() {
         return Err(invalid(format!(
             "dy has {} entries for {} observables: give one per observable",
@@ -126,7 +126,7 @@ fn adjoint_vjp<'py>(
             observables.len()
         )));
     }
-    let theta = theta.as_slice().map_err(to_py)?.to_vec();
+    let theta = elements(&theta).into_owned();
     let initial = initial(initial_state.as_ref())?;
     let mut weighted = qsim_core::pauli::PauliSum::new();
     for (o, &w) in observables.iter().zip(&dy) {
@@ -156,7 +156,7 @@ fn probabilities<'py>(
     state: Amplitudes<'py>,
     qubits: Option<Vec<usize>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let amps = state.as_slice().map_err(to_py)?;
+    let amps = &*elements(&state);
     let probs = py.detach(|| marginal_of(amps, qubits.as_deref()))?;
     Ok(PyArray1::from_vec(py, probs))
 }
@@ -172,7 +172,7 @@ fn sample<'py>(
     seed: u64,
     qubits: Option<Vec<usize>>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let amps = state.as_slice().map_err(to_py)?;
+    let amps = &*elements(&state);
     let outcomes = py.detach(|| -> PyResult<Vec<u64>> {
         let probs = marginal_of(amps, qubits.as_deref())?;
         let sampler = AliasSampler::new(&probs).map_err(to_py)?;
@@ -298,12 +298,10 @@ fn marginal_of(amps: &[Complex64], qubits: Option<&[usize]>) -> PyResult<Vec<f64
 
 /// A parameter vector from Python (empty if None).
 fn vector(theta: Option<&Vector<'_>>) -> PyResult<Vec<f64>> {
-    theta.map_or(Ok(Vec::new()), |t| Ok(t.as_slice().map_err(to_py)?.to_vec()))
+    Ok(theta.map_or(Vec::new(), |t| elements(t).into_owned()))
 }
 
 /// An initial state from Python amplitudes (copied: the simulation overwrites them).
 fn initial(state: Option<&Amplitudes<'_>>) -> PyResult<Option<StateVector>> {
-    state
-        .map(|s| StateVector::from_amplitudes(s.as_slice().map_err(to_py)?.to_vec()).map_err(to_py))
-        .transpose()
+    state.map(|s| StateVector::from_amplitudes(elements(s).into_owned()).map_err(to_py)).transpose()
 }

@@ -18,6 +18,9 @@ use crate::circuit::Operation;
 use crate::engine::single_op_chunk_bits;
 use crate::kernels;
 
+/// A run's qubit and what undoing it needs.
+type Setup = (usize, RunSetup<4>);
+
 /// The smallest window of a tile, in bits.
 const MIN_WINDOW_BITS: usize = 4;
 
@@ -44,10 +47,9 @@ pub(super) fn undo_layer(
         }
         return;
     }
-    let setups: Vec<(usize, RunSetup<4>)> =
+    let setups: Vec<Setup> =
         runs.iter().map(|(q, members)| (*q, run_setup(ops, members, theta))).collect();
-    let (low, high): (Vec<&(usize, RunSetup<4>)>, Vec<&(usize, RunSetup<4>)>) =
-        setups.iter().partition(|(q, _)| *q < bits);
+    let (low, high): (Vec<&Setup>, Vec<&Setup>) = setups.iter().partition(|(q, _)| *q < bits);
     let zero = [Complex64::new(0.0, 0.0); 4];
     let mut totals: Vec<[Complex64; 4]> = Vec::with_capacity(setups.len());
 
@@ -143,13 +145,12 @@ mod tests {
     use crate::circuit::{Circuit, Param};
     use crate::gate::Gate;
 
+    /// Runs as `(qubit, operation indices)`.
+    type Runs = Vec<(usize, Vec<usize>)>;
+
     /// A layer of runs on `qubits` (two or three gates each, parametric and fixed), the runs
     /// as `(qubit, operation indices)`, and angles for it.
-    fn layer(
-        n: usize,
-        qubits: &[usize],
-        rng: &mut ChaCha8Rng,
-    ) -> (Circuit, Vec<(usize, Vec<usize>)>, Vec<f64>) {
+    fn layer(n: usize, qubits: &[usize], rng: &mut ChaCha8Rng) -> (Circuit, Runs, Vec<f64>) {
         let mut c = Circuit::new(n);
         let mut runs = Vec::new();
         let mut k = 0;
