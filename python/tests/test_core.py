@@ -197,3 +197,19 @@ def test_identity_terms_round_trip():
     again = qdiff.PauliSum(obs.terms())
     state = qdiff.simulate(qdiff.Circuit(2).gate("x", [1]))
     assert abs(again.expectation(state) - 2.5) < 1e-15
+
+
+def test_strided_arrays_are_read_correctly():
+    """A non-contiguous view (a matrix column, every other entry) is copied, not misread."""
+    rng = np.random.default_rng(8)
+    matrix = rng.normal(size=(8, 3)) + 1j * rng.normal(size=(8, 3))
+    matrix[:, 1] /= np.linalg.norm(matrix[:, 1])
+    column = matrix[:, 1]
+    assert not column.flags.c_contiguous
+    obs = qdiff.PauliSum([(1.0, "Z0 X2")])
+    assert abs(obs.expectation(column) - obs.expectation(column.copy())) < 1e-15
+    np.testing.assert_array_equal(qdiff.probabilities(column), qdiff.probabilities(column.copy()))
+    c = qdiff.Circuit(3).gate("ry", [1], [0.0], vars=[0])
+    theta = np.array([0.1, 9.0, 0.2, 9.0])[::2]
+    np.testing.assert_array_equal(qdiff.simulate(c, theta[:1], column),
+                                  qdiff.simulate(c, [0.1], column.copy()))

@@ -12,3 +12,14 @@ pub type Amplitudes<'py> = PyArrayLike1<'py, Complex64, AllowTypeChange>;
 
 /// A complex matrix from Python: a `complex128` 2-D array, or anything NumPy converts to one.
 pub type ComplexMatrix<'py> = PyArrayLike2<'py, Complex64, AllowTypeChange>;
+
+/// The elements of a 1-D array argument: borrowed in place when it is contiguous, copied
+/// otherwise (a strided view such as `matrix[:, 0]`).
+pub fn elements<'a, T: numpy::Element + Copy>(
+    array: &'a PyArrayLike1<'_, T, AllowTypeChange>,
+) -> std::borrow::Cow<'a, [T]> {
+    match array.as_slice() {
+        Ok(slice) => std::borrow::Cow::Borrowed(slice),
+        Err(_) => std::borrow::Cow::Owned(array.as_array().iter().copied().collect()),
+    }
+}

@@ -3,7 +3,7 @@
 //! The Python package `qdiff` (`python/` at the workspace root, built by maturin) wraps this
 //! module; users import `qdiff`, never `_native` directly. The module holds only what must run
 //! in Rust: circuits and their simulation, observables, adjoint gradients, sampling
-//! ([`circuit`], [`observable`], [`simulate`]). The PennyLane device and the Qiskit primitives
+//! ([`circuit`], [`observable`], [`simulate`]) and readout-error mitigation ([`mitigation`]). The PennyLane device and the Qiskit primitives
 //! are Python code on top of it.
 //!
 //! Conventions at the boundary:
@@ -19,6 +19,7 @@ pub mod arrays;
 pub mod circuit;
 pub mod diffusion;
 pub mod error;
+pub mod mitigation;
 pub mod observable;
 pub mod simulate;
 
@@ -31,5 +32,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<observable::PauliSum>()?;
     simulate::register(m)?;
     diffusion::register(m)?;
+    mitigation::register(m)?;
     Ok(())
 }

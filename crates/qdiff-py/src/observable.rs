@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use qsim_core::pauli::PauliString;
 
-use crate::arrays::Amplitudes;
+use crate::arrays::{Amplitudes, elements};
 use crate::error::to_py;
 
 /// The observable `sum_j c_j P_j` with real coefficients `c_j` and Pauli strings `P_j`.
@@ -44,7 +44,7 @@ impl PauliSum {
 
     /// `<psi|O|psi>` for the amplitudes `state` (normalised or not).
     fn expectation(&self, py: Python<'_>, state: Amplitudes<'_>) -> PyResult<f64> {
-        let amps = state.as_slice().map_err(to_py)?;
+        let amps = &*elements(&state);
         py.detach(|| self.inner.expectation(amps)).map_err(to_py)
     }
 

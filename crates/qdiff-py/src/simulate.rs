@@ -9,13 +9,10 @@ use qsim_core::gradient::{vjp, vjp_with_input_many};
 use qsim_core::measure::{AliasSampler, marginal};
 use qsim_core::state::StateVector;
 
-use crate::arrays::{Amplitudes, Vector};
+use crate::arrays::{Amplitudes, Vector, elements};
 use crate::circuit::Circuit;
 use crate::error::{invalid, to_py};
 use crate::observable::PauliSum;
-
-/// A `float64` vector handed to Python.
-type Vector1<'py> = Bound<'py, PyArray1<f64>>;
 
 /// Adds this module's functions to the extension module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -28,6 +25,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_shots, m)?)?;
     Ok(())
 }
+
+/// Expectation values and their Jacobian, as [`adjoint_jacobian`] returns them.
+type ValuesAndJacobian<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+
+/// Expectation values and a gradient, as [`adjoint_vjp`] returns them.
+type ValuesAndGradient<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// The final state of a unitary `circuit` with parameters `theta`, from `initial_state` (its
 /// amplitudes) or `|0...0>`: a new `complex128` array of `2^n` amplitudes.
@@ -77,8 +80,8 @@ fn adjoint_jacobian<'py>(
     observables: Vec<PyRef<'py, PauliSum>>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Vector1<'py>, Bound<'py, PyArray2<f64>>)> {
-    let theta = theta.as_slice().map_err(to_py)?.to_vec();
+) -> PyResult<ValuesAndJacobian<'py>> {
+    let theta = elements(&theta).into_owned();
     let initial = initial(initial_state.as_ref())?;
     let observables: Vec<&qsim_core::pauli::PauliSum> =
         observables.iter().map(|o| &o.inner).collect();
@@ -114,8 +117,8 @@ fn adjoint_vjp<'py>(
     dy: Vector<'py>,
     theta: Vector<'py>,
     initial_state: Option<Amplitudes<'py>>,
-) -> PyResult<(Vector1<'py>, Vector1<'py>)> {
-    let dy = dy.as_slice().map_err(to_py)?.to_vec();
+) -> PyResult<ValuesAndGradient<'py>> {
+    let dy = elements(&dy).into_owned();
     if dy.len() != observables.len() {
         return Err(invalid(format!(
             "dy has {} entries for {} observables: give one per observable",
@@ -123,7 +126,7 @@ fn adjoint_vjp<'py>(
             observables.len()
         )));
     }
-    let theta = theta.as_slice().map_err(to_py)?.to_vec();
+    let theta = elements(&theta).into_owned();
     let initial = initial(initial_state.as_ref())?;
     let mut weighted = qsim_core::pauli::PauliSum::new();
     for (o, &w) in observables.iter().zip(&dy) {
@@ -153,7 +156,7 @@ fn probabilities<'py>(
     state: Amplitudes<'py>,
     qubits: Option<Vec<usize>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let amps = state.as_slice().map_err(to_py)?;
+    let amps = &*elements(&state);
     let probs = py.detach(|| marginal_of(amps, qubits.as_deref()))?;
     Ok(PyArray1::from_vec(py, probs))
 }
@@ -169,7 +172,7 @@ fn sample<'py>(
     seed: u64,
     qubits: Option<Vec<usize>>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let amps = state.as_slice().map_err(to_py)?;
+    let amps = &*elements(&state);
     let outcomes = py.detach(|| -> PyResult<Vec<u64>> {
         let probs = marginal_of(amps, qubits.as_deref())?;
         let sampler = AliasSampler::new(&probs).map_err(to_py)?;
@@ -295,12 +298,10 @@ fn marginal_of(amps: &[Complex64], qubits: Option<&[usize]>) -> PyResult<Vec<f64
 
 /// A parameter vector from Python (empty if None).
 fn vector(theta: Option<&Vector<'_>>) -> PyResult<Vec<f64>> {
-    theta.map_or(Ok(Vec::new()), |t| Ok(t.as_slice().map_err(to_py)?.to_vec()))
+    Ok(theta.map_or(Vec::new(), |t| elements(t).into_owned()))
 }
 
 /// An initial state from Python amplitudes (copied: the simulation overwrites them).
 fn initial(state: Option<&Amplitudes<'_>>) -> PyResult<Option<StateVector>> {
-    state
-        .map(|s| StateVector::from_amplitudes(s.as_slice().map_err(to_py)?.to_vec()).map_err(to_py))
-        .transpose()
+    state.map(|s| StateVector::from_amplitudes(elements(s).into_owned()).map_err(to_py)).transpose()
 }

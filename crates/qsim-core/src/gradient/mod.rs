@@ -8,10 +8,12 @@
 //!   hardware. Two-term for generators with spectral gap 1, four-term for controlled rotations.
 //!
 //! Files: `plan` (the adjoint method's backward sweep, planned once per circuit), `undo` (its
-//! steps that undo a run of gates and collect the run's derivatives in one pass), `adjoint` (the
+//! steps that undo a run of gates and collect the run's derivatives in one pass), `layer` (a
+//! layer of single-qubit runs of a large state undone in two passes), `adjoint` (the
 //! public adjoint-method entry points), `many` (the same for many states at once, side by side) and `shift` (the parameter-shift rule).
 
 mod adjoint;
+mod layer;
 mod many;
 mod plan;
 mod shift;

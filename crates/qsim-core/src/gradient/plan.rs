@@ -2,6 +2,7 @@
 
 use num_complex::Complex64;
 
+use super::layer::undo_layer;
 use super::undo::{matrix_element, pair_setup, run_setup, undo_pair_run, undo_run};
 use crate::circuit::{Circuit, Operation, Param};
 use crate::engine::{Plan, apply_fused, classify};
@@ -22,6 +23,11 @@ enum BackStep {
     /// Undo a run of single-qubit gates on one qubit (at least one parametric), taking every
     /// derivative of the run in the same pass: indices of the run's operations, in order.
     Run { qubit: usize, ops: Vec<usize> },
+    /// Undo consecutive runs of single-qubit gates on distinct qubits (they commute) together,
+    /// chunk by chunk: `(qubit, operation indices)` per run. Only for states of
+    /// [`kernels::PARALLEL_THRESHOLD`] amplitudes or more, where a pass per run is
+    /// memory-bound.
+    Layer { runs: Vec<(usize, Vec<usize>)> },
     /// Undo a run of two-qubit gates on one pair (at least one parametric) in one pass, like
     /// `Run`: the pair (in the order of the matrices) and the run's operations, in order.
     PairRun { qubits: [usize; 2], ops: Vec<usize> },
@@ -148,6 +154,9 @@ impl AdjointPlan {
             }
         }
         flush(&mut block, &mut steps);
+        if 1usize << n >= kernels::PARALLEL_THRESHOLD {
+            steps = layered(steps);
+        }
         Self { steps }
     }
 
@@ -217,6 +226,37 @@ impl AdjointPlan {
     }
 }
 
+/// The steps with every stretch of consecutive [`BackStep::Run`]s on distinct qubits merged into
+/// one [`BackStep::Layer`] (a stretch ends before a run whose qubit it already holds).
+fn layered(steps: Vec<BackStep>) -> Vec<BackStep> {
+    let mut out = Vec::with_capacity(steps.len());
+    let mut layer: Vec<(usize, Vec<usize>)> = Vec::new();
+    let close = |layer: &mut Vec<(usize, Vec<usize>)>, out: &mut Vec<BackStep>| match layer.len() {
+        0 => {}
+        1 => {
+            let (qubit, ops) = layer.pop().expect("one run");
+            out.push(BackStep::Run { qubit, ops });
+        }
+        _ => out.push(BackStep::Layer { runs: std::mem::take(layer) }),
+    };
+    for step in steps {
+        match step {
+            BackStep::Run { qubit, ops } => {
+                if layer.iter().any(|(q, _)| *q == qubit) {
+                    close(&mut layer, &mut out);
+                }
+                layer.push((qubit, ops));
+            }
+            other => {
+                close(&mut layer, &mut out);
+                out.push(other);
+            }
+        }
+    }
+    close(&mut layer, &mut out);
+    out
+}
+
 /// One step of the backward sweep on one state.
 fn run_step(
     step: &BackStep,
@@ -234,6 +274,7 @@ fn run_step(
         BackStep::Run { qubit, ops: members } => {
             undo_run(ops, members, *qubit, theta, phi, lambda, grad);
         }
+        BackStep::Layer { runs } => undo_layer(ops, runs, theta, phi, lambda, grad),
         BackStep::PairRun { qubits, ops: members } => {
             undo_pair_run(ops, members, *qubits, theta, phi, lambda, grad);
         }
