@@ -10,9 +10,12 @@ qubit, then CNOT(0, 1), ..., CNOT(n-2, n-1); observable Z_0 Z_{n-1}; seeded angl
   included), on the same three devices;
 - `estimator`: a Qiskit `EstimatorV2` run of the parameterised staircase with one binding, on
   `qdiff.qiskit.Estimator` and Qiskit Aer's `EstimatorV2` (exact expectation values);
-- `call overhead`: the 4-qubit, one-layer staircase as a QNode on `qdiff.qubit`, against the
-  same circuit run by the bare binding `qdiff.expectations`: the difference is what PennyLane
-  and our device code add per call.
+- `qnode floor`: the value QNode on `qdiff.qubit` with `execute` replaced by one returning 0 at
+  once: what PennyLane and the device's preprocessing cost per call, whatever the simulator;
+- `call overhead`: the 4-qubit, one-layer staircase as a QNode (value and `qml.grad`) on each
+  device, and on `qdiff.qubit` the same circuit run by the bare bindings `qdiff.expectations`
+  and `qdiff.adjoint_jacobian`: the difference is what PennyLane and the device code add per
+  call.
 
 Timing rules (those of `cargo xtask bench-peers`): each side runs in a fresh process with
 OMP_NUM_THREADS and RAYON_NUM_THREADS set to `--threads`; one untimed warm-up call, then
@@ -88,24 +91,40 @@ def pennylane_side(device_name, sizes, quick):
         best, times, value = best_of(lambda: value_qnode(theta))
         results.append(record("qnode value", n, best, times, value=float(value)))
         progress(device_name, f"value, {n} qubits: {best:.4f} s")
+        if device_name == "qdiff.qubit":
+            floor_qnode = qml.QNode(staircase, null_device(n), diff_method=None)
+            best, times, _ = best_of(lambda: floor_qnode(theta))
+            results.append(record("qnode floor", n, best, times))
+            progress(device_name, f"floor, {n} qubits: {best:.4f} s")
         if quick and device_name == "default.qubit" and n > 16:
             continue
         gradient = qml.grad(grad_qnode)
         best, times, grad = best_of(lambda: gradient(theta))
         results.append(record("qnode gradient", n, best, times, gradient=list(map(float, grad))))
         progress(device_name, f"gradient, {n} qubits: {best:.4f} s")
-    if device_name == "qdiff.qubit":
-        results += call_overhead(qml, pnp)
+    results += call_overhead(qml, pnp, device_name)
     return results
 
 
-def call_overhead(qml, pnp):
-    """The 4-qubit one-layer staircase: QNode on qdiff.qubit against the bare binding."""
-    import qdiff
+def null_device(n):
+    """``qdiff.qubit`` with an ``execute`` that returns 0 at once: a QNode on it costs what
+    PennyLane and the device's preprocessing cost, whatever the simulator (the floor of a QNode
+    call)."""
+    from qdiff.pennylane import QdiffQubit
 
+    class NullQubit(QdiffQubit):
+        def execute(self, circuits, execution_config=None):
+            return tuple(0.0 for _ in circuits)
+
+    return NullQubit(wires=n)
+
+
+def call_overhead(qml, pnp, device_name):
+    """The 4-qubit one-layer staircase as a QNode on the device; on qdiff.qubit also the same
+    circuit through the bare binding."""
     n, layers = 4, 1
     theta = angles(n, layers)
-    dev = qml.device("qdiff.qubit", wires=n)
+    dev = qml.device(device_name, wires=n)
 
     @qml.qnode(dev, diff_method="adjoint")
     def qnode(t):
@@ -116,12 +135,6 @@ def call_overhead(qml, pnp):
             qml.CNOT(wires=[q - 1, q])
         return qml.expval(qml.PauliZ(0) @ qml.PauliZ(n - 1))
 
-    circuit = qdiff.Circuit(n)
-    for q in range(n):
-        circuit.gate("ry", [q], [0.0], vars=[2 * q]).gate("rz", [q], [0.0], vars=[2 * q + 1])
-    for q in range(1, n):
-        circuit.gate("cx", [q - 1, q])
-    zz = [qdiff.PauliSum([(1.0, f"Z0 Z{n - 1}")])]
     many = 200
 
     def repeated(call):
@@ -139,6 +152,16 @@ def call_overhead(qml, pnp):
     best, times, _ = best_of(repeated(lambda: qml.grad(qnode)(t_grad)), budget=3.0)
     out.append(record("call overhead: QNode gradient", n, best / many,
                       [t / many for t in times]))
+    if device_name != "qdiff.qubit":
+        return out
+    import qdiff
+
+    circuit = qdiff.Circuit(n)
+    for q in range(n):
+        circuit.gate("ry", [q], [0.0], vars=[2 * q]).gate("rz", [q], [0.0], vars=[2 * q + 1])
+    for q in range(1, n):
+        circuit.gate("cx", [q - 1, q])
+    zz = [qdiff.PauliSum([(1.0, f"Z0 Z{n - 1}")])]
     best, times, value = best_of(repeated(lambda: qdiff.expectations(circuit, zz, theta)),
                                  budget=3.0)
     out.append(record("call overhead: qdiff.expectations", n, best / many,
@@ -252,24 +275,32 @@ def table(reports, threads):
     sizes = sorted({r["num_qubits"] for rep in reports.values() for r in rep["results"]
                     if not r["workload"].startswith("call")})
     for workload in ("qnode value", "qnode gradient"):
+        floor_head = " QNode floor |" if workload == "qnode value" else ""
         lines += [f"### {workload} (15-layer staircase, <Z0 Z(n-1)>)", "",
                   "| qubits | qdiff.qubit | lightning.qubit | default.qubit | "
-                  "qdiff/lightning | qdiff/default |", "|---|---|---|---|---|---|"]
+                  f"qdiff/lightning | qdiff/default |{floor_head}",
+                  "|---|---|---|---|---|---|" + ("---|" if floor_head else "")]
         for n in sizes:
             q, l, d = (best(s, workload, n) for s in PENNYLANE_DEVICES)
+            floor = f" {fmt(best('qdiff.qubit', 'qnode floor', n))} |" if floor_head else ""
             lines.append(f"| {n} | {fmt(q)} | {fmt(l)} | {fmt(d)} | {ratio(q, l)} | "
-                         f"{ratio(q, d)} |")
+                         f"{ratio(q, d)} |{floor}")
         lines.append("")
+    lines += ["QNode floor: the same QNode on qdiff.qubit with a device whose execute returns 0 "
+              "at once (what PennyLane and the device's preprocessing cost per call).", ""]
     lines += ["### estimator (one PUB, one binding)", "",
               "| qubits | qdiff Estimator | Aer EstimatorV2 | qdiff/Aer |", "|---|---|---|---|"]
     for n in sizes:
         q, a = best("estimator:qdiff", "estimator", n), best("estimator:aer", "estimator", n)
         lines.append(f"| {n} | {fmt(q)} | {fmt(a)} | {ratio(q, a)} |")
-    lines += ["", "### per-call overhead, 4 qubits, one layer (qdiff.qubit)", "",
-              "| call | time per call |", "|---|---|"]
-    for r in reports.get("qdiff.qubit", {}).get("results", []):
-        if r["workload"].startswith("call overhead"):
-            lines.append(f"| {r['workload'].split(': ', 1)[1]} | {fmt(r['best_seconds'])} |")
+    lines += ["", "### per-call cost, 4 qubits, one layer (seconds per call)", "",
+              "| call | qdiff.qubit | lightning.qubit | default.qubit |", "|---|---|---|---|"]
+    for call in ("QNode value", "QNode gradient"):
+        cells = [fmt(best(s, f"call overhead: {call}", 4)) for s in PENNYLANE_DEVICES]
+        lines.append(f"| {call} | " + " | ".join(cells) + " |")
+    for call in ("qdiff.expectations", "qdiff.adjoint_jacobian"):
+        lines.append(f"| {call} (the bare binding) | "
+                     f"{fmt(best('qdiff.qubit', f'call overhead: {call}', 4))} | - | - |")
     return "\n".join(lines) + "\n"
 
 
