@@ -10,6 +10,8 @@
 //! 3. The repository stands alone: no file tracked by git (`git ls-files`, except under `.ci/`)
 //!    mentions the design document or the shared folder outside the repository
 //!    ([`FORBIDDEN`]).
+//! 4. No merge left unfinished: no tracked text file has a line starting with a conflict marker
+//!    (`<<<<<<< ` or `>>>>>>> `).
 //!
 //! All problems are listed before the check fails.
 
@@ -41,7 +43,8 @@ pub fn run(root: &Path) -> Result<(), String> {
     problems.extend(foreign_mentions(root)?);
     if problems.is_empty() {
         eprintln!(
-            "structure: no module circles, no file over {MAX_LINES} lines, no mention of {}",
+            "structure: no module circles, no file over {MAX_LINES} lines, no mention of {}, \
+             no conflict marker",
             FORBIDDEN.join(" or ")
         );
         return Ok(());
@@ -164,8 +167,23 @@ fn foreign_mentions(root: &Path) -> Result<Vec<String>, String> {
                 "foreign mention: {path}:{line} mentions {text} (the repository must stand alone)"
             )
         }));
+        if std::str::from_utf8(&bytes).is_ok() {
+            problems.extend(conflict_markers(&bytes).into_iter().map(|line| {
+                format!("conflict marker: {path}:{line} (a merge was left unfinished)")
+            }));
+        }
     }
     Ok(problems)
+}
+
+/// The lines of `bytes` (from 1) that start with a merge conflict marker.
+fn conflict_markers(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| line.starts_with(b"<<<<<<< ") || line.starts_with(b">>>>>>> "))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// The lines of `bytes` (from 1) that contain a [`FORBIDDEN`] text, with that text.
@@ -193,5 +211,19 @@ mod tests {
             [(2, FORBIDDEN[0]), (3, FORBIDDEN[0]), (3, FORBIDDEN[1])]
         );
         assert!(mentions(b"design.md, DESIGN_md, ./shared and ../share").is_empty());
+    }
+
+    #[test]
+    fn conflict_markers_are_found_at_line_starts_only() {
+        let marker = |c: char| c.to_string().repeat(7);
+        let text = format!(
+            "a\n{} HEAD\nours\n{}\ntheirs\n{} main\n  {} quoted\nTitle\n{}\n",
+            marker('<'),
+            marker('='),
+            marker('>'),
+            marker('<'),
+            marker('=')
+        );
+        assert_eq!(conflict_markers(text.as_bytes()), [2, 6]);
     }
 }
