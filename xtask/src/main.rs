@@ -8,8 +8,8 @@
 //!      target of every package (libraries, tests, examples, benches);
 //!   3. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS="-D warnings"`: broken intra-doc
 //!      links and every other rustdoc warning, as errors;
-//!   4. the structure checks of [`structure`]: no module circles, no conflict marker, no source file over 800
-//!      lines, no mention of files outside the repository;
+//!   4. the structure checks of [`structure`]: no module circles, no conflict marker, no source
+//!      file over 800 lines, no mention of files outside the repository;
 //!   5. `cargo test --workspace --release`: unit, integration and doc tests.
 //!   6. [`crash_test`]: the MNIST training killed with SIGKILL at random moments and resumed to
 //!      byte-identical files, a second run on a folder in use refused, read-only and full
