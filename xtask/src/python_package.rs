@@ -11,6 +11,10 @@
 //!    editable install);
 //! 3. `python -m pytest python/tests` (extra arguments go to pytest), or the interface benchmark
 //!    `python/benches/interfaces.py`.
+//!
+//! `ci` also builds the package the way `pip install ./python` does (`pip wheel ./python`: the
+//! PEP 517 build in an isolated environment with the `build-system` requirements of
+//! `pyproject.toml`), so that path cannot rot unseen.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,9 +24,19 @@ use crate::workspace_root;
 /// The pinned requirements of the package's tests and benchmark.
 const REQUIREMENTS: &str = "python/requirements-test.txt";
 
-/// The `ci` step: build, install and run the whole pytest suite.
+/// The `ci` step: build, install and run the whole pytest suite, then the `pip install ./python`
+/// build.
 pub fn ci_step() -> Result<(), String> {
-    run(&[])
+    run(&[])?;
+    let root = workspace_root();
+    let python = crate::python::prepare(&root.join(".venv-python"), &root.join(REQUIREMENTS))?;
+    let out = target_dir(&root).join("wheels-pep517");
+    let mut pip = Command::new(&python);
+    pip.args(["-m", "pip", "wheel", "--disable-pip-version-check", "--quiet", "--no-deps"])
+        .arg("--wheel-dir")
+        .arg(&out)
+        .arg("./python");
+    checked(&mut pip, &root, "pip wheel ./python (the build behind `pip install ./python`)")
 }
 
 /// `cargo xtask python [PYTEST ARGS...]`.
