@@ -16,9 +16,11 @@ use crate::error::{invalid, to_py};
 /// reference to entry `k` of the parameter vector `theta` passed when the circuit runs; the
 /// adjoint gradient is taken with respect to `theta`.
 ///
+/// ```python
 /// >>> c = Circuit(2)
 /// >>> c.gate("h", [0]).gate("cx", [0, 1]).gate("ry", [1], [0.0], vars=[0])
 /// Circuit(num_qubits=2, num_clbits=0, num_params=1, operations=3)
+/// ```
 #[pyclass(module = "qdiff._native")]
 #[derive(Clone)]
 pub struct Circuit {
@@ -188,7 +190,7 @@ impl Circuit {
     }
 }
 
-/// An angle as Python sees it in [`Circuit::operations`].
+/// An angle as Python sees it in `Circuit.operations()`.
 #[derive(IntoPyObject)]
 pub enum Angle {
     /// A fixed number.

@@ -11,8 +11,10 @@ use crate::error::to_py;
 /// A string is sparse (`"Z0 X3"`: letter then qubit) or dense in Qiskit's order (`"XIZ"`:
 /// qubit 0 is the rightmost letter); the identity is `""` or `"I"`.
 ///
+/// ```python
 /// >>> PauliSum([(0.5, "Z0 Z1"), (-1.0, "X2")])
 /// PauliSum([(0.5, 'Z0 Z1'), (-1.0, 'X2')])
+/// ```
 #[pyclass(module = "qdiff._native", frozen)]
 pub struct PauliSum {
     /// The wrapped observable.
