@@ -213,3 +213,34 @@ def test_strided_arrays_are_read_correctly():
     theta = np.array([0.1, 9.0, 0.2, 9.0])[::2]
     np.testing.assert_array_equal(qdiff.simulate(c, theta[:1], column),
                                   qdiff.simulate(c, [0.1], column.copy()))
+
+
+def test_type_stubs_cover_the_native_module():
+    """Every public name of `qdiff._native`, and every public method of its classes, has a
+    stub in the installed `_native.pyi`, and the stubs name nothing the module lacks."""
+    import ast
+    import inspect
+    import pathlib
+
+    import qdiff._native as native
+
+    stub_file = pathlib.Path(qdiff.__file__).parent / "_native.pyi"
+    stubs = {}
+    for node in ast.parse(stub_file.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            stubs[node.name] = {b.name for b in node.body if isinstance(b, ast.FunctionDef)}
+        elif isinstance(node, ast.FunctionDef):
+            stubs[node.name] = None
+        elif isinstance(node, ast.AnnAssign):
+            stubs[node.target.id] = None
+        elif isinstance(node, ast.Assign):
+            stubs[node.targets[0].id] = None
+    public = {name for name in dir(native) if not name.startswith("_")}
+    assert public <= set(stubs), f"no stub for {sorted(public - set(stubs))}"
+    helpers = {name for name in stubs if name.startswith("_") or name == "Angle"}
+    assert set(stubs) - helpers <= public, f"stubs without a binding: {set(stubs) - helpers - public}"
+    for name in public:
+        cls = getattr(native, name)
+        if inspect.isclass(cls) and not issubclass(cls, Exception):
+            methods = {m for m in vars(cls) if not m.startswith("_")}
+            assert methods <= stubs[name], f"{name}: no stub for {sorted(methods - stubs[name])}"
