@@ -133,7 +133,7 @@ struct Args {
     /// average; about 20 ms per shot of a 12-qubit, 50-step chain).
     #[arg(long)]
     shots: Option<u64>,
-    /// Seeds sampled with shots (`--quick` always samples 16 seeds with 32 shots).
+    /// Seeds sampled with shots (`--quick` samples 16 seeds with 32 shots, latent encoding only).
     #[arg(long, default_value_t = 20)]
     shot_samples: usize,
     /// Skip the classical DDPM baselines, pixel and latent (quantum variants only; no DDPM rows
@@ -339,6 +339,10 @@ impl Args {
         }
         if let Some(shots) = self.shots {
             c.shots = Some(ShotSampling { shots, samples: self.shot_samples });
+        } else if c.quantum.encoding != Encoding::Latent {
+            // `--quick` samples with shots by default, which reads Bloch vectors: the amplitude
+            // encoding leaves it out unless `--shots` asks for it (and is then refused).
+            c.shots = None;
         }
         c.seed = self.seed.unwrap_or(c.seed);
         c.split = match self.split {
