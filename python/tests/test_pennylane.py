@@ -773,3 +773,60 @@ def test_no_spare_wire_for_mid_circuit_measurement():
 
     with pytest.raises(WireError, match="wires not found on the device"):
         circuit()
+
+
+def test_circuits_are_reused_per_structure_and_rebound_to_new_angles():
+    """Calls of two QNodes of different structure, alternating, with new angles each time,
+    match default.qubit; the device keeps one qsim circuit per structure."""
+    dev = qml.device("qdiff.qubit", wires=3)
+    ref = qml.device("default.qubit", wires=3)
+
+    def first(x, y):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.Rot(y, x, 0.3, wires=2)
+        return qml.expval(qml.Z(1) @ qml.Y(2)), qml.probs(wires=[2, 0])
+
+    def second(x, y):
+        qml.RX(x, wires=1)
+        qml.CNOT(wires=[1, 0])
+        qml.Rot(y, x, 0.3, wires=2)
+        return qml.expval(qml.Z(1) @ qml.Y(2)), qml.probs(wires=[2, 0])
+
+    rng = np.random.default_rng(31)
+    for _ in range(3):
+        for fn in (first, second):
+            x, y = rng.uniform(-3, 3, 2)
+            ours = qml.QNode(fn, dev)(x, y)
+            theirs = qml.QNode(fn, ref)(x, y)
+            for a, b in zip(ours, theirs):
+                np.testing.assert_allclose(a, b, atol=ATOL)
+    assert len(dev._circuits) == 2
+
+
+def test_reused_circuits_differentiate_only_the_trainable_angles():
+    """Adjoint gradients through a reused circuit with a non-trainable angle and a trainable
+    observable coefficient match lightning.qubit, call after call."""
+
+    def circuit(x, y, c):
+        qml.RY(x, wires=0)
+        qml.RX(y, wires=1)
+        qml.IsingZZ(x, wires=[0, 1])
+        qml.CRY(y, wires=[1, 0])
+        return qml.expval(c * qml.X(0) @ qml.Z(1) + qml.Y(1))
+
+    ours = qml.QNode(circuit, qml.device("qdiff.qubit", wires=2), diff_method="adjoint")
+    theirs = qml.QNode(circuit, qml.device("lightning.qubit", wires=2), diff_method="adjoint")
+    for x0, y0 in [(0.3, -0.7), (1.1, 0.4), (-2.0, 2.5)]:
+        x = pnp.array(x0, requires_grad=True)
+        y = pnp.array(y0, requires_grad=False)
+        c = pnp.array(0.8, requires_grad=False)
+        np.testing.assert_allclose(
+            qml.grad(ours, argnums=0)(x, y, c), qml.grad(theirs, argnums=0)(x, y, c), atol=ATOL
+        )
+        both = [pnp.array(x0, requires_grad=True), pnp.array(y0, requires_grad=True), c]
+        np.testing.assert_allclose(
+            qml.jacobian(ours, argnums=[0, 1])(*both),
+            qml.jacobian(theirs, argnums=[0, 1])(*both),
+            atol=ATOL,
+        )

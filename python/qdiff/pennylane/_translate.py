@@ -100,6 +100,10 @@ NATIVE = frozenset(
     | {"MultiControlledX", "MultiRZ", "QubitUnitary", "ControlledQubitUnitary", "GlobalPhase"}
 )
 
+# Operations whose qsim translation depends only on their name and wires, every parameter an
+# angle (their circuits can be kept and rebound: see `_cache`).
+CACHEABLE = frozenset(set(_DIRECT) | set(_SEQUENCES) | _SKIP | {"MultiControlledX", "MultiRZ"})
+
 # Largest unitary (in qubits) passed to qsim as a dense matrix; bigger ones are decomposed.
 MAX_UNITARY_QUBITS = 6
 

@@ -24,6 +24,7 @@ from pennylane.transforms.core import CompilePipeline
 
 from qdiff._native import MAX_QUBITS, adjoint_jacobian, adjoint_vjp, simulate
 
+from ._cache import CircuitCache
 from ._measure import measure_shots, measure_state
 from ._translate import (
     NATIVE,
@@ -121,6 +122,7 @@ class QdiffQubit(Device):
             )
         self._rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self._qmap = qubit_map(self.wires) if self.wires is not None else None
+        self._circuits = CircuitCache()
 
     # ----------------------------------------------------------------- configuration
 
@@ -214,6 +216,9 @@ class QdiffQubit(Device):
 
     def _final_state(self, tape, qmap, num_qubits):
         """The final amplitudes of ``tape`` (PennyLane's order)."""
+        cached = self._circuits.lookup(tape, qmap, num_qubits)
+        if cached is not None:
+            return simulate(cached[0], cached[1])
         circuit, initial, phase = build_circuit(tape, qmap, num_qubits)
         state = simulate(circuit, None, initial)
         if phase:
@@ -267,9 +272,16 @@ class QdiffQubit(Device):
         return self.supports_derivatives(execution_config, circuit)
 
     def _adjoint_setup(self, tape):
-        """The circuit with the tape's trainable operation parameters as ``theta``, the
-        initial state, the observables and ``theta``."""
+        """``(circuit, initial state, observables, theta, columns)``: the circuit with the
+        tape's trainable operation parameters as ``theta`` (``columns`` None), or a cached
+        circuit with every parameter as ``theta`` (``columns``: the trainable parameters'
+        entries of its gradient)."""
         qmap, _, n = self._layout(tape)
+        observables = [observable_sum(mp.obs, qmap) for mp in tape.measurements]
+        cached = self._circuits.lookup(tape, qmap, n)
+        if cached is not None:
+            circuit, theta = cached
+            return circuit, None, observables, theta, list(tape.trainable_params)
         trainable = {p: j for j, p in enumerate(tape.trainable_params)}
         circuit, initial, _ = build_circuit(tape, qmap, n, trainable)
         params = tape.get_parameters(trainable_only=False)
@@ -277,14 +289,15 @@ class QdiffQubit(Device):
         theta = np.array(
             [float(np.real(params[p])) if np.ndim(params[p]) == 0 else 0.0 for p in trainable]
         )
-        observables = [observable_sum(mp.obs, qmap) for mp in tape.measurements]
-        return circuit, initial, observables, theta
+        return circuit, initial, observables, theta, None
 
     def _jacobian(self, tape):
         """``(results, jacobian)`` of one tape by the adjoint method, in PennyLane's shapes."""
-        circuit, initial, observables, theta = self._adjoint_setup(tape)
+        circuit, initial, observables, theta, columns = self._adjoint_setup(tape)
         values, jac = adjoint_jacobian(circuit, observables, theta, initial)
         jac = _pad_columns(jac, len(theta))
+        if columns is not None:
+            jac = jac[:, columns]
         return _values(values), _jacobian_shape(jac)
 
     def compute_derivatives(self, circuits, execution_config=None):
@@ -298,19 +311,25 @@ class QdiffQubit(Device):
 
     def _vjp(self, tape, cotangent):
         """``(results, vjp)`` of one tape by the adjoint method."""
-        circuit, initial, observables, theta = self._adjoint_setup(tape)
+        circuit, initial, observables, theta, columns = self._adjoint_setup(tape)
         dy = _cotangents(cotangent, len(observables))
+
+        def trainable(grad):
+            grad = _pad(grad, len(theta))
+            return grad if columns is None else grad[columns]
+
         if dy.ndim == 1:
             values, grad = adjoint_vjp(circuit, observables, dy, theta, initial)
-            return _values(values), tuple(_pad(grad, len(theta)))
+            return _values(values), tuple(trainable(grad))
         # Batched cotangents, shape (m, batch): one backward sweep per column.
-        columns = []
+        grads = []
         values = None
         for b in range(dy.shape[1]):
             values, grad = adjoint_vjp(circuit, observables, dy[:, b], theta, initial)
-            columns.append(_pad(grad, len(theta)))
-        grads = np.stack(columns, axis=1) if columns else np.zeros((len(theta), 0))
-        return _values(values), tuple(grads)
+            grads.append(trainable(grad))
+        width = len(theta) if columns is None else len(columns)
+        stacked = np.stack(grads, axis=1) if grads else np.zeros((width, 0))
+        return _values(values), tuple(stacked)
 
     def compute_vjp(self, circuits, cotangents, execution_config=None):
         """The vector-Jacobian product of every circuit by the adjoint method."""
