@@ -443,3 +443,43 @@ def test_training_sampling_and_scoring_release_the_gil(evaluator):
     assert ticks_during(lambda: model.sample(300, seed=2)) >= 2
     test, _ = qd.load_mnist(DATA, "test")
     assert ticks_during(lambda: evaluator.fid(np.concatenate([test] * 4))) >= 2
+
+
+def test_one_model_is_safe_to_use_from_two_threads():
+    """Sampling and reading a model while another thread trains it sees the state before or
+    after the training, never an error or half of it."""
+    import threading
+
+    model = qd.DiffusionModel(qd.ModelConfig(qubits=6, ancillas=2, steps=10))
+    data = np.random.default_rng(1).uniform(0, math.pi, (8, 6, 2))
+    before = model.sample(20, seed=3)
+    params_before = model.params
+    errors = []
+
+    def train():
+        try:
+            model.train(data, iterations=6, batch=16, data_batch=8)
+        except Exception as e:  # noqa: BLE001 - the test reports whatever was raised
+            errors.append(e)
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    seen = []
+    while thread.is_alive():
+        # Read in this order: iteration first, parameters last.
+        seen.append((model.iteration, model.sample(20, seed=3), model.params))
+    thread.join()
+    assert not errors, errors
+    after = model.sample(20, seed=3)
+    assert model.iteration == 6 and not np.array_equal(after, before)
+    assert seen, "the training ended before a single sample"
+    for iteration, samples, params in seen:
+        if np.array_equal(params, params_before):
+            # Still untrained when read last: untrained when read before too.
+            assert iteration is None
+            np.testing.assert_array_equal(samples, before)
+        if iteration is not None:
+            # Trained when read first: trained when read after too.
+            assert iteration == 6
+            np.testing.assert_array_equal(samples, after)
+            np.testing.assert_array_equal(params, model.params)

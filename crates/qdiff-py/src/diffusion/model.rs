@@ -2,6 +2,7 @@
 //! model of `qdiffusion` from Python.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
@@ -134,13 +135,25 @@ pub fn default_train_settings(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// A quantum diffusion model: its configuration, the parameters it samples with, the readout
 /// of its final states and, once trained or when loaded from a training checkpoint, the
 /// training state (iteration, losses, settings).
-#[pyclass(module = "qdiff._native")]
+///
+/// Safe to share between Python threads: `train` replaces the trained state whole when it
+/// ends, and every other call works on the state as it was when the call began.
+#[pyclass(module = "qdiff._native", frozen)]
 pub struct DiffusionModel {
     config: model::ModelConfig,
     reverse: ReverseModel,
+    /// What training changes, replaced whole by `train`; calls take a snapshot.
+    trained: Mutex<Arc<Trained>>,
+}
+
+/// The part of a model that training changes.
+struct Trained {
     /// The parameters sampling uses (a checkpoint's moving average if it keeps one).
     params: Vec<f64>,
+    /// What sampling reads out.
     readout: Readout,
+    /// The training state and settings, if the model has been trained or was loaded from a
+    /// checkpoint.
     checkpoint: Option<CheckpointFile>,
 }
 
@@ -158,7 +171,14 @@ impl DiffusionModel {
         if params.iter().any(|p| !p.is_finite()) {
             return Err(invalid("every parameter must be finite"));
         }
-        Ok(Self { config, reverse, params, readout, checkpoint: None })
+        let trained = Trained { params, readout, checkpoint: None };
+        Ok(Self { config, reverse, trained: Mutex::new(Arc::new(trained)) })
+    }
+
+    /// The trained state as it is now. (The lock is only held to copy the `Arc`, never while
+    /// Python or a computation runs, so it cannot deadlock with the GIL.)
+    fn trained(&self) -> Arc<Trained> {
+        Arc::clone(&self.trained.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Checks that `n` seed states fit [`MAX_SEED_BYTES`] (sampling holds them all at once).
@@ -185,6 +205,7 @@ impl DiffusionModel {
     fn sample_rows(
         &self,
         py: Python<'_>,
+        params: &[f64],
         n: usize,
         seed: u64,
         readout: Readout,
@@ -192,13 +213,8 @@ impl DiffusionModel {
         self.check_samples(n)?;
         py.detach(|| {
             let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
-            sample::generate(&self.reverse, &self.params, &seeds, seed, readout).map_err(to_py)
+            sample::generate(&self.reverse, params, &seeds, seed, readout).map_err(to_py)
         })
-    }
-
-    /// The readout to sample with: `readout` if given, else the model's.
-    fn readout_or_own(&self, readout: Option<&str>) -> PyResult<Readout> {
-        readout.map_or(Ok(self.readout), parse_readout)
     }
 }
 
@@ -242,16 +258,14 @@ fn load_file(path: &Path) -> PyResult<DiffusionModel> {
     if magic == Some(&CHECKPOINT_FORMAT.magic()[..]) {
         let file = CheckpointFile::decode(&bytes, path).map_err(to_py)?;
         let config = model::ModelConfig::from_stored(file.model_config()).map_err(to_py)?;
-        let mut model = DiffusionModel::with(
-            config,
-            file.state().sampling_params().to_vec(),
-            file.train_config().readout,
-        )
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        let params = file.state().sampling_params().to_vec();
+        let readout = file.train_config().readout;
+        let mut model = DiffusionModel::with(config, params.clone(), readout)
+            .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
         if model.reverse.model().config() != *file.model_config() {
             return Err(invalid(format!("{}: the stored model does not rebuild", path.display())));
         }
-        model.checkpoint = Some(file);
+        model.trained = Mutex::new(Arc::new(Trained { params, readout, checkpoint: Some(file) }));
         return Ok(model);
     }
     if magic == Some(&params::FORMAT.magic()[..]) {
@@ -307,15 +321,16 @@ impl DiffusionModel {
     /// parameter file (the configuration and the sampling parameters).
     #[pyo3(signature = (path, params_only = false))]
     fn save(&self, py: Python<'_>, path: PathBuf, params_only: bool) -> PyResult<()> {
-        py.detach(|| match (&self.checkpoint, params_only) {
+        let trained = self.trained();
+        py.detach(|| match (&trained.checkpoint, params_only) {
             (Some(file), false) => file.save(&path).map_err(to_py),
-            _ => params::save_params(&path, self.reverse.model(), &self.params).map_err(to_py),
+            _ => params::save_params(&path, self.reverse.model(), &trained.params).map_err(to_py),
         })
     }
 
     /// A copy of this model with other parameters (a parameter-file model: no training state).
     fn with_params(&self, params: Vec<f64>) -> PyResult<Self> {
-        Self::with(self.config.clone(), params, self.readout)
+        Self::with(self.config.clone(), params, self.trained().readout)
     }
 
     /// The model's configuration.
@@ -327,45 +342,46 @@ impl DiffusionModel {
     /// The parameters sampling uses (a copy), `float64` of length `num_params`.
     #[getter]
     fn params<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        PyArray1::from_slice(py, &self.params)
+        PyArray1::from_slice(py, &self.trained().params)
     }
 
     /// Number of parameters.
     #[getter]
     fn num_params(&self) -> usize {
-        self.params.len()
+        self.trained().params.len()
     }
 
     /// What `sample` reads out of the final states: `"bloch"` (three numbers per qubit) or
     /// `"born"` (the `2**qubits` probabilities).
     #[getter]
     fn readout(&self) -> &'static str {
-        readout_name(self.readout)
+        readout_name(self.trained().readout)
     }
 
     /// Training iterations done, or `None` for a model without training state.
     #[getter]
     fn iteration(&self) -> Option<usize> {
-        self.checkpoint.as_ref().map(|c| c.state().iteration())
+        self.trained().checkpoint.as_ref().map(|c| c.state().iteration())
     }
 
     /// The loss of every training iteration so far (empty without training state).
     #[getter]
     fn losses<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        let losses = self.checkpoint.as_ref().map_or(&[][..], |c| c.state().losses());
+        let trained = self.trained();
+        let losses = trained.checkpoint.as_ref().map_or(&[][..], |c| c.state().losses());
         PyArray1::from_slice(py, losses)
     }
 
     /// The training settings (a dict in the library's spelling), or `None`.
     #[getter]
     fn train_settings<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.checkpoint.as_ref().map(|c| to_python(py, c.train_config())).transpose()
+        self.trained().checkpoint.as_ref().map(|c| to_python(py, c.train_config())).transpose()
     }
 
     /// The fingerprint of the training data recorded in the checkpoint, or `None`.
     #[getter]
     fn data_fingerprint(&self) -> Option<u64> {
-        self.checkpoint.as_ref().map(CheckpointFile::data_fingerprint)
+        self.trained().checkpoint.as_ref().map(CheckpointFile::data_fingerprint)
     }
 
     /// `n` samples: the reverse chain from `n` Haar-random product seeds (seed `i` depends only
@@ -379,8 +395,9 @@ impl DiffusionModel {
         seed: u64,
         readout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let readout = self.readout_or_own(readout)?;
-        let rows = self.sample_rows(py, n, seed, readout)?;
+        let trained = self.trained();
+        let readout = readout.map_or(Ok(trained.readout), parse_readout)?;
+        let rows = self.sample_rows(py, &trained.params, n, seed, readout)?;
         rows_out(py, &rows, readout.dim(self.config.qubits))
     }
 
@@ -394,7 +411,7 @@ impl DiffusionModel {
         seed: u64,
         readout: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let readout = self.readout_or_own(readout)?;
+        let readout = readout.map_or(Ok(self.trained().readout), parse_readout)?;
         self.check_samples(n)?;
         let rows = py.detach(|| -> PyResult<Vec<Vec<f64>>> {
             let seeds = sample::seeds(self.config.qubits, n, seed).map_err(to_py)?;
@@ -415,8 +432,9 @@ impl DiffusionModel {
         seed: u64,
         autoencoder: Option<PyRef<'py, Autoencoder>>,
     ) -> PyResult<Bound<'py, PyArray3<f32>>> {
-        let rows = self.sample_rows(py, n, seed, self.readout)?;
-        decode_rows(py, &rows, self.readout.dim(self.config.qubits), autoencoder.as_deref())
+        let trained = self.trained();
+        let rows = self.sample_rows(py, &trained.params, n, seed, trained.readout)?;
+        decode_rows(py, &rows, trained.readout.dim(self.config.qubits), autoencoder.as_deref())
     }
 
     /// Trains the model on `data` and returns the loss of every iteration (a `float64` array).
@@ -435,7 +453,7 @@ impl DiffusionModel {
     /// losses and parameters bit for bit, whatever the thread count.
     #[pyo3(signature = (data, settings = None, checkpoint = None, resume = false, **overrides))]
     fn train<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
         settings: Option<&Bound<'py, PyDict>>,
@@ -467,14 +485,18 @@ impl DiffusionModel {
             let file = trainer.checkpoint(&state);
             Ok((state, file))
         })?;
-        self.params = state.sampling_params().to_vec();
-        self.readout = file.train_config().readout;
-        self.checkpoint = Some(file);
+        let trained = Trained {
+            params: state.sampling_params().to_vec(),
+            readout: file.train_config().readout,
+            checkpoint: Some(file),
+        };
+        *self.trained.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(trained);
         Ok(PyArray1::from_slice(py, state.losses()))
     }
 
     fn __repr__(&self) -> String {
-        let trained = match self.iteration() {
+        let snapshot = self.trained();
+        let trained = match snapshot.checkpoint.as_ref().map(|c| c.state().iteration()) {
             Some(k) => format!(", iteration={k}"),
             None => String::new(),
         };
@@ -483,8 +505,8 @@ impl DiffusionModel {
             self.config.qubits,
             self.config.ancillas,
             self.config.steps,
-            self.params.len(),
-            readout_name(self.readout)
+            snapshot.params.len(),
+            readout_name(snapshot.readout)
         )
     }
 }
