@@ -43,12 +43,7 @@ impl Autoencoder {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Self> {
         let images = image_set_in(images, "autoencoder training images")?;
-        let config: AutoencoderConfig = merged(
-            py,
-            &AutoencoderConfig::default(),
-            &[settings, overrides],
-            "autoencoder settings",
-        )?;
+        let config = autoencoder_config(py, settings, overrides)?;
         let inner = py
             .detach(|| qdecoder::autoencoder::Autoencoder::train(&images, &config, |_| {}))
             .map_err(to_py)?;
@@ -70,12 +65,7 @@ impl Autoencoder {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<(Self, bool)> {
         let images = image_set_in(images, "autoencoder training images")?;
-        let config: AutoencoderConfig = merged(
-            py,
-            &AutoencoderConfig::default(),
-            &[settings, overrides],
-            "autoencoder settings",
-        )?;
+        let config = autoencoder_config(py, settings, overrides)?;
         let (inner, status) = py
             .detach(|| {
                 qdecoder::autoencoder::Autoencoder::load_or_train(&path, &images, &config, |_| {})
@@ -96,12 +86,7 @@ impl Autoencoder {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Option<String>> {
         let images = image_set_in(images, "autoencoder training images")?;
-        let config: AutoencoderConfig = merged(
-            py,
-            &AutoencoderConfig::default(),
-            &[settings, overrides],
-            "autoencoder settings",
-        )?;
+        let config = autoencoder_config(py, settings, overrides)?;
         Ok(py.detach(|| self.inner.stale_for(&images, &config)))
     }
 
@@ -210,4 +195,14 @@ pub fn encode_amplitudes<'py>(
         })
         .map_err(to_py)?;
     rows_out(py, &rows, 1 << AMPLITUDE_QUBITS)
+}
+
+/// The library's default autoencoder settings, then `settings`, then the keyword
+/// `overrides` (what every constructor and cache check here takes).
+fn autoencoder_config(
+    py: Python<'_>,
+    settings: Option<&Bound<'_, PyDict>>,
+    overrides: Option<&Bound<'_, PyDict>>,
+) -> PyResult<AutoencoderConfig> {
+    merged(py, &AutoencoderConfig::default(), &[settings, overrides], "autoencoder settings")
 }

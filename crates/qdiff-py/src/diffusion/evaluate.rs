@@ -53,12 +53,7 @@ impl Classifier {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Self> {
         let data = labelled(images, labels)?;
-        let config: ClassifierConfig = merged(
-            py,
-            &ClassifierConfig::default(),
-            &[settings, overrides],
-            "classifier settings",
-        )?;
+        let config = classifier_config(py, settings, overrides)?;
         let inner = py
             .detach(|| qdecoder::classifier::Classifier::train(&data, &config, |_| {}))
             .map_err(to_py)?;
@@ -79,12 +74,7 @@ impl Classifier {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<(Self, bool)> {
         let data = labelled(images, labels)?;
-        let config: ClassifierConfig = merged(
-            py,
-            &ClassifierConfig::default(),
-            &[settings, overrides],
-            "classifier settings",
-        )?;
+        let config = classifier_config(py, settings, overrides)?;
         let (inner, status) = py
             .detach(|| {
                 qdecoder::classifier::Classifier::load_or_train(&path, &data, &config, |_| {})
@@ -106,12 +96,7 @@ impl Classifier {
         overrides: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Option<String>> {
         let data = labelled(images, labels)?;
-        let config: ClassifierConfig = merged(
-            py,
-            &ClassifierConfig::default(),
-            &[settings, overrides],
-            "classifier settings",
-        )?;
+        let config = classifier_config(py, settings, overrides)?;
         Ok(py.detach(|| self.inner.stale_for(&data, &config)))
     }
 
@@ -241,4 +226,14 @@ pub fn fid(
 ) -> PyResult<f64> {
     let evaluator = Evaluator::new(py, classifier, reference)?;
     evaluator.fid(py, samples)
+}
+
+/// The library's default classifier settings, then `settings`, then the keyword
+/// `overrides` (what every constructor and cache check here takes).
+fn classifier_config(
+    py: Python<'_>,
+    settings: Option<&Bound<'_, PyDict>>,
+    overrides: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ClassifierConfig> {
+    merged(py, &ClassifierConfig::default(), &[settings, overrides], "classifier settings")
 }
